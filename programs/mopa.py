@@ -1,0 +1,93 @@
+"""Mixture of Personalized Agents (the report's Figure 1).
+
+plan -> layer 1 of N proposers -> aggregate
+     -> layer 2 refines layer 1's drafts -> aggregate
+     -> ... -> layer L -> aggregate = the output
+
+Every layer's aggregation is kept, so one run scores every depth 1..L. Layer k+1 needs only
+layer k's drafts, so each aggregation runs beside the next layer instead of before it: the
+critical path is planning + L proposal rounds + one aggregation.
+"""
+
+from __future__ import annotations
+
+import dspy
+
+from mopa.programs.agents import Agent
+from mopa.programs.layer import Layer, call_predictor, format_drafts
+from mopa.programs.workers import Workers
+from mopa.signatures import Aggregate, Plan, for_task
+from mopa.tasks import get_task
+
+
+class MoPA(dspy.Module):
+    def __init__(self, task: str = "product_review", agents: tuple[Agent, ...] = (Agent("plan"),) * 4,
+                 layers: int = 5, planner_lm: str | None = None, aggregator_lm: str | None = None,
+                 aggregator_temperature: float | None = None, retries: int = 2):
+        super().__init__()
+        if not agents:
+            raise ValueError("MoPA needs at least one agent, got none")
+        if layers < 1:
+            raise ValueError(f"MoPA needs at least one layer, got layers={layers}")
+        spec = get_task(task)
+        self.agents = list(agents)
+        self.retries = retries
+        self.aggregator_temperature = aggregator_temperature
+
+        # One shared planner for 'plan' agents, one own planner per 'own-plan' agent.
+        self.planners, self.plan_slot = [], []
+        shared = None
+        for agent in self.agents:
+            if agent.kind == "rag":
+                self.plan_slot.append(None)
+                continue
+            if agent.kind == "plan" and shared is not None:
+                self.plan_slot.append(shared)
+                continue
+            planner = dspy.Predict(for_task(Plan, spec))
+            planner.lm_spec = planner_lm if agent.kind == "plan" else (agent.lm or planner_lm)
+            self.planners.append(planner)
+            self.plan_slot.append(len(self.planners) - 1)
+            if agent.kind == "plan":
+                shared = len(self.planners) - 1
+
+        self.layers = [Layer(spec, self.agents, first=(k == 0)) for k in range(layers)]
+        self.aggregator = dspy.Predict(for_task(Aggregate, spec))
+        self.aggregator.lm_spec = aggregator_lm
+
+    def forward(self, profile: str, query: str, latest: str | None = None) -> dspy.Prediction:
+        with Workers(len(self.agents) + 1) as workers:
+            plans = self.plan(profile, query, workers)
+            agent_plans = [None if slot is None else plans[slot] for slot in self.plan_slot]
+            drafts: list[str] = []
+            results, merged = [], []
+            for layer in self.layers:
+                result = layer(profile=profile, query=query, plans=agent_plans, previous=drafts,
+                               workers=workers, retries=self.retries)
+                drafts = result.drafts
+                results.append(result)
+                merged.append(workers.submit(self.aggregate, query, drafts))
+            outputs = [m.result() for m in merged]
+
+        return dspy.Prediction(
+            output=outputs[-1],
+            plans=plans,
+            layers=[{"drafts": r.drafts, "output": out, "failures": r.failures}
+                    for r, out in zip(results, outputs)],
+        )
+
+    def plan(self, profile: str, query: str, workers: Workers) -> list[str]:
+        """One plan per planner; ``plan_slot`` says which plan each agent works from."""
+        def make(i: int) -> str:
+            config = {"rollout_id": i + 1} if len(self.planners) > 1 else None
+            return call_predictor(self.planners[i], self.retries, config,
+                                  profile=profile, query=query)
+
+        return workers.map([lambda i=i: make(i) for i in range(len(self.planners))])
+
+    def aggregate(self, query: str, drafts: list[str]) -> str:
+        config = {}
+        if self.aggregator_temperature is not None:
+            config["temperature"] = self.aggregator_temperature
+        return call_predictor(self.aggregator, self.retries, config,
+                              query=query, drafts=format_drafts(drafts))

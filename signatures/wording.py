@@ -1,0 +1,62 @@
+"""Turn a task-neutral signature into one task's prompt.
+
+Signatures are written once with placeholders ({text_noun}, {writer_noun}, ...); the wording for
+reviews, abstracts and posts comes from ``mopa.tasks``. Roles and plans are added the same way,
+so every prompt variant is derived from one declared signature instead of being copied.
+"""
+
+from __future__ import annotations
+
+import re
+
+import dspy
+
+from mopa.tasks import Task
+
+
+def with_plan(signature: type[dspy.Signature]) -> type[dspy.Signature]:
+    """The same signature, also conditioned on a personalization plan (placed after the profile)."""
+    plan = dspy.InputField(
+        desc="high-level plan: the aspects to focus on in the new {short_noun}"
+    )
+    return signature.insert(1, "plan", plan, type_=str)
+
+
+def for_task(signature: type[dspy.Signature], task: Task,
+             role: str | None = None) -> type[dspy.Signature]:
+    """Fill the task's wording into the instructions and field descriptions; append a role."""
+    words = task.wording()
+    instructions = _fill(signature.instructions, words)
+    if role:
+        instructions += f"\n\nYour role: {role}"
+    out = signature.with_instructions(instructions)
+    for name, field in signature.fields.items():
+        desc = field.json_schema_extra.get("desc")
+        if desc:
+            out = out.with_updated_fields(name, desc=_fill(desc, words))
+    return out
+
+
+_LIST_ITEM = re.compile(r"^(\d+\.|-) ")
+
+
+def _unwrap(paragraph: str) -> str:
+    # Docstrings are wrapped for the source file; the prompt gets whole sentences, but numbered
+    # policy items keep their own lines.
+    lines: list[str] = []
+    for raw in paragraph.splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        if lines and not _LIST_ITEM.match(line) and not lines[-1].endswith(":"):
+            lines[-1] += " " + line
+        else:
+            lines.append(line)
+    return "\n".join(lines)
+
+
+def _fill(text: str, words: dict[str, str]) -> str:
+    filled = "\n\n".join(p for p in map(_unwrap, text.split("\n\n")) if p)
+    for key, value in words.items():
+        filled = filled.replace("{" + key + "}", value)
+    return filled

@@ -36,6 +36,54 @@ def cmd_data_stats(data: str) -> dict:
     return result
 
 
+def cmd_run(**kwargs) -> dict:
+    from mopa.runner import run
+
+    metrics = run(**kwargs)
+    summary = {"out": kwargs["out"], "n": metrics["n"], "failed": metrics["failed"],
+               "final": metrics["final"], "copy_latest": metrics["copy_latest"],
+               "per_example": metrics["per_example"]}
+    _print_json(summary)
+    return metrics
+
+
+def add_program_flags(p: argparse.ArgumentParser) -> None:
+    """Flags describing the program and its LMs (shared by run, compile, experiment)."""
+    from mopa.programs.presets import PRESETS
+
+    p.add_argument("--program", default="planner-mopa", choices=PRESETS)
+    p.add_argument("--agents", type=int, default=4, help="proposers per layer (MoPA presets)")
+    p.add_argument("--layers", type=int, default=5, help="number of layers (MoPA presets)")
+    p.add_argument("--roles", help="comma-separated role per agent slot (content, analysis, "
+                   "usefulness, style, free text, or none), cycled")
+    p.add_argument("--rag-agents", type=int, help="RAG agents in mopa-ad/custom (rest plan)")
+    p.add_argument("--lm", default="embedded",
+                   help="default LM: embedded, fake, or a LiteLLM model string")
+    p.add_argument("--proposer-lms", help="comma-separated LM specs cycled over proposers "
+                   "(the -md presets); spec@T sets a temperature, e.g. embedded@1.0")
+    p.add_argument("--planner-lm", help="LM spec of the planner(s)")
+    p.add_argument("--aggregator-lm", help="LM spec of the aggregator")
+    p.add_argument("--aggregator-temperature", type=float)
+    p.add_argument("--api-base", help="OpenAI-compatible server URL; keys come from the "
+                   "environment only")
+    p.add_argument("--temperature", type=float, default=0.7)
+    p.add_argument("--max-tokens", type=int, default=256)
+
+
+def add_data_flags(p: argparse.ArgumentParser) -> None:
+    from mopa.data import SELECTIONS
+
+    p.add_argument("--data", required=True, help=SRC_HELP)
+    p.add_argument("--limit", type=int, help="use N examples")
+    p.add_argument("--selection", default="first", choices=SELECTIONS,
+                   help="which N: first, seeded random, or the report's most-profile rule")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--k", type=int, default=4, help="BM25 top-k profile items")
+    p.add_argument("--max-words", type=int, default=100, help="cut each item to N words")
+    p.add_argument("--no-clean", dest="clean", action="store_false",
+                   help="score raw outputs instead of rule-cleaned ones")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mopa",
@@ -54,6 +102,14 @@ def build_parser() -> argparse.ArgumentParser:
     s = data_sub.add_parser("stats", help="examples, users, profile sizes, output lengths")
     s.add_argument("--data", required=True, help=SRC_HELP)
     s.set_defaults(func=cmd_data_stats)
+    p = sub.add_parser("run", help="run a program over a data source (resumable)")
+    add_data_flags(p)
+    add_program_flags(p)
+    p.add_argument("--program-file", help="a compiled program JSON (mopa compile --out)")
+    p.add_argument("--workers", type=int, default=1, help="examples run concurrently")
+    p.add_argument("--out", default="runs/latest", help="output directory")
+    p.add_argument("--no-progress", dest="progress", action="store_false")
+    p.set_defaults(func=cmd_run)
     return parser
 
 

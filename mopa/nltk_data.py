@@ -213,8 +213,10 @@ def _publish(staging: Path, final: Path) -> None:
             raise
 
 
-def build_wordnet(cache: Path, source: Path = WORDNET_SOURCE) -> Path:
-    """Copy Debian's WordNet 3.0 files into ``cache/corpora/wordnet`` with ``lexnames``."""
+def build_wordnet(cache: Path, source: Path | None = None) -> Path:
+    """Copy Debian's WordNet 3.0 files (default ``WORDNET_SOURCE``) into
+    ``cache/corpora/wordnet`` and add ``lexnames``."""
+    source = WORDNET_SOURCE if source is None else Path(source)
     final = cache / "corpora" / "wordnet"
     if final.is_dir():
         return final

@@ -24,10 +24,11 @@ def format_drafts(drafts: list[str]) -> str:
 
 def call_predictor(predictor: dspy.Predict, retries: int, config: dict | None = None,
                    **inputs) -> str:
-    """The predictor's ``output``, retrying up to ``retries`` more times on any LM error."""
+    """The predictor's (single) output field, retrying up to ``retries`` more times on errors."""
+    name = next(iter(predictor.signature.output_fields))
     for attempt in range(retries + 1):
         try:
-            return predictor(**inputs, config=dict(config or {})).output
+            return predictor(**inputs, config=dict(config or {}))[name]
         except Exception:
             if attempt == retries:
                 raise

@@ -23,7 +23,8 @@ from mopa.tasks import get_task
 class MoPA(dspy.Module):
     def __init__(self, task: str = "product_review", agents: tuple[Agent, ...] = (Agent("plan"),) * 4,
                  layers: int = 5, planner_lm: str | None = None, aggregator_lm: str | None = None,
-                 aggregator_temperature: float | None = None, retries: int = 2):
+                 aggregator_temperature: float | None = None, retries: int = 2,
+                 max_workers: int | None = None):
         super().__init__()
         if not agents:
             raise ValueError("MoPA needs at least one agent, got none")
@@ -32,6 +33,8 @@ class MoPA(dspy.Module):
         spec = get_task(task)
         self.agents = list(agents)
         self.retries = retries
+        # N proposers plus the previous layer's aggregation run at once; 1 = strictly sequential.
+        self.max_workers = max_workers or len(self.agents) + 1
         self.aggregator_temperature = aggregator_temperature
 
         # One shared planner for 'plan' agents, one own planner per 'own-plan' agent.
@@ -56,7 +59,7 @@ class MoPA(dspy.Module):
         self.aggregator.lm_spec = aggregator_lm
 
     def forward(self, profile: str, query: str, latest: str | None = None) -> dspy.Prediction:
-        with Workers(len(self.agents) + 1) as workers:
+        with Workers(self.max_workers) as workers:
             plans = self.plan(profile, query, workers)
             agent_plans = [None if slot is None else plans[slot] for slot in self.plan_slot]
             drafts: list[str] = []

@@ -14,6 +14,18 @@ import dspy
 from mopa.tasks import Task
 
 
+# How each field is labelled in the prompt. DSPy would derive "Profile:" from the name; a base
+# model continues far better after labels that read like the document they belong to.
+LABELS = {
+    "profile": "Past {short_noun}s (most recent first):",
+    "query": "{query_label}:",
+    "plan": "Plan (aspects to focus on):",
+    "drafts": "Candidate drafts:",
+    "aspects": "Aspects:",
+    "output": "New {short_noun}:",
+}
+
+
 def with_plan(signature: type[dspy.Signature]) -> type[dspy.Signature]:
     """The same signature, also conditioned on a personalization plan (placed after the profile)."""
     plan = dspy.InputField(
@@ -31,9 +43,12 @@ def for_task(signature: type[dspy.Signature], task: Task,
         instructions += f"\n\nYour role: {role}"
     out = signature.with_instructions(instructions)
     for name, field in signature.fields.items():
-        desc = field.json_schema_extra.get("desc")
-        if desc:
-            out = out.with_updated_fields(name, desc=_fill(desc, words))
+        updates = {}
+        if field.json_schema_extra.get("desc"):
+            updates["desc"] = _fill(field.json_schema_extra["desc"], words)
+        if name in LABELS:
+            updates["prefix"] = _fill(LABELS[name], words)
+        out = out.with_updated_fields(name, **updates)
     return out
 
 

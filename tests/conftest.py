@@ -23,7 +23,7 @@ def review_record(user="u1", n_profile=3, **overrides):
         "output": "This capo holds tight and never buzzes.",
         "profile": [
             {"description": f"item {i}", "overall": "4.0", "summary": f"summary {i}",
-             "reviewText": f"review number {i} about strings and capo {i}"}
+             "reviewText": f"review number {i} by {user} about strings and capo {i}"}
             for i in range(n_profile)
         ],
     }
@@ -40,3 +40,12 @@ def write_jsonl(tmp_path):
         return path
 
     return write
+
+
+@pytest.fixture(autouse=True)
+def _fresh_dspy_settings():
+    """Like DSPy's own tests: no disk cache, no settings leaking between tests."""
+    import dspy
+
+    dspy.settings.configure(lm=None, adapter=None, callbacks=[], track_usage=False)
+    yield

@@ -12,7 +12,7 @@ def test_load_jsonl_normalizes_review(write_jsonl):
     assert [ex.user_id for ex in examples] == ["a", "b"]
     assert examples[0].task == "product_review"
     assert len(examples[0].profile) == 3
-    assert examples[0].latest_text() == "review number 2 about strings and capo 2"
+    assert examples[0].latest_text() == "review number 2 by a about strings and capo 2"
     assert examples[1].profile == () and examples[1].latest_text() == ""  # cold start is valid
 
 

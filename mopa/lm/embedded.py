@@ -103,8 +103,9 @@ def load_model(model_path: str, n_ctx: int = DEFAULT_N_CTX,
             except ImportError as exc:
                 raise ImportError(f"llama_cpp is not installed; run: {INSTALL_HINT}") from exc
             if not Path(model_path).is_file():
-                raise FileNotFoundError(f"GGUF model file not found: {model_path!r}; pass "
-                                        "model_path=<an existing .gguf> or omit it for Gemma-3-270M")
+                raise FileNotFoundError(
+                    f"GGUF model file not found: {model_path!r}; pass model_path=<an existing "
+                    ".gguf> or omit it for the packaged Gemma-3-270M")
             llama = Llama(model_path=str(model_path), n_ctx=n_ctx, n_threads=n_threads,
                           verbose=False)
             loaded = _MODELS[key] = _LoadedModel(llama, threading.Lock())

@@ -1,0 +1,27 @@
+"""What a program sees of an example: the retrieved profile block, the query, the latest text."""
+
+from __future__ import annotations
+
+import dspy
+
+from mopa.data import Example
+from mopa.retrieval import profile_block, retrieve
+
+INPUT_FIELDS = ("profile", "query", "latest")
+
+
+def program_inputs(example: Example, k: int = 4, max_words: int | None = 100) -> dict[str, str]:
+    return {
+        "profile": profile_block(retrieve(example, k=k, max_words=max_words)),
+        "query": example.input,
+        "latest": example.latest_text(),
+    }
+
+
+def to_dspy(examples: list[Example], k: int = 4, max_words: int | None = 100) -> list[dspy.Example]:
+    """DSPy examples (inputs + the gold ``output``) for optimizers and ``dspy.Evaluate``."""
+    return [
+        dspy.Example(id=ex.id, output=ex.output, **program_inputs(ex, k, max_words))
+        .with_inputs(*INPUT_FIELDS)
+        for ex in examples
+    ]

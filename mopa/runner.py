@@ -1,0 +1,123 @@
+"""``mopa run``: run a program over a data source, resumably, and score it."""
+
+from __future__ import annotations
+
+import contextvars
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+
+import dspy
+from tqdm import tqdm
+
+from mopa.cleaning import clean_text
+from mopa.data import Example, load, select
+from mopa.inputs import program_inputs
+from mopa.lm_pool import LMPool
+from mopa.program_io import load_program
+from mopa.programs.presets import ProgramConfig, build_program, make_config
+from mopa.run_metrics import run_metrics
+from mopa.run_store import RunStore
+from mopa.usage import metered
+
+
+def predict_one(program: dspy.Module, example: Example, k: int = 4,
+                max_words: int | None = 100, clean: bool = True) -> dict:
+    """One example's record; an exception becomes a recorded failure, never a crash."""
+    start = time.perf_counter()
+    pred, error = None, None
+    with metered() as meter:
+        try:
+            pred = program(**program_inputs(example, k, max_words))
+        except Exception as e:
+            error = f"{type(e).__name__}: {e}"
+    raw = pred.output if pred is not None else ""
+    return {
+        "id": example.id,
+        "prediction": clean_text(raw) if clean else raw,
+        "raw_prediction": raw,
+        "plans": list(pred.plans) if pred is not None else [],
+        "layers": list(pred.layers) if pred is not None else [],
+        "error": error,
+        **meter.as_dict(),
+        "seconds": round(time.perf_counter() - start, 3),
+    }
+
+
+def run_examples(program: dspy.Module, examples: list[Example], store: RunStore,
+                 workers: int = 1, k: int = 4, max_words: int | None = 100,
+                 clean: bool = True, progress: bool = True, desc: str = "run") -> int:
+    """Run the examples not finished in ``store``; each record is saved as soon as it is done."""
+    done = store.finished_ids()
+    pending = [ex for ex in examples if ex.id not in done]
+    if not pending:
+        return 0
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        futures = [pool.submit(contextvars.copy_context().run, predict_one, program, ex, k,
+                               max_words, clean) for ex in pending]
+        bar = tqdm(total=len(examples), initial=len(examples) - len(pending), desc=desc,
+                   unit="ex", disable=not progress)
+        for future in as_completed(futures):
+            store.append(future.result())
+            bar.update(1)
+        bar.close()
+    return len(pending)
+
+
+def run(data: str, program: str = "planner-mopa", agents: int = 4, layers: int = 5,
+        lm: str = "embedded", proposer_lms: str | None = None, planner_lm: str | None = None,
+        aggregator_lm: str | None = None, aggregator_temperature: float | None = None,
+        roles: str | None = None, rag_agents: int | None = None, api_base: str | None = None,
+        temperature: float = 0.7, max_tokens: int = 256, limit: int | None = None,
+        selection: str = "first", seed: int = 0, k: int = 4, max_words: int = 100,
+        clean: bool = True, workers: int = 1, program_file: str | None = None,
+        out: str = "runs/latest", progress: bool = True) -> dict:
+    examples = select(load(data), limit, how=selection, seed=seed)
+    if not examples:
+        raise ValueError(f"{data}: no examples selected")
+    task = examples[0].task
+    if program_file:
+        config, module = load_program(program_file)
+        if config.task != task:
+            raise ValueError(f"{program_file} was compiled for {config.task}, but {data} is "
+                             f"{task} data")
+    else:
+        config = make_config(program, task=task, agents=agents, layers=layers,
+                             roles=_split(roles), proposer_lms=_split(proposer_lms),
+                             rag_agents=rag_agents, planner_lm=planner_lm,
+                             aggregator_lm=aggregator_lm,
+                             aggregator_temperature=aggregator_temperature)
+        module = build_program(config)
+    manifest = {"data": data, "selection": selection, "limit": limit, "seed": seed, "k": k,
+                "max_words": max_words, "clean": clean, "lm": lm, "temperature": temperature,
+                "max_tokens": max_tokens, "api_base": api_base, "program_file": program_file,
+                "config": config.as_dict()}
+    store = RunStore(out, manifest)
+    return execute(module, config, examples, store, lm=lm, temperature=temperature,
+                   max_tokens=max_tokens, api_base=api_base, workers=workers, k=k,
+                   max_words=max_words, clean=clean, progress=progress)
+
+
+def execute(module: dspy.Module, config: ProgramConfig, examples: list[Example],
+            store: RunStore, lm: str = "embedded", temperature: float = 0.7,
+            max_tokens: int = 256, api_base: str | None = None, workers: int = 1, k: int = 4,
+            max_words: int | None = 100, clean: bool = True, progress: bool = True) -> dict:
+    """Run a built program into a store and write its metrics (shared by run/tune/experiment)."""
+    from mopa.lm import PlainTextAdapter
+
+    pool = LMPool(default=lm, temperature=temperature, max_tokens=max_tokens, api_base=api_base)
+    pool.attach(module)
+    with dspy.context(lm=pool.default if config.preset != "copy-latest" else None,
+                      adapter=PlainTextAdapter()):
+        run_examples(module, examples, store, workers=workers, k=k, max_words=max_words,
+                     clean=clean, progress=progress, desc=config.preset)
+    metrics = {"program": config.as_dict(), "lm": lm,
+               **run_metrics(examples, store.records(), clean=clean)}
+    store.write_metrics(metrics)
+    return metrics
+
+
+def _split(value: str | list | None) -> list | None:
+    if value is None or isinstance(value, list):
+        return value
+    items = [v.strip() for v in value.split(",") if v.strip()]
+    return [None if v.lower() == "none" else v for v in items] or None

@@ -1,0 +1,63 @@
+"""Per-example LM accounting: calls (cached or not) and tokens actually spent.
+
+Calls are counted by a DSPy callback into a meter held in a context variable; the program's
+worker threads run in copies of the example's context, so their calls land on the same meter.
+Tokens come from DSPy's usage tracker, which only records calls that missed the cache.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import dspy
+from dspy.utils.callback import BaseCallback
+from dspy.utils.usage_tracker import track_usage
+
+_meter: contextvars.ContextVar[Meter | None] = contextvars.ContextVar("mopa_meter", default=None)
+
+
+@dataclass
+class Meter:
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def count_call(self) -> None:
+        with self._lock:
+            self.calls += 1
+
+    def as_dict(self) -> dict:
+        return {"lm_calls": self.calls, "prompt_tokens": self.prompt_tokens,
+                "completion_tokens": self.completion_tokens}
+
+
+class CallCounter(BaseCallback):
+    def on_lm_start(self, call_id, instance, inputs):
+        meter = _meter.get()
+        if meter is not None:
+            meter.count_call()
+
+
+CALL_COUNTER = CallCounter()
+
+
+@contextmanager
+def metered() -> Iterator[Meter]:
+    meter = Meter()
+    token = _meter.set(meter)
+    callbacks = list(dspy.settings.get("callbacks") or [])
+    if CALL_COUNTER not in callbacks:
+        callbacks.append(CALL_COUNTER)
+    try:
+        with dspy.context(callbacks=callbacks), track_usage() as tracker:
+            yield meter
+        for usage in tracker.get_total_tokens().values():
+            meter.prompt_tokens += int(usage.get("prompt_tokens") or 0)
+            meter.completion_tokens += int(usage.get("completion_tokens") or 0)
+    finally:
+        _meter.reset(token)

@@ -1,0 +1,127 @@
+import json
+import os
+import subprocess
+import sys
+
+import dspy
+import pytest
+
+from mopa.lm import FakeEngine, LlamaCppEngine, describe_lm, make_lm
+from mopa.lm.embedded import AsyncLlamaCppEngine
+from mopa.lm.factory import LOCAL_SERVER_PLACEHOLDER_KEY
+
+SECRET = "sk-test-0123456789abcdef0123456789abcdef"
+
+
+def test_fake_spec():
+    lm = make_lm("fake", temperature=0.2, max_tokens=50)
+    assert isinstance(lm.engine, FakeEngine)
+    assert lm.model_type == "text"
+    assert lm.kwargs["temperature"] == 0.2 and lm.kwargs["max_tokens"] == 50
+
+
+def test_embedded_spec_builds_without_loading_the_model():
+    lm = make_lm("embedded")
+    assert isinstance(lm.engine, LlamaCppEngine)
+    assert lm.model == "local/gemma-3-270m" and lm.model_type == "text"
+    assert lm.kwargs["temperature"] == 0.7 and lm.kwargs["max_tokens"] == 256
+
+
+def test_package_import_does_not_import_llama_cpp():
+    code = "import sys, mopa.lm; mopa.lm.make_lm('embedded'); print('llama_cpp' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env={**os.environ, "PYTHONPATH": os.getcwd()})
+    assert out.stdout.strip() == "False"
+
+
+def test_embedded_lm_state_saves_without_secrets_or_machine_paths(tmp_path):
+    lm = make_lm("embedded")
+    state = lm.dump_state()
+    assert state["engine"]["state"] == {"model_path": None, "n_ctx": 8192, "n_threads": 2}
+    restored = dspy.BaseLM.load_state(state, allow_custom_lm_class=True)
+    assert isinstance(restored.engine, LlamaCppEngine)
+    assert isinstance(restored._async_engine_spec, AsyncLlamaCppEngine)
+
+    predict = dspy.Predict("query -> review")
+    predict.set_lm(lm)
+    predict.save(tmp_path / "p.json")
+    loaded = dspy.Predict("query -> review")
+    loaded.load(tmp_path / "p.json", allow_unsafe_lm_state=True)
+    assert loaded.lm.model == "local/gemma-3-270m"
+
+
+def test_custom_model_path_gets_its_own_model_name():
+    from mopa.lm import embedded_lm
+
+    assert embedded_lm(model_path="/models/other-base.gguf").model == "local/other-base"
+
+
+def test_litellm_spec_passes_settings_through():
+    lm = make_lm("openai/gpt-4o-mini", temperature=0.3, max_tokens=100)
+    assert isinstance(lm, dspy.LM)
+    assert lm.model == "openai/gpt-4o-mini" and lm.model_type == "chat"
+    assert lm.kwargs["temperature"] == 0.3 and lm.kwargs["max_tokens"] == 100
+    assert "api_key" not in lm.kwargs  # LiteLLM's own environment lookup applies
+
+
+def test_litellm_cost_map_download_is_disabled():
+    assert os.environ.get("LITELLM_LOCAL_MODEL_COST_MAP") == "True"
+
+
+@pytest.mark.parametrize("spec", ["gpt4o", "", "   ", "openai/", "open ai/gpt"])
+def test_malformed_specs_are_refused(spec):
+    with pytest.raises(ValueError, match="LM spec|model string"):
+        make_lm(spec)
+
+
+def test_a_key_passed_as_spec_is_refused_without_echoing_it():
+    with pytest.raises(ValueError) as info:
+        make_lm(SECRET)
+    assert SECRET not in str(info.value) and "api_key_env" in str(info.value)
+
+
+def test_api_key_comes_only_from_the_named_environment_variable(monkeypatch):
+    monkeypatch.setenv("MOPA_TEST_KEY", SECRET)
+    lm = make_lm("deepseek/deepseek-chat", api_key_env="MOPA_TEST_KEY")
+    assert lm.kwargs["api_key"] == SECRET
+    assert SECRET not in json.dumps(describe_lm(lm), default=str)
+    assert SECRET not in json.dumps(lm.dump_state(), default=str)
+    with pytest.raises(ValueError, match="api_key cannot be passed"):
+        make_lm("openai/gpt-4o", api_key=SECRET)
+
+
+def test_missing_or_invalid_key_variable_is_a_clear_error(monkeypatch):
+    monkeypatch.delenv("MOPA_MISSING_KEY", raising=False)
+    with pytest.raises(ValueError, match="MOPA_MISSING_KEY is not set"):
+        make_lm("openai/gpt-4o", api_key_env="MOPA_MISSING_KEY")
+    with pytest.raises(ValueError, match="NAME of an environment variable"):
+        make_lm("openai/gpt-4o", api_key_env=SECRET + "!")
+
+
+def test_api_base_without_key_variable_sends_a_placeholder_not_an_ambient_key(monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    lm = make_lm("openai/local-model", api_base="http://usr:pw9x@127.0.0.1:8080/v1?tok=zq7",
+                 model_type="text")
+    assert lm.kwargs["api_key"] == LOCAL_SERVER_PLACEHOLDER_KEY
+    assert lm.model_type == "text"
+    info = describe_lm(lm)
+    assert info["api_base_host"] == "127.0.0.1:8080"
+    assert "zq7" not in json.dumps(info) and "pw9x" not in json.dumps(info)
+
+
+def test_bad_api_base_and_model_type_are_refused():
+    with pytest.raises(ValueError, match="http"):
+        make_lm("openai/x", api_base="127.0.0.1:8080")
+    with pytest.raises(ValueError, match="model_type"):
+        make_lm("openai/x", model_type="completion")
+    with pytest.raises(ValueError, match="in-process"):
+        make_lm("embedded", api_base="http://127.0.0.1:1/v1")
+
+
+def test_describe_lm_fields():
+    info = describe_lm(make_lm("fake", temperature=0.1, max_tokens=9))
+    assert info["model"] == "local/fake" and info["model_type"] == "text"
+    assert info["temperature"] == 0.1 and info["max_tokens"] == 9
+    assert info["engine"] == "FakeEngine"
+    assert info["engine_state"] == {"latency": 0.0, "fail_first": 0, "retry_after": 0.0}
+    json.dumps(info)

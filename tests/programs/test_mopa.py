@@ -1,0 +1,121 @@
+"""The hand-worked reference for MoPA: a 2-agent x 2-layer Role-Planner program.
+
+Expected calls per example: 1 planner + 2*2 proposals + 2 aggregations = 7.
+"""
+
+import threading
+
+import dspy
+import pytest
+
+from mopa.lm import PlainTextAdapter, fake_lm
+from mopa.programs import Agent, MoPA, build_program, make_config
+from mopa.programs.presets import PRESETS
+from mopa.usage import metered
+
+PROFILE = "[1] Rating: 5.0. Summary: \"Loud\". Review: Loud and clear, worth the price."
+QUERY = "Generate the review text for a tuner pedal."
+
+
+def scripted(prompt: str) -> str:
+    role = "content" if "Content coverage" in prompt else "analysis"
+    if "extracts the main aspects" in prompt:
+        return "price; loudness"
+    if "integrating multiple candidate drafts" in prompt:
+        return "merged(" + ",".join(d for d in ("L1-content", "L1-analysis", "L2-content",
+                                                "L2-analysis") if d in prompt) + ")"
+    if "candidate drafts written by other assistants" in prompt:
+        return f"L2-{role}"
+    return f"L1-{role}"
+
+
+def run_reference():
+    lm = fake_lm(scripted)
+    program = MoPA(agents=(Agent("plan", role="content"), Agent("plan", role="analysis")),
+                   layers=2)
+    with dspy.context(lm=lm, adapter=PlainTextAdapter()), metered() as meter:
+        pred = program(profile=PROFILE, query=QUERY)
+    return lm.engine.calls, meter, pred
+
+
+def test_two_by_two_call_count_and_what_the_aggregator_sees():
+    calls, meter, pred = run_reference()
+    assert len(calls) == 7 and meter.calls == 7
+
+    planner = [c for c in calls if "extracts the main aspects" in c]
+    layer1 = [c for c in calls if "Now write a new review" in c]
+    layer2 = [c for c in calls if "candidate drafts written by other assistants" in c]
+    aggregations = [c for c in calls if "integrating multiple candidate drafts" in c]
+    assert (len(planner), len(layer1), len(layer2), len(aggregations)) == (1, 2, 2, 2)
+
+    # Every proposer works from the one shared plan; layer 2 reads layer 1's drafts.
+    assert all("price; loudness" in c for c in layer1 + layer2)
+    assert all("Draft 1: L1-content\n\nDraft 2: L1-analysis" in c for c in layer2)
+
+    # The aggregator sees the task and that layer's drafts, numbered -- not the profile.
+    first, last = sorted(aggregations, key=lambda c: "L2-" in c)
+    assert "Draft 1: L1-content\n\nDraft 2: L1-analysis" in first
+    assert "Draft 1: L2-content\n\nDraft 2: L2-analysis" in last
+    assert all(QUERY in c and PROFILE not in c for c in aggregations)
+
+    assert pred.output == "merged(L2-content,L2-analysis)"
+    assert pred.plans == ["price; loudness"]
+    assert [layer["output"] for layer in pred.layers] == ["merged(L1-content,L1-analysis)",
+                                                          "merged(L2-content,L2-analysis)"]
+    assert pred.layers[0]["drafts"] == ["L1-content", "L1-analysis"]
+
+
+@pytest.mark.parametrize("preset", [p for p in PRESETS if p != "copy-latest"])
+def test_every_preset_makes_exactly_the_calls_its_config_predicts(preset):
+    config = make_config(preset, agents=3, layers=2,
+                         proposer_lms=["fake", "fake@0.2"] if preset.endswith("-md") else None)
+    program = build_program(config)
+    lm = fake_lm()
+    with dspy.context(lm=lm, adapter=PlainTextAdapter()), metered() as meter:
+        pred = program(profile=PROFILE, query=QUERY)
+    assert meter.calls == config.lm_calls == len(lm.engine.calls)
+    assert pred.output.strip()
+
+
+def test_all_predictors_are_visible_to_optimizers():
+    program = build_program(make_config("mopa-ad", agents=4, layers=3))
+    names = [n for n, _ in program.named_predictors()]
+    assert names[0] == "planners[0]" and names[-1] == "aggregator"
+    assert sum(".proposers[" in n for n in names) == 12
+    multi = build_program(make_config("multi-planner-mopa", agents=3, layers=1))
+    assert sum(n.startswith("planners[") for n, _ in multi.named_predictors()) == 3
+
+
+def test_a_failing_proposer_is_recorded_and_the_layer_goes_on():
+    def flaky(prompt):
+        if "Your role: Analytical" in prompt:
+            raise RuntimeError("boom")
+        return scripted(prompt)
+
+    program = MoPA(agents=(Agent("plan", role="content"), Agent("plan", role="analysis")),
+                   layers=2, retries=1)
+    with dspy.context(lm=fake_lm(flaky), adapter=PlainTextAdapter()):
+        pred = program(profile=PROFILE, query=QUERY)
+    assert pred.layers[0]["drafts"] == ["L1-content"]
+    assert "agent 2" in pred.layers[0]["failures"][0] and "boom" in pred.layers[0]["failures"][0]
+    assert pred.output == "merged(L2-content)"
+
+
+def test_proposers_of_a_layer_run_concurrently():
+    seen, lock, peak = set(), threading.Lock(), [0]
+
+    def slow(prompt):
+        import time
+
+        with lock:
+            seen.add(prompt)
+            peak[0] = max(peak[0], len(seen))
+        time.sleep(0.05)
+        with lock:
+            seen.discard(prompt)
+        return scripted(prompt)
+
+    program = build_program(make_config("role-planner-mopa", agents=4, layers=1))
+    with dspy.context(lm=fake_lm(slow), adapter=PlainTextAdapter()):
+        program(profile=PROFILE, query=QUERY)
+    assert peak[0] >= 4

@@ -1,0 +1,114 @@
+import json
+
+import dspy
+import pytest
+
+from mopa.cli import main
+from mopa.data import load_file
+from mopa.lm import PlainTextAdapter, fake_lm
+from mopa.programs import build_program, make_config
+from mopa.run_store import RunStore
+from mopa.runner import run, run_examples
+from tests.conftest import review_record
+
+
+@pytest.fixture
+def data(write_jsonl):
+    return write_jsonl([review_record(f"user{i}", n_profile=3 + i) for i in range(4)])
+
+
+def _lines(path):
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_run_writes_predictions_and_metrics(data, tmp_path):
+    out = tmp_path / "run"
+    metrics = run(str(data), program="planner-mopa", agents=2, layers=2, lm="fake",
+                  out=str(out), progress=False)
+    lines = _lines(out / "predictions.jsonl")
+    assert len(lines) == 4 and all(r["error"] is None for r in lines)
+    first = lines[0]
+    assert first["lm_calls"] == 1 + 2 * 2 + 2
+    assert len(first["layers"]) == 2 and len(first["layers"][0]["drafts"]) == 2
+    assert first["plans"] and first["prediction"]
+    saved = json.loads((out / "metrics.json").read_text())
+    assert saved["n"] == 4 and saved["failed"] == 0
+    assert [layer["layer"] for layer in saved["layers"]] == [1, 2]
+    assert saved["layers"][-1]["meteor"] == pytest.approx(saved["final"]["meteor"])
+    assert 0 < saved["copy_latest"]["rouge1"] <= 1
+    assert saved["per_example"]["lm_calls"] == 7
+    assert set(saved["vs_copy_latest"]) == {"rouge1", "rougeL", "meteor"}
+    assert metrics["final"] == saved["final"]
+
+
+def test_rerun_resumes_without_recomputing(data, tmp_path):
+    out = tmp_path / "run"
+    run(str(data), program="rag", lm="fake", out=str(out), progress=False)
+    path = out / "predictions.jsonl"
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join(lines[:2]) + "\n")  # as if interrupted after two examples
+    run(str(data), program="rag", lm="fake", out=str(out), progress=False)
+    again = _lines(path)
+    assert len(again) == 4
+    assert [r["id"] for r in again[:2]] == [json.loads(x)["id"] for x in lines[:2]]
+    run(str(data), program="rag", lm="fake", out=str(out), progress=False)
+    assert len(_lines(path)) == 4  # nothing left to do: nothing appended
+
+
+def test_a_different_configuration_is_refused(data, tmp_path):
+    out = tmp_path / "run"
+    run(str(data), program="rag", lm="fake", out=str(out), progress=False)
+    with pytest.raises(ValueError, match="different settings"):
+        run(str(data), program="planpers", lm="fake", out=str(out), progress=False)
+
+
+def test_failed_examples_are_recorded_counted_and_retried_on_resume(data, tmp_path):
+    examples = load_file(data)
+    bad_user = examples[1].profile[-1]["reviewText"]
+
+    def responder(prompt):
+        if bad_user in prompt:
+            raise RuntimeError("backend down")
+        return "a review"
+
+    store = RunStore(tmp_path / "run", {"test": 1})
+    program = build_program(make_config("rag"))
+    with dspy.context(lm=fake_lm(responder), adapter=PlainTextAdapter()):
+        run_examples(program, examples, store, progress=False)
+    records = store.records()
+    assert len(records) == 4
+    assert "backend down" in records[examples[1].id]["error"]
+    assert records[examples[1].id]["prediction"] == ""
+    assert examples[1].id not in store.finished_ids()
+
+    with dspy.context(lm=fake_lm(lambda p: "now fine"), adapter=PlainTextAdapter()):
+        assert run_examples(program, examples, store, progress=False) == 1
+    assert store.records()[examples[1].id]["prediction"] == "now fine"
+
+
+def test_copy_latest_needs_no_lm(data, tmp_path):
+    metrics = run(str(data), program="copy-latest", lm="no-such-model", out=str(tmp_path / "c"),
+                  progress=False)
+    assert metrics["final"] == metrics["copy_latest"]
+    assert metrics["per_example"]["lm_calls"] == 0
+
+
+def test_cli_run_and_evaluate(data, tmp_path, capsys):
+    out = tmp_path / "cli"
+    assert main(["run", "--data", str(data), "--program", "rag-mopa", "--agents", "2",
+                 "--layers", "1", "--lm", "fake", "--out", str(out), "--limit", "3",
+                 "--no-progress"]) == 0
+    assert len(_lines(out / "predictions.jsonl")) == 3
+    capsys.readouterr()
+    assert main(["evaluate", "--data", str(data), "--predictions",
+                 str(out / "predictions.jsonl"), "--out", str(tmp_path / "m.json")]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["n"] == 3 and printed["missing"] == 1 and printed["empty"] == 0
+    assert json.loads((tmp_path / "m.json").read_text()) == printed
+
+
+def test_cli_reports_bad_input_without_traceback(write_jsonl, tmp_path, capsys):
+    bad = write_jsonl(['{"reviewerId": "x", "input": 1, "output": "o", "profile": []}'])
+    assert main(["data", "stats", "--data", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert f"{bad}:1:" in err and "'input'" in err

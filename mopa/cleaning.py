@@ -145,6 +145,7 @@ def strip_lead_in(text: str) -> str:
     Announcements and labels stack in any order ("Sure!\\nHere is the review:\\nReview: ..."),
     so they are peeled off together until none is left.
     """
+
     def peel(text: str) -> str:
         for pattern in (_INTERJECTION_LINE, _PLANNING_LINE, _PREAMBLE_LINE, _LABEL):
             text = pattern.sub("", text.lstrip(), count=1)
@@ -201,9 +202,12 @@ def _word_key(token: str) -> str:
 
 
 def _min_repeats(phrase_length: int) -> int:
-    # "very very good" and "had had" are English; three of a word, or two of a 4+ word
-    # phrase back to back, are a model looping.
-    return 2 if phrase_length >= 4 else 3
+    # People write "had had", "love love love it" and "coast to coast to coast"; a model
+    # looping repeats longer: four of a word or word pair, three of a three-word phrase, two
+    # of anything longer.
+    if phrase_length <= 2:
+        return 4
+    return 3 if phrase_length == 3 else 2
 
 
 def _collapse_line(line: str) -> str:
@@ -258,7 +262,8 @@ def drop_repeated_sentences(text: str) -> str:
         sentences = _SENTENCE_END.split(line.strip())
         for sentence in sentences:
             key = _sentence_key(sentence)
-            if key and key in seen:
+            # One-word sentences ("Well...", "Wow!") recur in human writing; loops are longer.
+            if len(key.split()) >= 2 and key in seen:
                 continue
             seen.add(key)
             kept.append(sentence)

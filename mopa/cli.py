@@ -47,13 +47,23 @@ def cmd_run(**kwargs) -> dict:
     return metrics
 
 
-def add_program_flags(p: argparse.ArgumentParser) -> None:
+def cmd_compile(**kwargs) -> dict:
+    from mopa.optimizers.compile import compile_program
+
+    result = compile_program(**kwargs)
+    _print_json({k: result[k] for k in ("optimizer", "metric", "train", "val", "before",
+                                        "after", "after_vs_before", "program_file")})
+    return result
+
+
+def add_program_flags(p: argparse.ArgumentParser, program: str = "planner-mopa",
+                      agents: int = 4, layers: int = 5) -> None:
     """Flags describing the program and its LMs (shared by run, compile, experiment)."""
     from mopa.programs.presets import PRESETS
 
-    p.add_argument("--program", default="planner-mopa", choices=PRESETS)
-    p.add_argument("--agents", type=int, default=4, help="proposers per layer (MoPA presets)")
-    p.add_argument("--layers", type=int, default=5, help="number of layers (MoPA presets)")
+    p.add_argument("--program", default=program, choices=PRESETS)
+    p.add_argument("--agents", type=int, default=agents, help="proposers per layer (MoPA)")
+    p.add_argument("--layers", type=int, default=layers, help="number of layers (MoPA)")
     p.add_argument("--roles", help="comma-separated role per agent slot (content, analysis, "
                    "usefulness, style, free text, or none), cycled")
     p.add_argument("--rag-agents", type=int, help="RAG agents in mopa-ad/custom (rest plan)")
@@ -110,6 +120,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="runs/latest", help="output directory")
     p.add_argument("--no-progress", dest="progress", action="store_false")
     p.set_defaults(func=cmd_run)
+
+    from mopa.optimizers.compile import OPTIMIZERS
+
+    p = sub.add_parser("compile", help="optimize a program's prompts with a DSPy optimizer")
+    p.add_argument("--data", required=True, help=SRC_HELP + " (training examples)")
+    p.add_argument("--val-data", help="validation source (default: a disjoint part of --data)")
+    p.add_argument("--train", type=int, default=8, help="training examples")
+    p.add_argument("--val", type=int, default=8, help="validation examples")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--k", type=int, default=4)
+    p.add_argument("--max-words", type=int, default=100)
+    p.add_argument("--no-clean", dest="clean", action="store_false")
+    add_program_flags(p, program="planpers", agents=2, layers=1)
+    p.add_argument("--optimizer", default="bootstrap", choices=OPTIMIZERS)
+    p.add_argument("--metric", default="meteor", choices=("meteor", "rougeL", "rouge1", "mean"))
+    p.add_argument("--prompt-lm", help="LM proposing instructions (mipro, copro)")
+    p.add_argument("--reflection-lm", help="LM reflecting on feedback (gepa)")
+    p.add_argument("--max-demos", type=int, default=2, help="few-shot demos per predictor")
+    p.add_argument("--gepa-calls", type=int, default=60, help="GEPA metric-call budget")
+    p.add_argument("--copro-breadth", type=int, default=3)
+    p.add_argument("--copro-depth", type=int, default=1)
+    p.add_argument("--mipro-auto", default="light", choices=("light", "medium", "heavy"))
+    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--out", default="program.json", help="where to save the compiled program")
+    p.add_argument("--tracking-uri", help="MLflow tracking URI (default: MLflow's own)")
+    p.add_argument("--experiment", default="mopa-compile", help="MLflow experiment name")
+    p.add_argument("--no-progress", dest="progress", action="store_false")
+    p.set_defaults(func=cmd_compile)
     return parser
 
 

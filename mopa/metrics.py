@@ -186,7 +186,10 @@ def make_metric(name: str = "meteor") -> Callable[..., float]:
     if name not in METRICS:
         raise ValueError(f"unknown metric {name!r}; valid names: {', '.join(METRICS)}")
 
-    def metric(example: Any, pred: Any, trace: Any = None) -> float:
+    # pred_name / pred_trace: GEPA calls metrics with these two extra arguments.
+    def metric(
+        example: Any, pred: Any, trace: Any = None, pred_name: Any = None, pred_trace: Any = None
+    ) -> float:
         reference = getattr(example, "output", None)
         if not isinstance(reference, str):
             raise ValueError(

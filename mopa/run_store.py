@@ -41,9 +41,13 @@ class RunStore:
         path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
 
     def records(self) -> dict[str, dict]:
-        if not self.predictions_path.exists():
-            return {}
-        return read_predictions(self.predictions_path)
+        return RunStore.read(self.dir)
+
+    @staticmethod
+    def read(out: str | Path) -> dict[str, dict]:
+        """The records of a run directory by id (empty if it has none yet)."""
+        path = Path(out) / "predictions.jsonl"
+        return read_predictions(path) if path.exists() else {}
 
     def finished_ids(self) -> set[str]:
         return {pid for pid, r in self.records().items() if not r.get("error")}

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,6 +89,7 @@ class _LoadedModel:
 
 
 _MODELS: dict[tuple[str, int, int], _LoadedModel] = {}
+_SEEDS = random.Random()
 _MODELS_LOCK = threading.Lock()
 
 
@@ -116,8 +118,9 @@ class LlamaCppEngine:
     """A DSPy engine (`complete(Request) -> Response`) running a GGUF through llama.cpp.
 
     Honors `max_tokens`, `temperature`, `top_p`, `top_k`, `stop`, `seed`, and the
-    frequency/presence penalties of the request's config. Holds no model handle itself (the
-    module cache does), so engines pickle and save cheaply.
+    frequency/presence penalties of the request's config. Without a seed, each call samples
+    with a fresh random seed (reported in `provider_data["seed"]`). Holds no model handle
+    itself (the module cache does), so engines pickle and save cheaply.
     """
 
     def __init__(self, model_path: str | None = None, n_ctx: int = DEFAULT_N_CTX,
@@ -142,11 +145,14 @@ class LlamaCppEngine:
             raise ValueError(f"max_tokens={max_tokens} leaves no room for a prompt in the "
                              f"{self.n_ctx}-token context; lower max_tokens or raise n_ctx")
         options: dict[str, Any] = {"max_tokens": max_tokens, "stop": list(config.stop)}
-        for name in ("temperature", "top_p", "top_k", "seed", "frequency_penalty",
-                     "presence_penalty"):
+        for name in ("temperature", "top_p", "top_k", "frequency_penalty", "presence_penalty"):
             value = getattr(config, name)
             if value is not None:
                 options[name] = value
+        # llama-cpp-python without a seed reuses one fixed seed on every call, so the same
+        # prompt would always give the same sample and DSPy rollout ids (which never reach the
+        # engine) could not draw distinct samples. Draw a fresh seed instead; it is recorded.
+        options["seed"] = config.seed if config.seed is not None else _SEEDS.randrange(2**31)
 
         loaded = self.model()
         with loaded.lock:
@@ -155,9 +161,9 @@ class LlamaCppEngine:
 
         choice = out["choices"][0]
         usage = out.get("usage") or {}
-        provider_data, adaptations = None, ()
+        provider_data, adaptations = {"seed": options["seed"]}, ()
         if cut:
-            provider_data = {"prompt_truncated_tokens": cut}
+            provider_data["prompt_truncated_tokens"] = cut
             adaptations = (Adaptation(
                 field="messages", action="clamped", asked=len(tokens) + cut, applied=len(tokens),
                 reason=f"the prompt did not fit the {self.n_ctx}-token context with "

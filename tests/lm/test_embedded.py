@@ -92,7 +92,7 @@ def test_overlong_prompt_is_cut_from_the_start_and_recorded():
                     temperature=0.0, cache=False, engine=LlamaCppEngine(path, n_ctx=256))
     long_prompt = "The guitar sounds warm. " * 200 + "\n\nReview:\n"
     assert small(long_prompt) is not None
-    response = small.history[-1]["response"][0]
+    response = small.history[-1]["response"]
     assert response.provider_data["prompt_truncated_tokens"] > 0
     assert small.history[-1]["usage"]["prompt_tokens"] <= 256 - 32
     assert small.history[-1]["adaptations"][0].action == "clamped"

@@ -1,0 +1,184 @@
+"""MLflow helpers shared by ``mopa tune``, ``mopa compile`` and the experiments.
+
+Everything goes through an explicit ``MlflowClient`` and run ids rather than MLflow's fluent
+"active run": several threads or worker processes can then log to their own runs safely, and a
+parent run created by one process can receive child runs from another.
+
+Secrets: only LM spec strings and URLs with their password (and secret-looking query values)
+replaced by ``***`` are ever logged.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from mlflow import MlflowClient
+from mlflow.entities import Metric, Param, RunStatus, RunTag
+from mlflow.exceptions import MlflowException
+
+PARENT_TAG = "mlflow.parentRunId"
+REDACTED = "***"
+_SECRET_QUERY_KEYS = ("password", "passwd", "pwd", "secret", "token", "key", "auth")
+_MAX_TAG = 5000  # MLflow rejects longer tag values
+_BATCH = 100  # MLflow's log_batch limit for params (and a safe chunk for metrics)
+
+
+def redact_url(url: str | None) -> str | None:
+    """``postgresql://u:pw@h/db?password=x`` -> ``postgresql://u:***@h/db?password=***``."""
+    if not url or "://" not in url:
+        return url
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, _, host = netloc.rpartition("@")
+        user, has_password, _ = userinfo.partition(":")
+        netloc = f"{user}:{REDACTED}@{host}" if has_password else netloc
+    query = parts.query
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        query = urlencode([(k, REDACTED if any(s in k.lower() for s in _SECRET_QUERY_KEYS) else v)
+                           for k, v in pairs], safe="*")
+    if netloc == parts.netloc and query == parts.query:
+        return url  # untouched (urlunsplit would also turn sqlite:///x into sqlite:/x)
+    rebuilt = f"{parts.scheme}://{netloc}{parts.path}"
+    return rebuilt + (f"?{query}" if query else "") + (f"#{parts.fragment}" if parts.fragment
+                                                        else "")
+
+def configure(tracking_uri: str | None) -> str:
+    """Use ``tracking_uri`` when given, else MLflow's default; return the URI in effect."""
+    import mlflow
+
+    if tracking_uri:
+        mlflow.set_tracking_uri(tracking_uri)
+    return mlflow.get_tracking_uri()
+
+
+def ui_command(tracking_uri: str) -> str:
+    """How to look at the runs: a server is its own UI; a local store needs ``mlflow ui``."""
+    if tracking_uri.startswith(("http://", "https://")):
+        return f"open {redact_url(tracking_uri)} in a browser"
+    return f"mlflow ui --backend-store-uri {redact_url(tracking_uri)} --port 5000"
+
+
+def flatten_config(config: dict) -> dict[str, str]:
+    """A ``ProgramConfig.as_dict()`` as flat MLflow params, one key per agent slot field."""
+    agents = list(config.get("agents") or [])
+    params: dict[str, object] = {
+        "preset": config.get("preset"),
+        "task": config.get("task"),
+        "agents": len(agents),
+        "layers": config.get("layers"),
+        "rag_agents": sum(a.get("kind") == "rag" for a in agents),
+        "proposer_lms": ",".join(dict.fromkeys(a["lm"] for a in agents if a.get("lm"))),
+        "proposer_lm": config.get("lm"),  # the single-agent presets' LM
+        "planner_lm": config.get("planner_lm"),
+        "aggregator_lm": config.get("aggregator_lm"),
+        "aggregator_temperature": config.get("aggregator_temperature"),
+    }
+    for i, agent in enumerate(agents):
+        params[f"kind_{i}"] = agent.get("kind")
+        params[f"role_{i}"] = agent.get("role")
+        params[f"lm_{i}"] = agent.get("lm")
+    return flatten_params(params)
+
+
+def flatten_params(params: dict) -> dict[str, str]:
+    """MLflow params are strings: None becomes "none", sequences are comma-joined."""
+    out = {}
+    for key, value in params.items():
+        if value is None:
+            value = "none"
+        elif isinstance(value, (list, tuple)):
+            value = ",".join("none" if v is None else str(v) for v in value)
+        out[key] = str(value)
+    return out
+
+
+def get_or_create_experiment(client: MlflowClient, name: str) -> str:
+    experiment = client.get_experiment_by_name(name)
+    if experiment is not None:
+        return experiment.experiment_id
+    try:
+        return client.create_experiment(name)
+    except MlflowException:
+        # Another worker created it between our lookup and our create.
+        experiment = client.get_experiment_by_name(name)
+        if experiment is None:
+            raise
+        return experiment.experiment_id
+
+
+def start_run(client: MlflowClient, experiment_id: str, name: str,
+              parent_run_id: str | None = None, tags: dict | None = None,
+              params: dict | None = None) -> str:
+    """Create a run (nested under ``parent_run_id`` when given) and return its id."""
+    all_tags = {str(k): str(v) for k, v in (tags or {}).items()}
+    if parent_run_id:
+        all_tags[PARENT_TAG] = parent_run_id
+    run = client.create_run(experiment_id, run_name=name, tags=all_tags)
+    if params:
+        log_params(client, run.info.run_id, params)
+    return run.info.run_id
+
+
+def resume_run(client: MlflowClient, run_id: str, where: str) -> None:
+    """Mark an existing run RUNNING again; a clear error if this tracking store lacks it."""
+    try:
+        client.get_run(run_id)
+    except MlflowException:
+        raise RuntimeError(f"MLflow run {run_id} ({where}) is not in the tracking store "
+                           f"{redact_url(client.tracking_uri)}: pass the --tracking-uri it "
+                           "was created with") from None
+    client.update_run(run_id, status=RunStatus.to_string(RunStatus.RUNNING))
+
+
+def finish_run(client: MlflowClient, run_id: str) -> None:
+    client.set_terminated(run_id, RunStatus.to_string(RunStatus.FINISHED))
+
+
+def fail_run(client: MlflowClient, run_id: str, reason: str) -> None:
+    client.set_tag(run_id, "fail_reason", reason[:_MAX_TAG])
+    client.set_terminated(run_id, RunStatus.to_string(RunStatus.FAILED))
+
+
+def log_params(client: MlflowClient, run_id: str, params: dict) -> None:
+    items = [Param(k, v) for k, v in flatten_params(params).items()]
+    for i in range(0, len(items), _BATCH):
+        client.log_batch(run_id, params=items[i:i + _BATCH])
+
+
+def set_tags(client: MlflowClient, run_id: str, tags: dict) -> None:
+    items = [RunTag(str(k), str(v)[:_MAX_TAG]) for k, v in tags.items()]
+    client.log_batch(run_id, tags=items)
+
+
+def log_metrics(client: MlflowClient, run_id: str, values: dict[str, float],
+                step: int = 0) -> None:
+    now = int(time.time() * 1000)
+    items = [Metric(k, float(v), now, step) for k, v in values.items() if v is not None]
+    for i in range(0, len(items), _BATCH):
+        client.log_batch(run_id, metrics=items[i:i + _BATCH])
+
+
+def log_run_metrics(client: MlflowClient, run_id: str, metrics: dict) -> None:
+    """A ``mopa.runner.execute`` metrics dict: final scores, every layer (step = layer), the
+    copy-latest baseline on the same examples, and cost per example."""
+    scores = ("rouge1", "rougeL", "meteor")
+    log_metrics(client, run_id, {m: metrics["final"][m] for m in scores})
+    log_metrics(client, run_id, {f"copy_latest_{m}": metrics["copy_latest"][m] for m in scores})
+    log_metrics(client, run_id, {**metrics["per_example"], "n": metrics["n"],
+                                 "failed": metrics["failed"], "empty": metrics["final"]["empty"]})
+    now = int(time.time() * 1000)
+    layers = [Metric(f"{m}_by_layer", float(layer[m]), now, int(layer["layer"]))
+              for layer in metrics.get("layers", []) for m in scores]
+    for i in range(0, len(layers), _BATCH):
+        client.log_batch(run_id, metrics=layers[i:i + _BATCH])
+
+
+def log_artifacts(client: MlflowClient, run_id: str, paths: Iterable[str | Path]) -> None:
+    for path in paths:
+        if Path(path).exists():
+            client.log_artifact(run_id, str(path))

@@ -1,0 +1,168 @@
+"""``mopa compile``: optimize a program's prompts with a DSPy optimizer, score it before and after.
+
+The training examples drive the optimizer; the validation examples (disjoint) are run through
+the same resumable runner as ``mopa run``, before and after, so the two scores are comparable
+example by example and the paired bootstrap says whether the change is more than noise.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import dspy
+
+from mopa.bootstrap import paired_bootstrap
+from mopa.data import load, select
+from mopa.inputs import to_dspy
+from mopa.lm_pool import LMPool
+from mopa.metrics import METRICS, score_pairs
+from mopa.optimizers.feedback import feedback_metric, optimizer_metric
+from mopa.program_io import save_program
+from mopa.programs.presets import build_program, make_config
+from mopa.run_store import RunStore
+from mopa.runner import _split, execute
+
+OPTIMIZERS = ("bootstrap", "mipro", "copro", "gepa")
+
+
+def split_examples(data: str, train: int, val: int, val_data: str | None = None,
+                   seed: int = 0) -> tuple[list, list]:
+    """Disjoint train/val lists: from two sources, or a seeded shuffle of one."""
+    if val_data:
+        return select(load(data), train), select(load(val_data), val)
+    examples = load(data)
+    if train + val > len(examples):
+        raise ValueError(f"{data} has {len(examples)} examples, fewer than --train {train} + "
+                         f"--val {val}; lower them or pass --val-data")
+    order = list(range(len(examples)))
+    random.Random(seed).shuffle(order)
+    return ([examples[i] for i in order[:train]],
+            [examples[i] for i in order[train:train + val]])
+
+
+def make_optimizer(optimizer: str, metric: str, prompt_lm: dspy.LM, reflection_lm: dspy.LM,
+                   max_demos: int, gepa_calls: int, copro_breadth: int, copro_depth: int,
+                   mipro_auto: str, workers: int, seed: int):
+    score = optimizer_metric(metric)
+    if optimizer == "bootstrap":
+        return dspy.BootstrapFewShot(metric=score, max_bootstrapped_demos=max_demos,
+                                     max_labeled_demos=max_demos)
+    if optimizer == "mipro":
+        return dspy.MIPROv2(metric=score, prompt_model=prompt_lm, auto=mipro_auto,
+                            max_bootstrapped_demos=max_demos, max_labeled_demos=max_demos,
+                            num_threads=workers, seed=seed, verbose=False)
+    if optimizer == "copro":
+        return dspy.COPRO(prompt_model=prompt_lm, metric=score, breadth=copro_breadth,
+                          depth=copro_depth)
+    if optimizer == "gepa":
+        return dspy.GEPA(metric=feedback_metric(metric), reflection_lm=reflection_lm,
+                         max_metric_calls=gepa_calls, num_threads=workers, seed=seed)
+    raise ValueError(f"unknown optimizer {optimizer!r}; expected one of: {', '.join(OPTIMIZERS)}")
+
+
+def run_optimizer(opt, optimizer: str, student: dspy.Module, trainset: list, valset: list,
+                  workers: int) -> dspy.Module:
+    if optimizer == "bootstrap":
+        return opt.compile(student, trainset=trainset)
+    if optimizer == "mipro":
+        return opt.compile(student, trainset=trainset, valset=valset,
+                           minibatch=len(valset) > 35)
+    if optimizer == "copro":
+        return opt.compile(student, trainset=trainset,
+                           eval_kwargs={"num_threads": workers, "display_progress": False})
+    return opt.compile(student, trainset=trainset, valset=valset)
+
+
+def compile_program(data: str, program: str = "planpers", optimizer: str = "bootstrap",
+                    metric: str = "meteor", train: int = 8, val: int = 8,
+                    val_data: str | None = None, agents: int = 2, layers: int = 1,
+                    roles: str | None = None, rag_agents: int | None = None,
+                    lm: str = "embedded", proposer_lms: str | None = None,
+                    planner_lm: str | None = None, aggregator_lm: str | None = None,
+                    aggregator_temperature: float | None = None, prompt_lm: str | None = None,
+                    reflection_lm: str | None = None, api_base: str | None = None,
+                    temperature: float = 0.7, max_tokens: int = 256, max_demos: int = 2,
+                    gepa_calls: int = 60, copro_breadth: int = 3, copro_depth: int = 1,
+                    mipro_auto: str = "light", k: int = 4, max_words: int = 100,
+                    clean: bool = True, workers: int = 1, seed: int = 0,
+                    out: str = "program.json", tracking_uri: str | None = None,
+                    experiment: str = "mopa-compile", progress: bool = True) -> dict:
+    if metric not in METRICS:
+        raise ValueError(f"unknown metric {metric!r}; expected one of: {', '.join(METRICS)}")
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {optimizer!r}; expected one of: "
+                         f"{', '.join(OPTIMIZERS)}")
+    train_ex, val_ex = split_examples(data, train, val, val_data, seed)
+    task = train_ex[0].task
+    config = make_config(program, task=task, agents=agents, layers=layers, roles=_split(roles),
+                         proposer_lms=_split(proposer_lms), rag_agents=rag_agents,
+                         planner_lm=planner_lm, aggregator_lm=aggregator_lm,
+                         aggregator_temperature=aggregator_temperature)
+    if config.preset == "copy-latest":
+        raise ValueError("copy-latest has no prompts to compile; pick an LM program")
+    eval_dir = Path(out).parent / f"{Path(out).stem}-eval"
+    lm_args = {"lm": lm, "temperature": temperature, "max_tokens": max_tokens,
+               "api_base": api_base, "workers": workers, "k": k, "max_words": max_words,
+               "clean": clean, "progress": progress}
+    manifest = {"data": data, "val_data": val_data, "train": train, "val": val, "seed": seed,
+                "config": config.as_dict(), **{k_: v for k_, v in lm_args.items()
+                                               if k_ not in ("workers", "progress")}}
+
+    student = build_program(config)
+    before = execute(student, config, val_ex, RunStore(eval_dir / "before", manifest),
+                     **lm_args)
+
+    pool = LMPool(default=lm, temperature=temperature, max_tokens=max_tokens, api_base=api_base)
+    pool.attach(student)
+    from mopa.lm import PlainTextAdapter
+
+    opt = make_optimizer(optimizer, metric, pool.get(prompt_lm), pool.get(reflection_lm),
+                         max_demos, gepa_calls, copro_breadth, copro_depth, mipro_auto,
+                         workers, seed)
+    with dspy.context(lm=pool.default, adapter=PlainTextAdapter()):
+        compiled = run_optimizer(opt, optimizer, student, to_dspy(train_ex, k, max_words),
+                                 to_dspy(val_ex, k, max_words), workers)
+
+    after_manifest = {**manifest, "compiled_with": optimizer, "metric": metric}
+    after = execute(compiled, config, val_ex, RunStore(eval_dir / "after", after_manifest),
+                    **lm_args)
+    result = {
+        "optimizer": optimizer, "metric": metric, "program": config.as_dict(),
+        "train": len(train_ex), "val": len(val_ex),
+        "before": before["final"], "after": after["final"],
+        "copy_latest": after["copy_latest"],
+        "after_vs_before": _paired(val_ex, eval_dir, "after", "before"),
+        "after_vs_copy_latest": after["vs_copy_latest"],
+        "program_file": str(out), "eval_dir": str(eval_dir),
+    }
+    save_program(compiled, config, out, extra={"compile": result})
+    _log_to_mlflow(result, lm_args, prompt_lm, reflection_lm, tracking_uri, experiment)
+    return result
+
+
+def _paired(examples: list, eval_dir: Path, a: str, b: str) -> dict:
+    """Paired bootstrap CI of a - b on the validation examples, per metric."""
+    refs = [ex.output for ex in examples]
+    rows = {}
+    for name in (a, b):
+        records = RunStore.read(eval_dir / name)
+        rows[name] = score_pairs([records.get(ex.id, {}).get("prediction", "")
+                                  for ex in examples], refs)
+    return {m: paired_bootstrap([r[m] for r in rows[a]], [r[m] for r in rows[b]]).as_dict()
+            for m in ("rouge1", "rougeL", "meteor")}
+
+
+def _log_to_mlflow(result: dict, lm_args: dict, prompt_lm: str | None,
+                   reflection_lm: str | None, tracking_uri: str | None, experiment: str) -> None:
+    from mopa import tracking
+
+    params = {"optimizer": result["optimizer"], "metric": result["metric"],
+              "train": result["train"], "val": result["val"], "lm": lm_args["lm"],
+              "api_base": lm_args["api_base"], "prompt_lm": prompt_lm,
+              "reflection_lm": reflection_lm, **tracking.flatten(result["program"], "program")}
+    metrics = {f"{when}_{m}": result[when][m] for when in ("before", "after")
+               for m in ("rouge1", "rougeL", "meteor")}
+    tracking.log_single_run(experiment, params, metrics,
+                            artifacts=[result["program_file"]], tracking_uri=tracking_uri,
+                            run_name=f"compile-{result['optimizer']}-{result['program']['preset']}")

@@ -1,0 +1,78 @@
+"""Metrics as DSPy optimizers want them: on cleaned text, and with written feedback for GEPA."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import dspy
+
+from mopa.cleaning import clean_text
+from mopa.metrics import SCORE_KEYS, make_metric, score_pair
+
+_WORD = re.compile(r"[a-z0-9']+")
+# Words too common to say anything about a user's content or style.
+_STOP = frozenset(
+    "a an and are as at be but by for from has have i i'm in is it it's its me my not of on or "
+    "so that the this to was were with you your they them their we our very just".split()
+)
+
+
+def _text(pred: Any) -> str:
+    text = pred if isinstance(pred, str) else getattr(pred, "output", "") or ""
+    return clean_text(text)
+
+
+def optimizer_metric(name: str = "meteor", clean: bool = True) -> Callable[..., float]:
+    """``metric(example, pred, trace=None)`` scoring the text exactly as a run scores it."""
+    base = make_metric(name)
+
+    def metric(example, pred, trace=None):
+        return base(example, _text(pred) if clean else pred)
+
+    metric.__name__ = base.__name__
+    return metric
+
+
+def missing_words(prediction: str, reference: str, top: int = 8) -> list[str]:
+    """The reference's most frequent content words that the prediction never uses."""
+    said = set(_WORD.findall(prediction.lower()))
+    counts = Counter(w for w in _WORD.findall(reference.lower()) if w not in _STOP and len(w) > 2)
+    return [w for w, _ in counts.most_common() if w not in said][:top]
+
+
+def feedback(prediction: str, reference: str, name: str = "meteor") -> dspy.Prediction:
+    """Score plus text saying what lagged: the weakest metric, the length, the missing words."""
+    row = score_pair(prediction, reference)
+    score = sum(row[k] for k in SCORE_KEYS) / 3 if name == "mean" else row[name]
+    if not prediction.strip():
+        return dspy.Prediction(score=0.0, feedback="The output was empty: write the full text.")
+    weakest = min(SCORE_KEYS, key=lambda k: row[k])
+    got, want = len(prediction.split()), len(reference.split())
+    notes = [
+        f"Scores: ROUGE-1 {row['rouge1']:.3f}, ROUGE-L {row['rougeL']:.3f}, "
+        f"METEOR {row['meteor']:.3f}; the weakest is {weakest}.",
+    ]
+    if got < 0.7 * want:
+        notes.append(f"Too short: {got} words where the user wrote {want}; write more.")
+    elif got > 1.4 * want:
+        notes.append(f"Too long: {got} words where the user wrote {want}; be more concise.")
+    else:
+        notes.append(f"Length is about right ({got} words vs {want}).")
+    missing = missing_words(prediction, reference)
+    if missing:
+        notes.append("The user's own text used words the output never did: "
+                     + ", ".join(missing) + ". Draw more on the user's past vocabulary, "
+                     "topics and phrasing.")
+    return dspy.Prediction(score=score, feedback=" ".join(notes))
+
+
+def feedback_metric(name: str = "meteor") -> Callable[..., dspy.Prediction]:
+    """GEPA's metric: ``(gold, pred, trace, pred_name, pred_trace) -> Prediction(score, feedback)``."""
+
+    def metric(gold, pred, trace=None, pred_name=None, pred_trace=None):
+        return feedback(_text(pred), gold.output, name)
+
+    return metric

@@ -1,0 +1,206 @@
+"""The structure search space of ``mopa tune``, declared in one place.
+
+``SearchSpace`` holds what may vary; its literal defaults are the whole space. ``space_from_flags``
+narrows it from CLI strings (``--agents 1-3``), and ``suggest`` turns one Optuna trial into a
+``ProgramConfig``.
+
+Optuna parameters (names are stable, so studies resume and ``FixedTrial`` works):
+    preset                  always
+    agents, layers          always
+    rag_agents              mopa-ad and custom: how many of the agents are RAG (the rest plan)
+    role_<i>                role-planner-mopa and custom: the role of slot i, for i < agents
+    lm_<i>                  custom with --proposer-lms: the LM of slot i, for i < agents
+    aggregator_temperature  unless the range is "none"
+Conditional parameters always have the same choices, so the space stays consistent for samplers
+(``rag_agents`` is bounded by the trial's own ``agents``, a dynamic range Optuna accepts).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+from mopa.programs.agents import ROLES
+from mopa.programs.presets import LAYERED, ProgramConfig, make_config
+
+from mopa.lm_pool import split_spec
+
+MD_PRESETS = tuple(p for p in LAYERED if p.endswith("-md"))
+ROLE_PRESETS = ("role-planner-mopa", "custom")
+MIX_PRESETS = ("mopa-ad", "custom")
+
+
+@dataclass(frozen=True)
+class SearchSpace:
+    # The -md presets put different LMs on the proposers, so they join only with proposer_lms
+    # (space_from_flags adds them when --proposer-lms is given and --presets is not).
+    presets: tuple[str, ...] = ("rag-mopa", "planner-mopa", "mopa-ad", "multi-planner-mopa",
+                                "role-planner-mopa", "custom")
+    agents: tuple[int, int] = (1, 10)
+    layers: tuple[int, int] = (1, 5)
+    roles: tuple[str | None, ...] = ("content", "analysis", "usefulness", "style", None)
+    proposer_lms: tuple[str, ...] = ()
+    aggregator_temperature: tuple[float, float] | None = (0.0, 1.0)  # None: not tuned
+
+    def __post_init__(self):
+        unknown = [p for p in self.presets if p not in LAYERED]
+        if not self.presets or unknown:
+            raise ValueError(f"presets must be MoPA presets from: {', '.join(LAYERED)}; got "
+                             f"{list(self.presets)}")
+        for name in ("agents", "layers"):
+            lo, hi = getattr(self, name)
+            if not 1 <= lo <= hi:
+                raise ValueError(f"{name} range must satisfy 1 <= low <= high, got {lo}-{hi}")
+        bad_roles = [r for r in self.roles if r is not None and r not in ROLES]
+        if not self.roles or bad_roles:
+            raise ValueError(f"roles must be among {', '.join(ROLES)} or none; got "
+                             f"{list(self.roles)}")
+        md = [p for p in self.presets if p in MD_PRESETS]
+        if md and not self.proposer_lms:
+            raise ValueError(f"presets {', '.join(md)} put different LMs on the proposers: "
+                             "give the LMs with --proposer-lms (e.g. fake,fake@0.2)")
+        for spec in self.proposer_lms:
+            split_spec(spec)  # raises on a malformed '@temperature' suffix
+        if self.aggregator_temperature is not None:
+            lo, hi = self.aggregator_temperature
+            if not 0.0 <= lo <= hi:
+                raise ValueError("aggregator temperature range must satisfy 0 <= low <= high, "
+                                 f"got {lo}-{hi}")
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def parse_presets(value: str | Sequence[str]) -> tuple[str, ...]:
+    items = _items(value)
+    unknown = [p for p in items if p not in LAYERED]
+    if not items or unknown:
+        raise ValueError(f"--presets: expected comma-separated MoPA presets from "
+                         f"{', '.join(LAYERED)}; got {_show(value)}")
+    return tuple(dict.fromkeys(items))
+
+
+def parse_int_range(value: str | int | Sequence[int], flag: str) -> tuple[int, int]:
+    """``"3"`` -> (3, 3); ``"1-3"`` -> (1, 3); a (low, high) pair passes through."""
+    form = f"{flag}: expected N or LOW-HIGH with 1 <= LOW <= HIGH (e.g. 1-3)"
+    if isinstance(value, int):
+        low = high = value
+    elif isinstance(value, str):
+        low_text, _, high_text = value.strip().partition("-")
+        try:
+            low = int(low_text)
+            high = int(high_text) if high_text else low
+        except ValueError:
+            raise ValueError(f"{form}; got {value!r}") from None
+    elif isinstance(value, (list, tuple)) and len(value) == 2 and all(
+            isinstance(v, int) for v in value):
+        low, high = value
+    else:
+        raise ValueError(f"{form}; got {value!r}")
+    if not 1 <= low <= high:
+        raise ValueError(f"{form}; got {_show(value)}")
+    return low, high
+
+
+def parse_float_range(value: str | float | Sequence[float],
+                      flag: str) -> tuple[float, float] | None:
+    """``"0.0-1.0"`` -> (0.0, 1.0); ``"0.3"`` -> (0.3, 0.3); ``"none"`` -> None (not tuned)."""
+    form = f"{flag}: expected T, LOW-HIGH with 0 <= LOW <= HIGH (e.g. 0.0-1.0), or none"
+    if isinstance(value, str) and value.strip().lower() == "none":
+        return None
+    if isinstance(value, (int, float)):
+        low = high = float(value)
+    elif isinstance(value, str):
+        low_text, _, high_text = value.strip().partition("-")
+        try:
+            low = float(low_text)
+            high = float(high_text) if high_text else low
+        except ValueError:
+            raise ValueError(f"{form}; got {value!r}") from None
+    elif isinstance(value, (list, tuple)) and len(value) == 2 and all(
+            isinstance(v, (int, float)) for v in value):
+        low, high = float(value[0]), float(value[1])
+    else:
+        raise ValueError(f"{form}; got {value!r}")
+    if not 0.0 <= low <= high:
+        raise ValueError(f"{form}; got {_show(value)}")
+    return low, high
+
+
+def parse_roles(value: str | Sequence[str | None]) -> tuple[str | None, ...]:
+    items = [None if v is None or v.lower() == "none" else v for v in _items(value)]
+    unknown = [r for r in items if r is not None and r not in ROLES]
+    if not items or unknown:
+        raise ValueError(f"--roles: expected comma-separated roles from "
+                         f"{', '.join(ROLES)}, none; got {_show(value)}")
+    return tuple(dict.fromkeys(items))
+
+
+def parse_lms(value: str | Sequence[str]) -> tuple[str, ...]:
+    items = _items(value)
+    if not items:
+        raise ValueError("--proposer-lms: expected comma-separated LM specs such as "
+                         f"fake,fake@0.2 or embedded,openai/gpt-4o; got {_show(value)}")
+    for spec in items:
+        try:
+            split_spec(spec)
+        except ValueError as e:
+            raise ValueError(f"--proposer-lms: {e}") from None
+    return tuple(dict.fromkeys(items))
+
+
+def space_from_flags(presets=None, agents=None, layers=None, roles=None, proposer_lms=None,
+                     aggregator_temperature=None) -> SearchSpace:
+    """The default space narrowed by whichever flags were given (None = keep the default).
+
+    ``aggregator_temperature="none"`` leaves the aggregator temperature untuned.
+    """
+    default = SearchSpace()
+    lms = parse_lms(proposer_lms) if proposer_lms is not None else default.proposer_lms
+    if presets is not None:
+        chosen = parse_presets(presets)
+    else:
+        chosen = default.presets + (MD_PRESETS if lms else ())
+    temperature = (default.aggregator_temperature if aggregator_temperature is None
+                   else parse_float_range(aggregator_temperature, "--aggregator-temperature"))
+    return SearchSpace(
+        presets=chosen,
+        agents=parse_int_range(agents, "--agents") if agents is not None else default.agents,
+        layers=parse_int_range(layers, "--layers") if layers is not None else default.layers,
+        roles=parse_roles(roles) if roles is not None else default.roles,
+        proposer_lms=lms,
+        aggregator_temperature=temperature,
+    )
+
+
+def suggest(trial, space: SearchSpace, task: str) -> ProgramConfig:
+    """One program structure from an Optuna trial (or ``optuna.trial.FixedTrial``)."""
+    preset = trial.suggest_categorical("preset", list(space.presets))
+    agents = trial.suggest_int("agents", *space.agents)
+    layers = trial.suggest_int("layers", *space.layers)
+    rag_agents = trial.suggest_int("rag_agents", 0, agents) if preset in MIX_PRESETS else None
+    roles = None
+    if preset in ROLE_PRESETS:
+        roles = [trial.suggest_categorical(f"role_{i}", list(space.roles)) for i in range(agents)]
+    proposer_lms = None
+    if preset in MD_PRESETS:
+        proposer_lms = list(space.proposer_lms)  # the preset's design: the given LMs, cycled
+    elif preset == "custom" and space.proposer_lms:
+        proposer_lms = [trial.suggest_categorical(f"lm_{i}", list(space.proposer_lms))
+                        for i in range(agents)]
+    temperature = None
+    if space.aggregator_temperature is not None:
+        temperature = trial.suggest_float("aggregator_temperature", *space.aggregator_temperature)
+    return make_config(preset, task=task, agents=agents, layers=layers, roles=roles,
+                       proposer_lms=proposer_lms, rag_agents=rag_agents,
+                       aggregator_temperature=temperature)
+
+
+def _items(value: str | Sequence) -> list:
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    return list(value)
+
+
+def _show(value: object) -> str:
+    return repr(list(value)) if isinstance(value, (list, tuple)) else repr(value)

@@ -26,8 +26,8 @@ from mopa import meteor as _meteor
 METRICS = ("rouge1", "rougeL", "meteor", "mean")
 SCORE_KEYS = ("rouge1", "rougeL", "meteor")
 
-# Below this many non-empty pairs a worker pool costs more (start-up, WordNet and word
-# caches rebuilt per worker) than it saves; measured on 2 cores (see bench/score_speed.py).
+# Below this many non-empty pairs a worker pool's start-up and its workers' cold word
+# caches cost about what they save (measured on 2 cores; see bench/score_speed.py).
 POOL_MIN_PAIRS = 200
 _CHUNK = 25  # pairs per task: small enough to balance 2 workers, large enough to be cheap
 
@@ -97,7 +97,8 @@ def _fork_is_safe() -> bool:
 
 
 def _meteor_all(pairs: list[tuple[str, str]], workers: int) -> list[float]:
-    if workers <= 1 or len(pairs) < 2 * _CHUNK:
+    # A daemonic process (e.g. a pool worker) may not start children of its own.
+    if workers <= 1 or len(pairs) < 2 * _CHUNK or multiprocessing.current_process().daemon:
         return _meteor_chunk(pairs)
     fork = _fork_is_safe()
     if fork:

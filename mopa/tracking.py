@@ -128,7 +128,9 @@ def resume_run(client: MlflowClient, run_id: str, where: str) -> None:
     """Mark an existing run RUNNING again; a clear error if this tracking store lacks it."""
     try:
         client.get_run(run_id)
-    except MlflowException:
+    except MlflowException as e:
+        if e.error_code != "RESOURCE_DOES_NOT_EXIST":
+            raise
         raise RuntimeError(f"MLflow run {run_id} ({where}) is not in the tracking store "
                            f"{redact_url(client.tracking_uri)}: pass the --tracking-uri it "
                            "was created with") from None

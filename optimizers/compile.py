@@ -41,7 +41,8 @@ def split_examples(data: str, train: int, val: int, val_data: str | None = None,
             [examples[i] for i in order[train:train + val]])
 
 
-def make_optimizer(optimizer: str, metric: str, prompt_lm: dspy.LM, reflection_lm: dspy.LM,
+def make_optimizer(optimizer: str, metric: str, task_lm: dspy.LM, prompt_lm: dspy.LM,
+                   reflection_lm: dspy.LM,
                    max_demos: int, gepa_calls: int, copro_breadth: int, copro_depth: int,
                    mipro_auto: str, workers: int, seed: int):
     score = optimizer_metric(metric)
@@ -49,7 +50,8 @@ def make_optimizer(optimizer: str, metric: str, prompt_lm: dspy.LM, reflection_l
         return dspy.BootstrapFewShot(metric=score, max_bootstrapped_demos=max_demos,
                                      max_labeled_demos=max_demos)
     if optimizer == "mipro":
-        return dspy.MIPROv2(metric=score, prompt_model=prompt_lm, auto=mipro_auto,
+        return dspy.MIPROv2(metric=score, prompt_model=prompt_lm, task_model=task_lm,
+                            auto=mipro_auto,
                             max_bootstrapped_demos=max_demos, max_labeled_demos=max_demos,
                             num_threads=workers, seed=seed, verbose=False)
     if optimizer == "copro":
@@ -117,7 +119,7 @@ def compile_program(data: str, program: str = "planpers", optimizer: str = "boot
     pool.attach(student)
     from mopa.lm import PlainTextAdapter
 
-    opt = make_optimizer(optimizer, metric, pool.get(prompt_lm), pool.get(reflection_lm),
+    opt = make_optimizer(optimizer, metric, pool.default, pool.get(prompt_lm), pool.get(reflection_lm),
                          max_demos, gepa_calls, copro_breadth, copro_depth, mipro_auto,
                          workers, seed)
     with dspy.context(lm=pool.default, adapter=PlainTextAdapter()):
@@ -137,7 +139,7 @@ def compile_program(data: str, program: str = "planpers", optimizer: str = "boot
         "program_file": str(out), "eval_dir": str(eval_dir),
     }
     save_program(compiled, config, out, extra={"compile": result})
-    _log_to_mlflow(result, lm_args, prompt_lm, reflection_lm, tracking_uri, experiment)
+    result["mlflow_run_id"] = _log_to_mlflow(result, lm_args, prompt_lm, reflection_lm, tracking_uri, experiment)
     return result
 
 
@@ -154,15 +156,24 @@ def _paired(examples: list, eval_dir: Path, a: str, b: str) -> dict:
 
 
 def _log_to_mlflow(result: dict, lm_args: dict, prompt_lm: str | None,
-                   reflection_lm: str | None, tracking_uri: str | None, experiment: str) -> None:
+                   reflection_lm: str | None, tracking_uri: str | None, experiment: str) -> str:
+    """One MLflow run per compile: params, before/after metrics, the program JSON."""
+    from mlflow import MlflowClient
+
     from mopa import tracking
 
+    client = MlflowClient(tracking.configure(tracking_uri))
+    experiment_id = tracking.get_or_create_experiment(client, experiment)
     params = {"optimizer": result["optimizer"], "metric": result["metric"],
               "train": result["train"], "val": result["val"], "lm": lm_args["lm"],
-              "api_base": lm_args["api_base"], "prompt_lm": prompt_lm,
-              "reflection_lm": reflection_lm, **tracking.flatten(result["program"], "program")}
-    metrics = {f"{when}_{m}": result[when][m] for when in ("before", "after")
-               for m in ("rouge1", "rougeL", "meteor")}
-    tracking.log_single_run(experiment, params, metrics,
-                            artifacts=[result["program_file"]], tracking_uri=tracking_uri,
-                            run_name=f"compile-{result['optimizer']}-{result['program']['preset']}")
+              "api_base": tracking.redact_url(lm_args["api_base"]), "prompt_lm": prompt_lm,
+              "reflection_lm": reflection_lm, **tracking.flatten_config(result["program"])}
+    run_id = tracking.start_run(client, experiment_id,
+                                f"compile-{result['optimizer']}-{result['program']['preset']}",
+                                params=params)
+    tracking.log_metrics(client, run_id, {f"{when}_{m}": result[when][m]
+                                          for when in ("before", "after", "copy_latest")
+                                          for m in ("rouge1", "rougeL", "meteor")})
+    tracking.log_artifacts(client, run_id, [result["program_file"]])
+    tracking.finish_run(client, run_id)
+    return run_id

@@ -4,11 +4,9 @@ A trial suggests a structure (see ``search_space``), runs it over the validation
 ``<out>/<study>/trial-<number>`` and returns the chosen metric(s). One MLflow parent run per study
 holds one nested run per trial.
 
-Many workers may share one study (``--storage postgresql://...`` plus an MLflow tracking server):
-the process whose ``create_study`` succeeds creates the parent run and publishes its id in the
-study's user attrs; every other process waits for that attr, so a study has exactly one parent
-run however many workers start at once. Optuna gives each trial a unique number, and each trial's
-MLflow run is created by the process that runs it, so each trial is recorded exactly once.
+Many workers may share one study (``--storage postgresql://...`` plus an MLflow tracking server;
+see ``study`` for how they agree on one parent run). Optuna gives each trial a unique number and
+each trial's MLflow run is created by the process that runs it, so each trial is recorded once.
 """
 
 from __future__ import annotations
@@ -16,14 +14,13 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-import time
-import warnings
 from collections import Counter
 from pathlib import Path
 
 import optuna
 from mlflow import MlflowClient
 from mopa.optimizers.search_space import SearchSpace, space_from_flags, suggest
+from mopa.optimizers.study import open_storage, open_study
 from mopa.programs.presets import build_program
 
 from mopa import tracking
@@ -35,7 +32,6 @@ log = logging.getLogger(__name__)
 
 METRICS = ("rouge1", "rougeL", "meteor", "mean")  # maximized
 COSTS = ("lm_calls", "prompt_tokens", "completion_tokens", "seconds")  # per example, minimized
-PARENT_ATTR = "mlflow_parent_run_id"
 
 
 def parse_objectives(metric: str, objectives: str | list[str] | None) -> list[str]:
@@ -58,87 +54,6 @@ def objective_value(metrics: dict, name: str) -> float:
     return float(metrics["final"][name])
 
 
-def open_storage(storage: str, client: MlflowClient) -> optuna.storages.BaseStorage:
-    """An RDB URL (sqlite:///, postgresql://, mysql://) or a JournalStorage file (.log)."""
-    if storage.endswith((".log", ".journal")) and "://" not in storage:
-        from optuna.storages.journal import JournalFileBackend
-
-        return optuna.storages.JournalStorage(JournalFileBackend(storage))
-    if "://" not in storage:
-        raise ValueError(f"--storage: expected an Optuna URL (sqlite:///optuna.db, "
-                         f"postgresql://user:password@host/db) or a journal file ending in .log; "
-                         f"got {storage!r}")
-
-    def trial_lost(_study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
-        # Another worker found this trial's heartbeat stale (its process died): close its run.
-        run_id = trial.user_attrs.get("mlflow_run_id")
-        if run_id:
-            tracking.fail_run(client, run_id, "its worker stopped (no heartbeat); marked FAIL")
-
-    try:
-        # Heartbeats let a live worker mark the trial of a killed worker FAIL instead of
-        # leaving it RUNNING forever (Optuna flags heartbeats as experimental).
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            return optuna.storages.RDBStorage(storage, heartbeat_interval=60, grace_period=180,
-                                              heartbeat_stale_trial_callback=trial_lost)
-    except ModuleNotFoundError as e:
-        raise RuntimeError(f"Optuna storage {tracking.redact_url(storage)} needs the Python "
-                           f"driver {e.name!r} (PostgreSQL: pip install psycopg2-binary)") from None
-    except Exception as e:
-        first_line = str(getattr(e, "orig", e)).strip().splitlines()[0:1]
-        raise RuntimeError(f"cannot open Optuna storage {tracking.redact_url(storage)}: "
-                           f"{type(e).__name__}: {' '.join(first_line)}") from None
-
-
-def open_study(storage, storage_url: str, name: str, names: list[str], client: MlflowClient,
-               experiment: str, parent_params: dict,
-               parent_timeout: float) -> tuple[optuna.Study, str, str]:
-    """Create the study and its parent run, or join it: (study, parent run id, experiment id)."""
-    directions = ["minimize" if n in COSTS else "maximize" for n in names]
-    try:
-        study = optuna.create_study(storage=storage, study_name=name, directions=directions)
-    except optuna.exceptions.DuplicatedStudyError:
-        return _join_study(storage, storage_url, name, names, client, parent_timeout)
-    try:
-        experiment_id = tracking.get_or_create_experiment(client, experiment)
-        parent = tracking.start_run(client, experiment_id, name, params=parent_params,
-                                    tags={"optuna.study_name": name,
-                                          "optuna.storage": tracking.redact_url(storage_url)})
-        study.set_user_attr("objectives", names)
-        study.set_user_attr("mlflow_experiment_id", experiment_id)
-        study.set_user_attr("mlflow_tracking_uri", tracking.redact_url(client.tracking_uri))
-        study.set_user_attr(PARENT_ATTR, parent)  # last: joiners wait for this one
-    except BaseException:
-        # No parent run means no worker could ever join: do not leave a half-made study.
-        optuna.delete_study(study_name=name, storage=storage)
-        raise
-    return study, parent, experiment_id
-
-
-def _join_study(storage, storage_url: str, name: str, names: list[str], client: MlflowClient,
-                parent_timeout: float) -> tuple[optuna.Study, str, str]:
-    study = optuna.load_study(study_name=name, storage=storage)
-    deadline = time.monotonic() + parent_timeout
-    attrs = study.user_attrs
-    while PARENT_ATTR not in attrs:
-        if study.trials or time.monotonic() > deadline:
-            raise RuntimeError(
-                f"study {name!r} in {tracking.redact_url(storage_url)} has no MLflow parent run "
-                f"(waited {parent_timeout:.0f}s): it was not created by mopa tune, or its creator "
-                f"died; use a new --study, or delete it: optuna delete-study --study-name "
-                f"{name} --storage <url>")
-        time.sleep(0.2)
-        attrs = study.user_attrs
-    if attrs.get("objectives") != names:
-        raise ValueError(f"study {name!r} optimizes {attrs.get('objectives')}, but this run asks "
-                         f"for {names}: pass the same --metric/--objectives or a new --study")
-    parent = attrs[PARENT_ATTR]
-    tracking.resume_run(client, parent, f"parent of study {name!r}, created in "
-                                        f"{attrs.get('mlflow_tracking_uri')}")
-    return study, parent, attrs["mlflow_experiment_id"]
-
-
 class TrialRunner:
     """The Optuna objective: one trial = one program structure run over the examples."""
 
@@ -158,7 +73,7 @@ class TrialRunner:
         trial.set_user_attr("mlflow_run_id", run_id)
         try:
             values = self._run(trial, run_id)
-        except Exception as e:
+        except BaseException as e:  # Ctrl-C too: Optuna marks the trial FAIL, so must MLflow
             reason = f"{type(e).__name__}: {e}"
             trial.set_user_attr("fail_reason", reason)
             try:
@@ -233,6 +148,12 @@ def tune(data: str, study: str = "mopa", storage: str = "sqlite:///optuna.db", t
          roles: str | None = None, proposer_lms: str | None = None,
          aggregator_temperature: str | None = None, timeout: float | None = None,
          parent_timeout: float = 60.0, progress: bool = True) -> dict:
+    """Run ``trials`` more trials of the study (created or resumed) and return its summary.
+
+    Space flags (``presets`` ... ``aggregator_temperature``) narrow ``SearchSpace``; ``None``
+    keeps its default. ``objectives`` ("meteor,lm_calls") overrides ``metric`` and gives a
+    Pareto front instead of a best trial. Several processes may call this on one study.
+    """
     names = parse_objectives(metric, objectives)
     space = space_from_flags(presets, agents, layers, roles, proposer_lms, aggregator_temperature)
     if trials < 0:
@@ -249,11 +170,13 @@ def tune(data: str, study: str = "mopa", storage: str = "sqlite:///optuna.db", t
                      "objectives": names, "out": out, **run_params,
                      **{f"space_{key}": value for key, value in space.as_dict().items()}}
     optuna_storage = open_storage(storage, client)
+    directions = ["minimize" if n in COSTS else "maximize" for n in names]
     optuna_study, parent, experiment_id = open_study(
-        optuna_storage, storage, study, names, client, experiment, parent_params, parent_timeout)
+        optuna_storage, storage, study, names, directions, client, experiment, parent_params,
+        parent_timeout)
     runner = TrialRunner(
         space, examples, names, study, Path(out), client, experiment_id, parent, run_params,
-        manifest={**run_params, "data": data},
+        manifest=run_params,
         exec_kwargs={"lm": lm, "temperature": temperature, "max_tokens": max_tokens,
                      "api_base": api_base, "workers": workers, "k": k, "max_words": max_words,
                      "clean": clean, "progress": progress})

@@ -174,12 +174,9 @@ def test_reads_a_zipped_wordnet_like_nltk(tmp_path, monkeypatch):
     source = Path(M._wordnet_root().path)
     (tmp_path / "corpora").mkdir()
     with zipfile.ZipFile(tmp_path / "corpora" / "wordnet.zip", "w") as zf:
-        for name in ("index.noun", "index.verb", "index.adj", "index.adv", "data.noun"):
-            zf.write(source / name, f"wordnet/{name}")
-        for name in ("data.verb", "data.adj", "data.adv"):
-            zf.write(source / name, f"wordnet/{name}")
-        for name in ("noun.exc", "verb.exc", "adj.exc", "adv.exc"):
-            zf.write(source / name, f"wordnet/{name}")
+        for kind in ("noun", "verb", "adj", "adv"):
+            for name in (f"index.{kind}", f"data.{kind}", f"{kind}.exc"):
+                zf.write(source / name, f"wordnet/{name}")
     monkeypatch.setattr(nltk.data, "path", [str(tmp_path)])
     zipped = M._WordNetFiles()
     assert zipped.index == loaded.index

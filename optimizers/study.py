@@ -1,0 +1,131 @@
+"""One Optuna study shared by any number of ``mopa tune`` workers, with one MLflow parent run.
+
+The process whose ``create_study`` succeeds creates the parent run and publishes its id in the
+study's user attrs; every other process gets ``DuplicatedStudyError``, loads the study and waits
+for that attr. So a study has exactly one parent run however many workers start at once.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import time
+import warnings
+
+import optuna
+import sqlalchemy.exc
+from mlflow import MlflowClient
+
+from mopa import tracking
+
+PARENT_ATTR = "mlflow_parent_run_id"
+_SCHEMA_RACE_RETRIES = 5
+
+
+def open_storage(storage: str, client: MlflowClient) -> optuna.storages.BaseStorage:
+    """An RDB URL (sqlite:///, postgresql://, mysql://) or a JournalStorage file (.log)."""
+    if storage.endswith((".log", ".journal")) and "://" not in storage:
+        from optuna.storages.journal import JournalFileBackend
+
+        return optuna.storages.JournalStorage(JournalFileBackend(storage))
+    if "://" not in storage:
+        raise ValueError(f"--storage: expected an Optuna URL (sqlite:///optuna.db, "
+                         f"postgresql://user:password@host/db) or a journal file ending in .log; "
+                         f"got {storage!r}")
+
+    def trial_lost(_study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
+        # Another worker found this trial's heartbeat stale (its process died): close its run.
+        run_id = trial.user_attrs.get("mlflow_run_id")
+        if run_id:
+            tracking.fail_run(client, run_id, "its worker stopped (no heartbeat); marked FAIL")
+
+    url = _with_installed_driver(storage)
+    for attempt in range(_SCHEMA_RACE_RETRIES):
+        try:
+            # Heartbeats let a live worker mark the trial of a killed worker FAIL instead of
+            # leaving it RUNNING forever (Optuna flags heartbeats as experimental).
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                return optuna.storages.RDBStorage(url, heartbeat_interval=60, grace_period=180,
+                                                  heartbeat_stale_trial_callback=trial_lost)
+        except ImportError as e:  # Optuna re-raises the driver's ModuleNotFoundError as its cause
+            missing = getattr(e.__cause__, "name", None) or getattr(e, "name", None)
+            raise RuntimeError(f"Optuna storage {tracking.redact_url(storage)} needs the Python "
+                               f"database driver {missing!r} (PostgreSQL: pip install "
+                               "psycopg2-binary, then postgresql://... works)") from None
+        except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.ProgrammingError,
+                sqlalchemy.exc.OperationalError) as e:
+            # Workers opening an empty database at once race to create Optuna's tables (the
+            # loser gets a duplicate-key error); SQLite may be locked. Retry: the tables exist.
+            if not _is_race(e) or attempt == _SCHEMA_RACE_RETRIES - 1:
+                raise _storage_error(storage, e) from None
+            time.sleep(0.5 * (attempt + 1))
+        except Exception as e:
+            raise _storage_error(storage, e) from None
+
+
+def _is_race(error: Exception) -> bool:
+    text = str(error).lower()
+    return not isinstance(error, sqlalchemy.exc.OperationalError) or "locked" in text
+
+
+def _storage_error(storage: str, error: Exception) -> RuntimeError:
+    first_line = " ".join(str(getattr(error, "orig", error)).strip().splitlines()[:1])
+    return RuntimeError(f"cannot open Optuna storage {tracking.redact_url(storage)}: "
+                        f"{type(error).__name__}: {first_line}")
+
+
+def _with_installed_driver(url: str) -> str:
+    """SQLAlchemy 2.1 maps a bare postgresql:// to psycopg 3; use psycopg2 when only it is here."""
+    if not url.startswith("postgresql://") or importlib.util.find_spec("psycopg"):
+        return url
+    if importlib.util.find_spec("psycopg2"):
+        return "postgresql+psycopg2://" + url[len("postgresql://"):]
+    return url
+
+
+def open_study(storage, storage_url: str, name: str, objectives: list[str],
+               directions: list[str], client: MlflowClient, experiment: str,
+               parent_params: dict, parent_timeout: float) -> tuple[optuna.Study, str, str]:
+    """Create the study and its parent run, or join it: (study, parent run id, experiment id)."""
+    try:
+        study = optuna.create_study(storage=storage, study_name=name, directions=directions)
+    except optuna.exceptions.DuplicatedStudyError:
+        return _join_study(storage, storage_url, name, objectives, client, parent_timeout)
+    try:
+        experiment_id = tracking.get_or_create_experiment(client, experiment)
+        parent = tracking.start_run(client, experiment_id, name, params=parent_params,
+                                    tags={"optuna.study_name": name,
+                                          "optuna.storage": tracking.redact_url(storage_url)})
+        study.set_user_attr("objectives", objectives)
+        study.set_user_attr("mlflow_experiment_id", experiment_id)
+        study.set_user_attr("mlflow_tracking_uri", tracking.redact_url(client.tracking_uri))
+        study.set_user_attr(PARENT_ATTR, parent)  # last: joiners wait for this one
+    except BaseException:
+        # Without a parent run no worker could ever join: do not leave a half-made study.
+        optuna.delete_study(study_name=name, storage=storage)
+        raise
+    return study, parent, experiment_id
+
+
+def _join_study(storage, storage_url: str, name: str, objectives: list[str],
+                client: MlflowClient, parent_timeout: float) -> tuple[optuna.Study, str, str]:
+    study = optuna.load_study(study_name=name, storage=storage)
+    deadline = time.monotonic() + parent_timeout
+    attrs = study.user_attrs
+    while PARENT_ATTR not in attrs:
+        # A study with trials is not being created right now: no point in waiting.
+        if study.trials or time.monotonic() > deadline:
+            raise RuntimeError(
+                f"study {name!r} in {tracking.redact_url(storage_url)} has no MLflow parent run "
+                f"(waited {parent_timeout:.0f}s): it was not created by mopa tune, or its creator "
+                f"died; use a new --study, or delete it: optuna delete-study --study-name "
+                f"{name} --storage <url>")
+        time.sleep(0.2)
+        attrs = study.user_attrs
+    if attrs.get("objectives") != objectives:
+        raise ValueError(f"study {name!r} optimizes {attrs.get('objectives')}, but this run asks "
+                         f"for {objectives}: pass the same --metric/--objectives or a new --study")
+    parent = attrs[PARENT_ATTR]
+    tracking.resume_run(client, parent, f"parent of study {name!r}, created in "
+                                        f"{attrs.get('mlflow_tracking_uri')}")
+    return study, parent, attrs["mlflow_experiment_id"]

@@ -1,0 +1,78 @@
+import json
+
+import pytest
+from mlflow import MlflowClient
+
+from mopa.optimizers.compile import compile_program, split_examples
+from mopa.optimizers.feedback import feedback, missing_words
+from mopa.program_io import load_program
+
+
+def test_split_is_disjoint_seeded_and_checked():
+    train, val = split_examples("demo:product_review", 6, 4, seed=3)
+    assert len(train) == 6 and len(val) == 4
+    assert not {e.id for e in train} & {e.id for e in val}
+    assert split_examples("demo:product_review", 6, 4, seed=3)[0] == train
+    with pytest.raises(ValueError, match="fewer than"):
+        split_examples("demo:product_review", 10, 10)
+
+
+def test_bootstrap_compile_saves_a_program_that_reloads_with_its_demos(tmp_path):
+    out = tmp_path / "program.json"
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    result = compile_program("demo:product_review", program="planpers", optimizer="bootstrap",
+                             train=4, val=3, lm="fake", out=str(out), tracking_uri=uri,
+                             progress=False)
+    assert result["before"]["n"] == 3 and result["after"]["n"] == 3
+    assert set(result["after_vs_before"]) == {"rouge1", "rougeL", "meteor"}
+
+    saved = json.loads(out.read_text())
+    compiled_demos = {name: len(state["demos"]) for name, state in saved["state"].items()}
+    assert any(n > 0 for n in compiled_demos.values())  # bootstrap attached demos
+    assert all(state.get("lm") is None for state in saved["state"].values())  # no LM saved
+
+    config, program = load_program(out)
+    assert config.preset == "planpers"
+    reloaded = {name: len(p.demos) for name, p in program.named_predictors()}
+    assert reloaded == compiled_demos
+    instructions = {name: p.signature.instructions for name, p in program.named_predictors()}
+    assert instructions == {name: state["signature"]["instructions"]
+                            for name, state in saved["state"].items()}
+
+    client = MlflowClient(uri)
+    run = client.get_run(result["mlflow_run_id"])
+    assert run.data.params["optimizer"] == "bootstrap" and run.data.params["preset"] == "planpers"
+    assert {"before_meteor", "after_meteor"} <= set(run.data.metrics)
+    assert [a.path for a in client.list_artifacts(run.info.run_id)] == ["program.json"]
+
+
+def test_run_accepts_a_compiled_program_file(tmp_path):
+    from mopa.runner import run
+
+    out = tmp_path / "p.json"
+    compile_program("demo:product_review", program="rag", train=3, val=2, lm="fake",
+                    out=str(out), tracking_uri=f"sqlite:///{tmp_path / 'm.db'}", progress=False)
+    metrics = run("demo:product_review", program_file=str(out), lm="fake", limit=2,
+                  out=str(tmp_path / "run"), progress=False)
+    assert metrics["n"] == 2 and metrics["program"]["preset"] == "rag"
+
+
+def test_feedback_says_what_lagged():
+    fb = feedback("great strings", "These strings sound bright and the strings last long.")
+    assert "Too short" in fb.feedback and "strings" not in missing_words(
+        "great strings", "strings bright bright")
+    assert "bright" in fb.feedback and 0 <= fb.score <= 1
+    assert feedback("", "anything").score == 0.0
+
+
+@pytest.mark.parametrize("optimizer", ["mipro", "copro", "gepa"])
+def test_instruction_optimizers_run_end_to_end_and_reload(optimizer, tmp_path):
+    out = tmp_path / "p.json"
+    result = compile_program("demo:product_review", program="rag", optimizer=optimizer,
+                             train=4, val=3, lm="fake", gepa_calls=12, out=str(out),
+                             tracking_uri=f"sqlite:///{tmp_path / 'm.db'}", progress=False)
+    assert result["after"]["n"] == 3
+    saved = json.loads(out.read_text())["state"]
+    _, program = load_program(out)
+    assert {n: p.signature.instructions for n, p in program.named_predictors()} == {
+        n: s["signature"]["instructions"] for n, s in saved.items()}

@@ -1,0 +1,222 @@
+import json
+from pathlib import Path
+
+import dspy
+import mlflow
+import optuna
+import pytest
+from mlflow import MlflowClient
+from mopa.optimizers import tune as tune_module
+from mopa.optimizers.tune import main, parse_objectives, tune
+from mopa.programs import ProgramConfig
+
+from mopa import tracking
+from tests.conftest import review_record
+
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+
+@pytest.fixture(scope="module")
+def tracking_uri(tmp_path_factory):
+    # One MLflow store for the module (creating its tables takes ~2 s); each test has its own
+    # experiment.
+    yield f"sqlite:///{tmp_path_factory.mktemp('mlflow') / 'mlflow.db'}"
+    mlflow.set_tracking_uri(None)
+
+
+@pytest.fixture
+def kwargs(tmp_path, monkeypatch, write_jsonl, tracking_uri, request):
+    monkeypatch.chdir(tmp_path)  # MLflow puts a new experiment's artifacts under ./mlruns
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    data = write_jsonl([review_record(f"user{i}", n_profile=3 + i) for i in range(3)])
+    return {"data": str(data), "study": "s", "experiment": request.node.name,
+            "storage": f"sqlite:///{tmp_path / 'optuna.db'}", "tracking_uri": tracking_uri,
+            "out": str(tmp_path / "runs"), "lm": "fake", "limit": 2, "agents": "1-2",
+            "layers": "1-2", "progress": False}
+
+
+def mlflow_runs(kwargs):
+    client = MlflowClient(kwargs["tracking_uri"])
+    experiment = client.get_experiment_by_name(kwargs["experiment"])
+    runs = client.search_runs([experiment.experiment_id], max_results=1000)
+    parents = [r for r in runs if tracking.PARENT_TAG not in r.data.tags]
+    children = [r for r in runs if tracking.PARENT_TAG in r.data.tags]
+    return client, parents, children
+
+
+def load_study(kwargs):
+    return optuna.load_study(study_name=kwargs["study"], storage=kwargs["storage"])
+
+
+def test_each_trial_is_a_nested_run_with_params_metrics_and_predictions(kwargs, capsys):
+    result = tune(trials=3, **kwargs)
+    client, parents, children = mlflow_runs(kwargs)
+    assert len(parents) == 1 and len(children) == 3
+    parent = parents[0]
+    assert parent.info.run_id == result["parent_run_id"]
+    assert parent.data.params["study"] == "s"
+    assert parent.data.params["storage"] == kwargs["storage"]
+    assert parent.data.params["space_agents"] == "1,2"
+    assert parent.info.status == "FINISHED"
+    assert parent.data.metrics["complete_trials"] == 3
+
+    study = load_study(kwargs)
+    by_number = {t.number: t for t in study.trials}
+    assert sorted(int(c.data.tags["optuna.trial_number"]) for c in children) == [0, 1, 2]
+    for child in children:
+        trial = by_number[int(child.data.tags["optuna.trial_number"])]
+        params, metrics = child.data.params, child.data.metrics
+        assert child.data.tags[tracking.PARENT_TAG] == parent.info.run_id
+        assert child.info.status == "FINISHED"
+        assert trial.user_attrs["mlflow_run_id"] == child.info.run_id
+        assert json.loads(json.dumps(trial.user_attrs)) == trial.user_attrs
+        config = ProgramConfig.from_dict(trial.user_attrs["config"])
+        assert params["preset"] == config.preset == trial.params["preset"]
+        assert int(params["agents"]) == len(config.agents) <= 2
+        assert int(params["layers"]) == config.layers <= 2
+        assert {f"role_{i}" for i in range(len(config.agents))} <= set(params)
+        assert params["lm"] == "fake" and params["limit"] == "2" and params["api_base"] == "none"
+        assert float(params["aggregator_temperature"]) == config.aggregator_temperature
+        assert metrics["meteor"] == pytest.approx(trial.value)
+        assert metrics["meteor"] == pytest.approx(trial.user_attrs["final"]["meteor"])
+        assert metrics["lm_calls"] == config.lm_calls
+        assert {"rouge1", "rougeL", "prompt_tokens", "completion_tokens", "seconds"} <= set(metrics)
+        history = client.get_metric_history(child.info.run_id, "meteor_by_layer")
+        assert sorted(m.step for m in history) == list(range(1, config.layers + 1))
+        assert [layer["layer"] for layer in trial.user_attrs["layers"]] == [
+            m.step for m in sorted(history, key=lambda m: m.step)]
+        artifacts = {a.path for a in client.list_artifacts(child.info.run_id)}
+        assert {"predictions.jsonl", "metrics.json"} <= artifacts
+        run_dir = Path(trial.user_attrs["run_dir"])
+        assert run_dir == Path(kwargs["out"]) / "s" / f"trial-{trial.number}"
+        assert len((run_dir / "predictions.jsonl").read_text().splitlines()) == 2
+    assert result["best"]["number"] == study.best_trial.number
+    printed = capsys.readouterr().out
+    assert f"mlflow ui --backend-store-uri {kwargs['tracking_uri']} --port 5000" in printed
+    assert f"trial {study.best_trial.number}: meteor=" in printed
+
+
+def test_rerunning_resumes_the_study_without_duplicates(kwargs):
+    first = tune(trials=2, **kwargs)
+    second = tune(trials=2, **kwargs)
+    assert second["parent_run_id"] == first["parent_run_id"]
+    trials = load_study(kwargs).trials
+    assert [t.number for t in trials] == [0, 1, 2, 3]
+    assert all(t.state.name == "COMPLETE" for t in trials)
+    _, parents, children = mlflow_runs(kwargs)
+    assert len(parents) == 1 and len(children) == 4
+    assert sorted(int(c.data.tags["optuna.trial_number"]) for c in children) == [0, 1, 2, 3]
+    assert {t.user_attrs["mlflow_run_id"] for t in trials} == {c.info.run_id for c in children}
+
+
+def test_a_failing_trial_is_recorded_with_its_reason_and_the_study_goes_on(kwargs, monkeypatch):
+    real_build = tune_module.build_program
+    calls = []
+
+    def first_one_explodes(config):
+        calls.append(config.preset)
+        if len(calls) == 1:
+            raise RuntimeError(f"preset {config.preset} exploded")
+        return real_build(config)
+
+    monkeypatch.setattr(tune_module, "build_program", first_one_explodes)
+    result = tune(trials=3, **kwargs)
+    trials = load_study(kwargs).trials
+    assert [t.state.name for t in trials] == ["FAIL", "COMPLETE", "COMPLETE"]
+    reason = trials[0].user_attrs["fail_reason"]
+    assert reason == f"RuntimeError: preset {calls[0]} exploded"
+    assert result["trials"] == {"FAIL": 1, "COMPLETE": 2}
+    client, _, children = mlflow_runs(kwargs)
+    status = {int(c.data.tags["optuna.trial_number"]): c for c in children}
+    assert status[0].info.status == "FAILED" and status[0].data.tags["fail_reason"] == reason
+    assert status[1].info.status == status[2].info.status == "FINISHED"
+
+
+class _Broken(dspy.Module):
+    def forward(self, **inputs):
+        raise ConnectionError("LM server unreachable")
+
+
+def test_a_trial_whose_every_example_fails_is_a_failure_not_a_zero(kwargs, monkeypatch):
+    monkeypatch.setattr(tune_module, "build_program", lambda config: _Broken())
+    result = tune(trials=1, **kwargs)
+    trial = load_study(kwargs).trials[0]
+    assert trial.state.name == "FAIL"
+    assert "all 2 examples failed" in trial.user_attrs["fail_reason"]
+    assert "LM server unreachable" in trial.user_attrs["fail_reason"]
+    assert result["best"] is None
+
+
+def test_two_objectives_give_a_pareto_front(kwargs):
+    result = tune(trials=5, objectives="meteor,lm_calls", **kwargs)
+    study = load_study(kwargs)
+    assert [d.name for d in study.directions] == ["MAXIMIZE", "MINIMIZE"]
+    front = result["pareto_front"]
+    assert front and {t["number"] for t in front} == {t.number for t in study.best_trials}
+    complete = [t for t in study.trials if t.state.name == "COMPLETE"]
+    for member in front:
+        meteor, calls = member["values"]["meteor"], member["values"]["lm_calls"]
+        trial = next(t for t in complete if t.number == member["number"])
+        assert calls == trial.user_attrs["per_example"]["lm_calls"]
+        assert not any(t.values[0] >= meteor and t.values[1] <= calls
+                       and (t.values[0] > meteor or t.values[1] < calls) for t in complete)
+    _, parents, _ = mlflow_runs(kwargs)
+    assert parents[0].data.tags["pareto_front"] == ",".join(str(t["number"]) for t in front)
+
+
+def test_resuming_with_other_objectives_is_refused(kwargs):
+    tune(trials=0, **kwargs)
+    with pytest.raises(ValueError, match=r"optimizes \['meteor'\].*\['meteor', 'lm_calls'\]"):
+        tune(trials=0, objectives="meteor,lm_calls", **kwargs)
+
+
+def test_a_study_without_parent_run_is_reported_not_waited_on_forever(kwargs):
+    optuna.create_study(study_name="s", storage=kwargs["storage"], direction="maximize")
+    with pytest.raises(RuntimeError, match="has no MLflow parent run.*use a new --study"):
+        tune(trials=1, parent_timeout=0.3, **kwargs)
+
+
+def test_resuming_against_another_mlflow_store_is_refused(kwargs, tmp_path):
+    tune(trials=0, **kwargs)
+    kwargs["tracking_uri"] = f"sqlite:///{tmp_path / 'other-mlflow.db'}"
+    with pytest.raises(RuntimeError, match="not in the tracking store.*pass the --tracking-uri"):
+        tune(trials=0, **kwargs)
+
+
+def test_journal_file_storage_works(kwargs, tmp_path):
+    kwargs["storage"] = str(tmp_path / "study.log")
+    result = tune(trials=1, **kwargs)
+    assert result["trials"] == {"COMPLETE": 1}
+
+
+def test_main_parses_flags_and_reports_errors(kwargs, capsys):
+    argv = ["--data", kwargs["data"], "--study", "cli", "--storage", kwargs["storage"],
+            "--trials", "1", "--limit", "2", "--lm", "fake", "--tracking-uri",
+            kwargs["tracking_uri"], "--experiment", kwargs["experiment"], "--out",
+            kwargs["out"], "--presets", "rag-mopa", "--agents", "1", "--layers", "1",
+            "--roles", "style,none", "--aggregator-temperature", "none", "--no-progress"]
+    assert main(argv) == 0
+    assert "compare trials: mlflow ui" in capsys.readouterr().out
+    trial = optuna.load_study(study_name="cli", storage=kwargs["storage"]).trials[0]
+    assert trial.params == {"preset": "rag-mopa", "agents": 1, "layers": 1}
+    assert main(argv[:-1] + ["--agents", "3-1"]) == 2
+    assert "--agents: expected N or LOW-HIGH" in capsys.readouterr().err
+    assert main(argv + ["--storage", "optuna.db"]) == 2
+    assert "sqlite:///optuna.db" in capsys.readouterr().err
+
+
+def test_objectives_are_checked():
+    assert parse_objectives("rougeL", None) == ["rougeL"]
+    assert parse_objectives("meteor", "mean,lm_calls") == ["mean", "lm_calls"]
+    with pytest.raises(ValueError, match="got 'meteor,latency'"):
+        parse_objectives("meteor", "meteor,latency")
+
+
+def test_urls_are_redacted_before_logging():
+    url = "postgresql://mopa:s3cret@db:5432/optuna?sslmode=require&password=x"
+    assert tracking.redact_url(url) == ("postgresql://mopa:***@db:5432/optuna"
+                                        "?sslmode=require&password=***")
+    assert tracking.redact_url("sqlite:///optuna.db") == "sqlite:///optuna.db"
+    assert tracking.redact_url("http://127.0.0.1:5000") == "http://127.0.0.1:5000"
+    assert tracking.flatten_params({"roles": ["style", None], "t": None}) == {
+        "roles": "style,none", "t": "none"}

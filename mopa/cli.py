@@ -56,6 +56,15 @@ def cmd_compile(**kwargs) -> dict:
     return result
 
 
+def cmd_experiment(**kwargs) -> dict:
+    from mopa.experiments.run import run_experiment
+    from mopa.experiments.tables import results_table
+
+    results = run_experiment(**kwargs)
+    print(results_table(results))
+    return results
+
+
 def add_program_flags(p: argparse.ArgumentParser, program: str = "planner-mopa",
                       agents: int = 4, layers: int = 5) -> None:
     """Flags describing the program and its LMs (shared by run, compile, experiment)."""
@@ -148,6 +157,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--experiment", default="mopa-compile", help="MLflow experiment name")
     p.add_argument("--no-progress", dest="progress", action="store_false")
     p.set_defaults(func=cmd_compile)
+
+    from mopa.experiments import EXPERIMENTS
+
+    p = sub.add_parser("experiment", help="run one of the report's experiments: "
+                       + ", ".join(EXPERIMENTS))
+    p.add_argument("name", choices=list(EXPERIMENTS))
+    add_data_flags(p)
+    p.add_argument("--report-protocol", action="store_true",
+                   help="the report's protocol: 1000 records with most profile items, k=4, "
+                   "100 words, cleaned outputs (use with a test split)")
+    p.add_argument("--agents", type=int, help="agents per layer (default: the experiment's)")
+    p.add_argument("--layers", type=int, help="layers (default: the experiment's)")
+    p.add_argument("--agent-counts", help="agents ablation: counts, e.g. 4-10 or 2,4,8")
+    p.add_argument("--systems", help="only these systems (presets or labels), comma-separated")
+    p.add_argument("--lm", default="embedded")
+    p.add_argument("--proposer-lms", help="LMs of the -md proposers (default: the --lm at "
+                   "temperatures 0.3 and 1.0)")
+    p.add_argument("--planner-lm")
+    p.add_argument("--aggregator-lm")
+    p.add_argument("--api-base")
+    p.add_argument("--temperature", type=float, default=0.7)
+    p.add_argument("--max-tokens", type=int, default=256)
+    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--out", default="runs/experiments")
+    p.add_argument("--tracking-uri")
+    p.add_argument("--no-progress", dest="progress", action="store_false")
+    p.set_defaults(func=cmd_experiment)
     return parser
 
 

@@ -1,0 +1,94 @@
+"""Figures of an experiment's results, with 95% bootstrap CI bands, as PNG files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+METRICS = (("rouge1", "ROUGE-1"), ("rougeL", "ROUGE-L"), ("meteor", "METEOR"))
+
+
+def _band(ax, xs, points, label, marker="o"):
+    ax.plot(xs, [p["estimate"] for p in points], marker=marker, label=label)
+    ax.fill_between(xs, [p["low"] for p in points], [p["high"] for p in points], alpha=0.2)
+
+
+def _figure(title: str):
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
+    fig.suptitle(title)
+    return fig, axes
+
+
+def _save(fig, path: Path) -> Path:
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def plot_agents(results: dict, root: Path) -> Path:
+    """Figure 2: final-layer metric vs agent count, one line per family."""
+    families: dict[str, list[dict]] = {}
+    for entry in results["systems"]:
+        if entry["agents"]:
+            families.setdefault(entry["label"].split(" N=")[0], []).append(entry)
+    fig, axes = _figure(f"Final-layer performance by agent count "
+                        f"(n={results['settings']['n']}, {results['settings']['lm']})")
+    for ax, (metric, name) in zip(axes, METRICS):
+        for family, entries in families.items():
+            entries = sorted(entries, key=lambda e: e["agents"])
+            _band(ax, [e["agents"] for e in entries], [e["metrics"][metric] for e in entries],
+                  family)
+        ax.set_xlabel("agents per layer")
+        ax.set_ylabel(name)
+        ax.legend()
+    return _save(fig, root / "agents.png")
+
+
+def plot_depth(results: dict, root: Path) -> Path:
+    """Figure 3: metric after each layer; depth 0 is the individual (single-agent) system."""
+    entries = {e["preset"]: e for e in results["systems"]}
+    fig, axes = _figure(f"Performance by layer depth (n={results['settings']['n']}, "
+                        f"{results['settings']['lm']})")
+    for ax, (metric, name) in zip(axes, METRICS):
+        for preset, individual in (("rag-mopa", "rag"), ("planner-mopa", "planpers")):
+            if preset not in entries:
+                continue
+            layers = entries[preset]["by_layer"]
+            xs = [layer["layer"] for layer in layers]
+            points = [layer[metric] for layer in layers]
+            if individual in entries:
+                xs, points = [0] + xs, [entries[individual]["metrics"][metric]] + points
+            _band(ax, xs, points, entries[preset]["label"])
+        if "copy-latest" in entries:
+            ax.axhline(entries["copy-latest"]["metrics"][metric]["estimate"], color="grey",
+                       linestyle="--", label="copy-latest")
+        ax.set_xlabel("layer (0 = individual system)")
+        ax.set_ylabel(name)
+        ax.legend()
+    return _save(fig, root / "depth.png")
+
+
+def plot_table(results: dict, root: Path) -> Path:
+    """Each system's metric with its 95% CI (a visual companion to the table)."""
+    entries = results["systems"]
+    fig, axes = _figure(f"Systems (n={results['settings']['n']}, {results['settings']['lm']})")
+    for ax, (metric, name) in zip(axes, METRICS):
+        ys = range(len(entries))
+        est = [e["metrics"][metric]["estimate"] for e in entries]
+        err = [[est[i] - e["metrics"][metric]["low"] for i, e in enumerate(entries)],
+               [e["metrics"][metric]["high"] - est[i] for i, e in enumerate(entries)]]
+        ax.errorbar(est, list(ys), xerr=err, fmt="o")
+        ax.set_yticks(list(ys), [e["label"] for e in entries])
+        ax.invert_yaxis()
+        ax.set_xlabel(name)
+    return _save(fig, root / "table.png")
+
+
+def plot_experiment(results: dict, root: Path) -> list[Path]:
+    plot = {"agents": plot_agents, "depth": plot_depth, "table": plot_table}[results["kind"]]
+    return [plot(results, Path(root))]

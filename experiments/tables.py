@@ -1,0 +1,40 @@
+"""Results as Markdown tables: metrics with CIs, cost, and paired differences vs baselines."""
+
+from __future__ import annotations
+
+
+def _ci(iv: dict, signed: bool = False) -> str:
+    fmt = "{:+.4f}" if signed else "{:.4f}"
+    mark = " *" if signed and (iv["low"] > 0 or iv["high"] < 0) else ""
+    return f"{fmt.format(iv['estimate'])} [{fmt.format(iv['low'])}, {fmt.format(iv['high'])}]{mark}"
+
+
+def results_table(results: dict) -> str:
+    systems = results["systems"]
+    baselines = sorted({b for e in systems for b in e["vs"]})
+    head = ["System", "N×L", "n", "failed", "R-1", "R-L", "METEOR", "LM calls/ex",
+            "tokens/ex"]
+    head += [f"ΔMETEOR vs {b}" for b in baselines] + [f"ΔR-L vs {b}" for b in baselines]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for e in systems:
+        m, cost = e["metrics"], e["per_example"]
+        shape = f"{e['agents']}×{e['layers']}" if e["agents"] else "—"
+        row = [e["label"], shape, str(e["n"]), str(e["failed"]),
+               _ci(m["rouge1"]), _ci(m["rougeL"]), _ci(m["meteor"]),
+               f"{cost['lm_calls']:.1f}",
+               f"{cost['prompt_tokens'] + cost['completion_tokens']:.0f}"]
+        for metric in ("meteor", "rougeL"):
+            row += [_ci(e["vs"][b][metric], signed=True) if b in e["vs"] else "—"
+                    for b in baselines]
+        lines.append("| " + " | ".join(row) + " |")
+    return "\n".join(lines)
+
+
+def layer_table(results: dict) -> str:
+    """Per-layer metrics of every layered system (the depth ablation's numbers)."""
+    lines = ["| System | layer | R-1 | R-L | METEOR |", "|---|---|---|---|---|"]
+    for e in results["systems"]:
+        for layer in e["by_layer"]:
+            lines.append(f"| {e['label']} | {layer['layer']} | {_ci(layer['rouge1'])} | "
+                         f"{_ci(layer['rougeL'])} | {_ci(layer['meteor'])} |")
+    return "\n".join(lines)

@@ -1,0 +1,66 @@
+import json
+
+import pytest
+from mlflow import MlflowClient
+
+from mopa.experiments import EXPERIMENTS
+from mopa.experiments.run import parse_counts, run_experiment
+from mopa.experiments.tables import layer_table, results_table
+from mopa.programs import TABLE_SYSTEMS
+
+
+def test_table_declares_the_nine_systems_and_the_baseline():
+    presets = [s.preset for s in EXPERIMENTS["table"].systems]
+    assert presets[0] == "copy-latest" and tuple(presets[1:]) == TABLE_SYSTEMS
+
+
+def test_parse_counts():
+    assert parse_counts("4-6") == (4, 5, 6) and parse_counts("2,8") == (2, 8)
+    with pytest.raises(ValueError, match="4-10"):
+        parse_counts("four")
+
+
+def test_table_experiment_runs_compares_plots_and_logs(tmp_path):
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    results = run_experiment("table", "demo:product_review", lm="fake", agents=2, layers=1,
+                             limit=3, out=str(tmp_path), tracking_uri=uri, progress=False)
+    entries = {e["preset"]: e for e in results["systems"]}
+    assert len(entries) == 10 and all(e["n"] == 3 for e in entries.values())
+    assert set(entries["planner-mopa"]["vs"]) == {"rag", "copy-latest"}
+    assert entries["rag-mopa-md"]["per_example"]["lm_calls"] == 2 * 1 + 1
+    assert results["settings"]["md_lms"] == ["fake@0.3", "fake@1.0"]
+    assert (tmp_path / "table" / "table.png").stat().st_size > 10_000
+    saved = json.loads((tmp_path / "table" / "results.json").read_text())
+    assert len(saved["systems"][0]["scores"]["meteor"]) == 3
+    table = results_table(results)
+    assert table.count("\n") == 11 and "Role-Planner MoPA" in table
+
+    client = MlflowClient(uri)
+    runs = client.search_runs([client.get_experiment_by_name("mopa-experiments").experiment_id])
+    parents = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
+    assert len(parents) == 1 and len(runs) == 11
+
+    # Rerunning resumes: every system is complete, so nothing is recomputed.
+    path = tmp_path / "table" / "rag-personalized" / "predictions.jsonl"
+    before = path.read_text()
+    again = run_experiment("table", "demo:product_review", lm="fake", agents=2, layers=1,
+                           limit=3, out=str(tmp_path), tracking_uri=uri, progress=False,
+                           systems="rag")
+    assert path.read_text() == before
+    assert [e["label"] for e in again["systems"]] == ["RAG-Personalized"]
+
+
+def test_depth_and_agents_experiments_plot_per_layer_and_per_count(tmp_path):
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    depth = run_experiment("depth", "demo:topic_writing", lm="fake", agents=2, layers=3,
+                           limit=2, out=str(tmp_path), tracking_uri=uri, progress=False)
+    planner = next(e for e in depth["systems"] if e["preset"] == "planner-mopa")
+    assert [layer["layer"] for layer in planner["by_layer"]] == [1, 2, 3]
+    assert "| Planner MoPA | 3 |" in layer_table(depth)
+    assert (tmp_path / "depth" / "depth.png").exists()
+
+    agents = run_experiment("agents", "demo:topic_writing", lm="fake", layers=1,
+                            agent_counts="1-3", limit=2, out=str(tmp_path), tracking_uri=uri,
+                            progress=False, systems="planner-mopa,copy-latest")
+    assert sorted(e["agents"] for e in agents["systems"]) == [1, 2, 3]
+    assert (tmp_path / "agents" / "agents.png").exists()

@@ -158,6 +158,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-progress", dest="progress", action="store_false")
     p.set_defaults(func=cmd_compile)
 
+    from mopa.optimizers import tune
+
+    p = sub.add_parser("tune", help="search program structures with Optuna, tracked in MLflow")
+    tune.add_arguments(p)
+    p.set_defaults(func=tune.tune)
+
     from mopa.experiments import EXPERIMENTS
 
     p = sub.add_parser("experiment", help="run one of the report's experiments: "

@@ -1,8 +1,8 @@
-"""LongLaMP examples: one normalized type for all tasks, loaded from the hub, local files or the demo.
+"""LongLaMP examples: one normalized type for all tasks, from the hub, local files or the demo.
 
 A data source is a string:
   - ``demo:<task>``                      the small fictional dataset shipped with the package
-  - ``longlamp:<config>[:<split>]``      the HF hub dataset ``LongLaMP/LongLaMP`` (split default: val)
+  - ``longlamp:<config>[:<split>]``      the hub dataset ``LongLaMP/LongLaMP`` (default split: val)
   - a path to a ``.jsonl`` or ``.json`` file in LongLaMP's schema
 """
 

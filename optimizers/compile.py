@@ -119,7 +119,8 @@ def compile_program(data: str, program: str = "planpers", optimizer: str = "boot
     pool.attach(student)
     from mopa.lm import PlainTextAdapter
 
-    opt = make_optimizer(optimizer, metric, pool.default, pool.get(prompt_lm), pool.get(reflection_lm),
+    opt = make_optimizer(optimizer, metric, pool.default, pool.get(prompt_lm),
+                         pool.get(reflection_lm),
                          max_demos, gepa_calls, copro_breadth, copro_depth, mipro_auto,
                          workers, seed)
     with dspy.context(lm=pool.default, adapter=PlainTextAdapter()):
@@ -139,7 +140,8 @@ def compile_program(data: str, program: str = "planpers", optimizer: str = "boot
         "program_file": str(out), "eval_dir": str(eval_dir),
     }
     save_program(compiled, config, out, extra={"compile": result})
-    result["mlflow_run_id"] = _log_to_mlflow(result, lm_args, prompt_lm, reflection_lm, tracking_uri, experiment)
+    result["mlflow_run_id"] = _log_to_mlflow(result, lm_args, prompt_lm, reflection_lm,
+                                             tracking_uri, experiment)
     return result
 
 

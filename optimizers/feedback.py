@@ -14,10 +14,12 @@ from mopa.metrics import SCORE_KEYS, make_metric, score_pair
 
 _WORD = re.compile(r"[a-z0-9']+")
 # Words too common to say anything about a user's content or style.
-_STOP = frozenset(
-    "a an and are as at be but by for from has have i i'm in is it it's its me my not of on or "
-    "so that the this to was were with you your they them their we our very just".split()
-)
+_STOP = frozenset({
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "from", "has", "have", "i",
+    "i'm", "in", "is", "it", "it's", "its", "me", "my", "not", "of", "on", "or", "so", "that",
+    "the", "this", "to", "was", "were", "with", "you", "your", "they", "them", "their", "we",
+    "our", "very", "just",
+})
 
 
 def _text(pred: Any) -> str:
@@ -70,7 +72,7 @@ def feedback(prediction: str, reference: str, name: str = "meteor") -> dspy.Pred
 
 
 def feedback_metric(name: str = "meteor") -> Callable[..., dspy.Prediction]:
-    """GEPA's metric: ``(gold, pred, trace, pred_name, pred_trace) -> Prediction(score, feedback)``."""
+    """GEPA's metric: ``(gold, pred, trace, pred_name, pred_trace)`` -> score and feedback."""
 
     def metric(gold, pred, trace=None, pred_name=None, pred_trace=None):
         return feedback(_text(pred), gold.output, name)

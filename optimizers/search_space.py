@@ -20,10 +20,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
+from mopa.lm_pool import split_spec
 from mopa.programs.agents import ROLES
 from mopa.programs.presets import LAYERED, ProgramConfig, make_config
-
-from mopa.lm_pool import split_spec
 
 MD_PRESETS = tuple(p for p in LAYERED if p.endswith("-md"))
 ROLE_PRESETS = ("role-planner-mopa", "custom")

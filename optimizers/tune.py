@@ -19,12 +19,12 @@ from pathlib import Path
 
 import optuna
 from mlflow import MlflowClient
-from mopa.optimizers.search_space import SearchSpace, space_from_flags, suggest
-from mopa.optimizers.study import open_storage, open_study
-from mopa.programs.presets import build_program
 
 from mopa import tracking
 from mopa.data import SELECTIONS, load, select
+from mopa.optimizers.search_space import SearchSpace, space_from_flags, suggest
+from mopa.optimizers.study import open_storage, open_study
+from mopa.programs.presets import build_program
 from mopa.run_store import RunStore
 from mopa.runner import execute
 

@@ -21,8 +21,9 @@ from mopa.tasks import get_task
 
 
 class MoPA(dspy.Module):
-    def __init__(self, task: str = "product_review", agents: tuple[Agent, ...] = (Agent("plan"),) * 4,
-                 layers: int = 5, planner_lm: str | None = None, aggregator_lm: str | None = None,
+    def __init__(self, task: str = "product_review",
+                 agents: tuple[Agent, ...] = (Agent("plan"),) * 4, layers: int = 5,
+                 planner_lm: str | None = None, aggregator_lm: str | None = None,
                  aggregator_temperature: float | None = None, retries: int = 2,
                  max_workers: int | None = None):
         super().__init__()
@@ -76,7 +77,7 @@ class MoPA(dspy.Module):
             output=outputs[-1],
             plans=plans,
             layers=[{"drafts": r.drafts, "output": out, "failures": r.failures}
-                    for r, out in zip(results, outputs)],
+                    for r, out in zip(results, outputs, strict=True)],
         )
 
     def plan(self, profile: str, query: str, workers: Workers) -> list[str]:

@@ -8,8 +8,9 @@ for one ``forward()`` call, which keeps programs picklable and safe under thread
 from __future__ import annotations
 
 import contextvars
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, Callable
+from typing import Any
 
 
 class Workers:

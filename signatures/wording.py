@@ -13,7 +13,6 @@ import dspy
 
 from mopa.tasks import Task
 
-
 # How each field is labelled in the prompt. DSPy would derive "Profile:" from the name; a base
 # model continues far better after labels that read like the document they belong to.
 LABELS = {

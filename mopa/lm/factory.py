@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import dspy
+from dspy.lm15 import Request, Response
 
 # LiteLLM otherwise tries to download its price list on first use; there may be no network.
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
@@ -37,10 +38,10 @@ def make_lm(spec: str = "embedded", temperature: float = 0.7, max_tokens: int = 
             model_type: str = "chat", **lm_kwargs: Any) -> dspy.LM:
     """A `dspy.LM` for `spec` (see the module docstring).
 
-    model_type applies to LiteLLM specs only: "text" sends a base model served behind an
-    OpenAI-compatible API to its /v1/completions endpoint (use it with PlainTextAdapter;
-    note DSPy's text-completion route appends "\\n\\nBEGIN RESPONSE:" to every prompt).
-    "embedded" and "fake" are always text models. Extra keyword arguments go to `dspy.LM`.
+    model_type applies to LiteLLM specs only: "text" sends the prompt, unchanged, to the
+    completions endpoint (/v1/completions) of a base model, e.g. one served by llama.cpp or
+    vLLM (use it with PlainTextAdapter). "embedded" and "fake" are always text models.
+    Extra keyword arguments go to `dspy.LM`.
     """
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     if not isinstance(spec, str) or not spec.strip():
@@ -73,25 +74,138 @@ def make_lm(spec: str = "embedded", temperature: float = 0.7, max_tokens: int = 
         raise ValueError("api_key cannot be passed to make_lm; export the key and pass "
                          "api_key_env=<VARIABLE NAME>")
 
+    if model_type == "text":
+        engine = CompletionsEngine(spec, api_base=_checked_base(api_base),
+                                   api_key_env=_checked_env(api_key_env))
+        return dspy.LM(spec, model_type="text", temperature=temperature, max_tokens=max_tokens,
+                       engine=engine, async_engine=AsyncCompletionsEngine(engine), **lm_kwargs)
+
     kwargs: dict[str, Any] = dict(lm_kwargs)
     if api_key_env is not None:
-        if not _ENV_NAME.match(api_key_env):
-            raise ValueError("api_key_env must be the NAME of an environment variable (e.g. "
-                             "DEEPSEEK_API_KEY), not a key")
-        key = os.environ.get(api_key_env)
-        if not key:
-            raise ValueError(f"environment variable {api_key_env} is not set or empty; export "
-                             "it with the API key for this LM")
-        kwargs["api_key"] = key
+        kwargs["api_key"] = _env_key(_checked_env(api_key_env))
+    if api_base is not None:
+        kwargs["api_base"] = _checked_base(api_base)
+        kwargs.setdefault("api_key", LOCAL_SERVER_PLACEHOLDER_KEY)
+    return dspy.LM(spec, model_type=model_type, temperature=temperature,
+                   max_tokens=max_tokens, **kwargs)
+
+
+def _checked_env(name: str | None) -> str | None:
+    if name is not None and not _ENV_NAME.match(name):
+        raise ValueError("api_key_env must be the NAME of an environment variable (e.g. "
+                         "DEEPSEEK_API_KEY), not a key")
+    return name
+
+
+def _env_key(name: str) -> str:
+    key = os.environ.get(name)
+    if not key:
+        raise ValueError(f"environment variable {name} is not set or empty; export it with "
+                         "the API key for this LM")
+    return key
+
+
+def _checked_base(api_base: str | None) -> str | None:
     if api_base is not None:
         parts = urlsplit(api_base)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"api_base must be an http(s) URL such as "
                              f"'http://127.0.0.1:8080/v1', got {_host_of(api_base)!r}")
-        kwargs["api_base"] = api_base
-        kwargs.setdefault("api_key", LOCAL_SERVER_PLACEHOLDER_KEY)
-    return dspy.LM(spec, model_type=model_type, temperature=temperature,
-                   max_tokens=max_tokens, **kwargs)
+        if parts.username or parts.password:
+            raise ValueError("api_base must not carry credentials (user:password@); export the "
+                             "key and pass api_key_env=<VARIABLE NAME>")
+    return api_base
+
+
+class CompletionsEngine:
+    """A DSPy engine for a base model behind a text-completions API, via LiteLLM.
+
+    Sends the request's prompt verbatim (no chat template, no suffix) with max_tokens,
+    temperature, top_p, stop and seed. The key is read from `api_key_env` at call time, so it
+    is never stored on the LM or in saved state; with `api_base` and no variable a placeholder
+    is sent; otherwise LiteLLM's own environment lookup applies.
+    """
+
+    def __init__(self, model: str, api_base: str | None = None, api_key_env: str | None = None):
+        provider, _, name = model.partition("/")
+        # LiteLLM reaches an OpenAI-style /v1/completions endpoint under this provider name.
+        self.wire_model = f"text-completion-openai/{name}" if provider == "openai" else model
+        self.model = model
+        self.api_base = api_base
+        self.api_key_env = api_key_env
+
+    def _arguments(self, request: Request) -> dict[str, Any]:
+        from mopa.lm.embedded import request_prompt
+
+        config = request.config
+        arguments: dict[str, Any] = {"model": self.wire_model, "prompt": request_prompt(request)}
+        for name in ("max_tokens", "temperature", "top_p", "seed", "frequency_penalty",
+                     "presence_penalty"):
+            if getattr(config, name) is not None:
+                arguments[name] = getattr(config, name)
+        if config.stop:
+            arguments["stop"] = list(config.stop)
+        if self.api_base is not None:
+            arguments["api_base"] = self.api_base
+        if self.api_key_env is not None:
+            arguments["api_key"] = _env_key(self.api_key_env)
+        elif self.api_base is not None:
+            arguments["api_key"] = LOCAL_SERVER_PLACEHOLDER_KEY
+        return arguments
+
+    def _response(self, request: Request, raw: Any) -> Response:
+        from mopa.lm.embedded import text_response
+
+        choice = raw.choices[0]
+        usage = getattr(raw, "usage", None)
+        return text_response(request, choice.text or "", choice.finish_reason or "stop",
+                             getattr(usage, "prompt_tokens", None),
+                             getattr(usage, "completion_tokens", None),
+                             response_id=getattr(raw, "id", None))
+
+    def complete(self, request: Request) -> Response:
+        from dspy.clients._litellm import get_litellm
+        from dspy.clients.engines.litellm_errors import litellm_errors
+
+        arguments = self._arguments(request)
+        # DSPy owns retries: LiteLLM errors become dspy.lm15 errors that DSPy classifies.
+        with litellm_errors(model=self.model):
+            raw = get_litellm(feature="text completions").text_completion(**arguments)
+        return self._response(request, raw)
+
+    def close(self) -> None:
+        pass
+
+    def dump_state(self) -> dict:
+        return {"model": self.model, "api_base": self.api_base, "api_key_env": self.api_key_env}
+
+    @classmethod
+    def load_state(cls, state: dict) -> CompletionsEngine:
+        return cls(**state)
+
+
+class AsyncCompletionsEngine:
+    def __init__(self, sync: CompletionsEngine):
+        self.sync = sync
+
+    async def complete(self, request: Request) -> Response:
+        from dspy.clients._litellm import get_litellm
+        from dspy.clients.engines.litellm_errors import litellm_errors
+
+        arguments = self.sync._arguments(request)
+        with litellm_errors(model=self.sync.model):
+            raw = await get_litellm(feature="text completions").atext_completion(**arguments)
+        return self.sync._response(request, raw)
+
+    async def aclose(self) -> None:
+        pass
+
+    def dump_state(self) -> dict:
+        return self.sync.dump_state()
+
+    @classmethod
+    def load_state(cls, state: dict) -> AsyncCompletionsEngine:
+        return cls(CompletionsEngine.load_state(state))
 
 
 def describe_lm(lm: Any) -> dict[str, Any]:
@@ -108,13 +222,16 @@ def describe_lm(lm: Any) -> dict[str, Any]:
         "cache": getattr(lm, "cache", None),
         "num_retries": getattr(lm, "num_retries", None),
     }
-    base = kwargs.get("api_base") or kwargs.get("base_url")
-    if base:
-        info["api_base_host"] = _host_of(base)
+    state: dict[str, Any] = {}
     if hasattr(engine, "dump_state") and not isinstance(engine, str):
         # A fake with a custom responder has no JSON state: then there is nothing to report.
         with contextlib.suppress(TypeError):
-            info["engine_state"] = engine.dump_state()
+            state = dict(engine.dump_state())
+    base = kwargs.get("api_base") or kwargs.get("base_url") or state.pop("api_base", None)
+    if base:
+        info["api_base_host"] = _host_of(base)
+    if state:
+        info["engine_state"] = state
     return info
 
 

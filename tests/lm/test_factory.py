@@ -100,13 +100,13 @@ def test_missing_or_invalid_key_variable_is_a_clear_error(monkeypatch):
 
 def test_api_base_without_key_variable_sends_a_placeholder_not_an_ambient_key(monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", SECRET)
-    lm = make_lm("openai/local-model", api_base="http://usr:pw9x@127.0.0.1:8080/v1?tok=zq7",
-                 model_type="text")
+    lm = make_lm("openai/local-model", api_base="http://127.0.0.1:8080/v1?tok=zq7")
     assert lm.kwargs["api_key"] == LOCAL_SERVER_PLACEHOLDER_KEY
-    assert lm.model_type == "text"
     info = describe_lm(lm)
     assert info["api_base_host"] == "127.0.0.1:8080"
-    assert "zq7" not in json.dumps(info) and "pw9x" not in json.dumps(info)
+    assert "zq7" not in json.dumps(info) and SECRET not in json.dumps(info)
+    with pytest.raises(ValueError, match="must not carry credentials"):
+        make_lm("openai/local-model", api_base="http://usr:pw9x@127.0.0.1:8080/v1")
 
 
 def test_bad_api_base_and_model_type_are_refused():

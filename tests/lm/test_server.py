@@ -31,15 +31,17 @@ def _free_port() -> int:
 
 
 def _ready(url: str) -> bool:
+    # No proxy: an http_proxy from the environment must not intercept a loopback check.
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:
-        with urllib.request.urlopen(url, timeout=2) as reply:
+        with opener.open(url, timeout=2) as reply:
             return reply.status == 200
     except OSError:
         return False
 
 
 @pytest.fixture(scope="module")
-def server():
+def server(tmp_path_factory):
     missing = [m for m in SERVER_MODULES if importlib.util.find_spec(m) is None]
     if missing:
         pytest.skip(f"llama.cpp server extra missing {missing}: "
@@ -55,15 +57,18 @@ def server():
     command = [sys.executable, "-m", "llama_cpp.server", "--model", model, "--model_alias",
                ALIAS, "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096",
                "--n_threads", "2"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True)
+    # The server logs a lot while loading: a file, not a pipe nobody drains (which would fill
+    # up and block the server before it ever answers).
+    log_path = tmp_path_factory.mktemp("llama_server") / "server.log"
+    log = open(log_path, "w")  # noqa: SIM115 - closed in the finally below
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}/v1"
     try:
         deadline = time.monotonic() + 120
         while not _ready(f"{base}/models"):
             if process.poll() is not None:
                 pytest.fail(f"llama_cpp.server exited with {process.returncode}:\n"
-                            f"{process.stdout.read()[-3000:]}")
+                            f"{log_path.read_text()[-3000:]}")
             if time.monotonic() > deadline:
                 pytest.fail("llama_cpp.server did not answer /v1/models within 120 s")
             time.sleep(0.5)
@@ -75,6 +80,7 @@ def server():
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        log.close()
 
 
 class Review(dspy.Signature):
@@ -86,7 +92,8 @@ class Review(dspy.Signature):
 
 
 def test_predict_through_the_openai_completions_endpoint(server):
-    # model_type="text": LiteLLM sends the plain prompt to /v1/completions (no chat template).
+    # model_type="text": LiteLLM sends the plain prompt to /v1/completions (the GGUF has no
+    # chat template). DSPy's text route appends "\n\nBEGIN RESPONSE:" to the prompt.
     lm = make_lm(f"openai/{ALIAS}", temperature=0.3, max_tokens=60, api_base=server,
                  model_type="text", cache=False)
     with dspy.context(lm=lm, adapter=PlainTextAdapter(), track_usage=True):

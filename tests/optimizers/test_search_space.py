@@ -1,5 +1,7 @@
 import optuna
 import pytest
+from optuna.trial import FixedTrial
+
 from mopa.optimizers.search_space import (
     MD_PRESETS,
     ROLE_PRESETS,
@@ -9,7 +11,6 @@ from mopa.optimizers.search_space import (
 )
 from mopa.programs import ROLES, build_program
 from mopa.programs.presets import LAYERED
-from optuna.trial import FixedTrial
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 

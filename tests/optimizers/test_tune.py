@@ -6,11 +6,11 @@ import mlflow
 import optuna
 import pytest
 from mlflow import MlflowClient
+
+from mopa import tracking
 from mopa.optimizers import tune as tune_module
 from mopa.optimizers.tune import main, parse_objectives, tune
 from mopa.programs import ProgramConfig
-
-from mopa import tracking
 from tests.conftest import review_record
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)

@@ -65,6 +65,12 @@ def cmd_experiment(**kwargs) -> dict:
     return results
 
 
+def cmd_results(**kwargs) -> None:
+    from mopa.experiments.results_doc import write_results
+
+    print(f"wrote {write_results(**kwargs)}")
+
+
 def add_program_flags(p: argparse.ArgumentParser, program: str = "planner-mopa",
                       agents: int = 4, layers: int = 5) -> None:
     """Flags describing the program and its LMs (shared by run, compile, experiment)."""
@@ -190,6 +196,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tracking-uri")
     p.add_argument("--no-progress", dest="progress", action="store_false")
     p.set_defaults(func=cmd_experiment)
+
+    p = sub.add_parser("results", help="write docs/results.md from experiment outputs")
+    p.add_argument("--runs", default="runs/experiments", help="experiments output directory")
+    p.add_argument("--out", default="docs/results.md")
+    p.add_argument("--notes", help="a Markdown file of context to put before the results")
+    p.set_defaults(func=cmd_results)
     return parser
 
 

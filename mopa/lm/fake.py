@@ -76,6 +76,17 @@ class FakeEngine:
         self._calls: list[str] = []
         self.requests: list[Request] = []
 
+    def __getstate__(self) -> dict:
+        # Locks do not pickle or deepcopy; a copy gets its own lock and a snapshot of the log.
+        with self._lock:
+            state = dict(self.__dict__, _calls=list(self._calls), requests=list(self.requests))
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
     @property
     def calls(self) -> list[str]:
         with self._lock:

@@ -64,3 +64,20 @@ def test_depth_and_agents_experiments_plot_per_layer_and_per_count(tmp_path):
                             progress=False, systems="planner-mopa,copy-latest")
     assert sorted(e["agents"] for e in agents["systems"]) == [1, 2, 3]
     assert (tmp_path / "agents" / "agents.png").exists()
+
+
+def test_results_document_is_generated_from_outputs(tmp_path):
+    from mopa.experiments.results_doc import write_results
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    run_experiment("table", "demo:product_review", lm="fake", agents=2, layers=1, limit=3,
+                   out=str(tmp_path / "runs"), tracking_uri=uri, progress=False,
+                   systems="copy-latest,rag,planpers,planner-mopa")
+    doc = write_results(str(tmp_path / "runs"), str(tmp_path / "docs" / "results.md"))
+    text = doc.read_text()
+    assert "mopa experiment table --data demo:product_review --lm fake" in text
+    assert "| PlanPers beats RAG-Personalized |" in text
+    assert "](figures/table-table.png)" in text
+    assert (tmp_path / "docs" / "figures" / "table-table.png").exists()
+    with pytest.raises(FileNotFoundError, match="mopa experiment"):
+        write_results(str(tmp_path / "nothing"), str(tmp_path / "x.md"))

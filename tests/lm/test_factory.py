@@ -2,13 +2,14 @@ import json
 import os
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import dspy
 import pytest
 
 from mopa.lm import FakeEngine, LlamaCppEngine, describe_lm, make_lm
 from mopa.lm.embedded import AsyncLlamaCppEngine
-from mopa.lm.factory import LOCAL_SERVER_PLACEHOLDER_KEY
+from mopa.lm.factory import LOCAL_SERVER_PLACEHOLDER_KEY, CompletionsEngine
 
 SECRET = "sk-test-0123456789abcdef0123456789abcdef"
 
@@ -125,3 +126,69 @@ def test_describe_lm_fields():
     assert info["engine"] == "FakeEngine"
     assert info["engine_state"] == {"latency": 0.0, "fail_first": 0, "retry_after": 0.0}
     json.dumps(info)
+
+
+class _FakeTextCompletion:
+    """Stands in for litellm.text_completion; records the arguments of each call."""
+
+    def __init__(self, fail_first=0):
+        self.calls, self.fail_first = [], fail_first
+
+    def __call__(self, **arguments):
+        import litellm
+
+        self.calls.append(arguments)
+        if len(self.calls) <= self.fail_first:
+            raise litellm.APIConnectionError(message="down", llm_provider="openai",
+                                             model=arguments["model"])
+        return SimpleNamespace(id="cmpl-1", choices=[SimpleNamespace(text=" on topic",
+                                                                     finish_reason="stop")],
+                               usage=SimpleNamespace(prompt_tokens=7, completion_tokens=2))
+
+
+@pytest.fixture
+def text_completion(monkeypatch):
+    from dspy.clients._litellm import get_litellm
+
+    fake = _FakeTextCompletion()
+    monkeypatch.setattr(get_litellm(feature="tests"), "text_completion", fake)
+    return fake
+
+
+def test_text_spec_sends_the_prompt_verbatim_to_the_completions_endpoint(text_completion):
+    lm = make_lm("openai/gemma", temperature=0.2, max_tokens=30, model_type="text",
+                 api_base="http://127.0.0.1:9999/v1", cache=False, seed=3)
+    assert isinstance(lm.engine, CompletionsEngine) and lm.model_type == "text"
+    assert lm("Review:\n", stop=["\n\n"]) == [" on topic"]
+    (sent,) = text_completion.calls
+    # Verbatim: no chat template and none of DSPy's "BEGIN RESPONSE:" suffix.
+    assert sent["prompt"] == "Review:\n"
+    assert sent["model"] == "text-completion-openai/gemma"
+    assert sent["api_base"] == "http://127.0.0.1:9999/v1"
+    assert sent["api_key"] == LOCAL_SERVER_PLACEHOLDER_KEY
+    assert (sent["max_tokens"], sent["temperature"], sent["stop"], sent["seed"]) == (
+        30, 0.2, ["\n\n"], 3)
+    assert lm.history[-1]["usage"]["prompt_tokens"] == 7
+
+
+def test_text_spec_reads_the_key_at_call_time_and_never_stores_it(text_completion,
+                                                                  monkeypatch):
+    monkeypatch.setenv("MOPA_TEXT_KEY", SECRET)
+    lm = make_lm("openai/gemma", model_type="text", api_key_env="MOPA_TEXT_KEY", cache=False)
+    lm("x")
+    assert text_completion.calls[0]["api_key"] == SECRET
+    assert "api_base" not in text_completion.calls[0]
+    for record in (lm.dump_state(), describe_lm(lm), lm.kwargs):
+        assert SECRET not in json.dumps(record, default=str)
+    assert lm.dump_state()["engine"]["state"]["api_key_env"] == "MOPA_TEXT_KEY"
+
+
+def test_text_spec_transport_errors_are_retried_by_dspy(monkeypatch):
+    from dspy.clients._litellm import get_litellm
+
+    flaky = _FakeTextCompletion(fail_first=1)
+    monkeypatch.setattr(get_litellm(feature="tests"), "text_completion", flaky)
+    lm = make_lm("openai/gemma", model_type="text", api_base="http://127.0.0.1:9999/v1",
+                 cache=False, num_retries=1)
+    assert lm("x") == [" on topic"]
+    assert len(flaky.calls) == 2

@@ -1,5 +1,6 @@
 import asyncio
-import threading
+import copy
+import pickle
 from concurrent.futures import ThreadPoolExecutor
 
 import dspy
@@ -147,7 +148,11 @@ def test_invalid_settings_are_refused():
         FakeEngine(latency=-1)
 
 
-def test_lock_is_per_engine():
-    # Two engines do not share state.
-    a, b = FakeEngine(), FakeEngine()
-    assert a._lock is not b._lock and isinstance(a._lock, type(threading.Lock()))
+def test_fake_lm_pickles_and_deep_copies_with_its_own_lock():
+    lm = fake_lm()
+    lm("before")
+    for copied in (pickle.loads(pickle.dumps(lm)), copy.deepcopy(lm)):
+        assert copied.engine.calls == ["before"]
+        assert copied.engine._lock is not lm.engine._lock
+        copied("after")
+        assert lm.engine.calls == ["before"]

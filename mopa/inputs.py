@@ -13,7 +13,8 @@ INPUT_FIELDS = ("profile", "query", "latest")
 def program_inputs(example: Example, k: int = 4, max_words: int | None = 100) -> dict[str, str]:
     return {
         "profile": profile_block(retrieve(example, k=k, max_words=max_words)),
-        "query": example.input,
+        # The input sentence reduced to the new text's header, shaped like the profile items.
+        "query": example.spec.describe_input(example.input),
         "latest": example.latest_text(),
     }
 

@@ -2,7 +2,7 @@
 
 Documents and queries are built per task (see ``mopa.tasks``) and whitespace-tokenized, scored with
 ``rank_bm25.BM25Okapi``. The top k are returned most-recent-first (profiles are chronological),
-each cut to its first ``max_words`` words for the prompt.
+each item's text cut to its first ``max_words`` words for the prompt.
 """
 
 from __future__ import annotations
@@ -36,13 +36,6 @@ def bm25_top(documents: list[str], query: str, k: int) -> list[tuple[int, float]
     return [(int(i), float(scores[i])) for i in np.argsort(scores)[::-1][:k]]
 
 
-def cut_words(text: str, max_words: int | None) -> str:
-    if max_words is None:
-        return text
-    words = text.split()
-    return " ".join(words[:max_words])
-
-
 def retrieve(example: Example, k: int = 4, max_words: int | None = 100) -> list[Retrieved]:
     if k < 1:
         raise ValueError(f"k must be >= 1, got {k}")
@@ -51,14 +44,13 @@ def retrieve(example: Example, k: int = 4, max_words: int | None = 100) -> list[
     query = spec.query(example.input)
     top = sorted(bm25_top(documents, query, k), reverse=True)
     return [
-        Retrieved(i, score, cut_words(spec.display(example.profile[i]), max_words),
-                  example.profile[i])
+        Retrieved(i, score, spec.display(example.profile[i], max_words), example.profile[i])
         for i, score in top
     ]
 
 
 def profile_block(retrieved: list[Retrieved]) -> str:
-    """The retrieved items as one numbered block, most recent first."""
+    """The retrieved items, most recent first, one paragraph each."""
     if not retrieved:
         return "(no past writing available)"
-    return "\n".join(f"[{n}] {r.text}" for n, r in enumerate(retrieved, start=1))
+    return "\n\n".join(r.text for r in retrieved)

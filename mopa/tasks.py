@@ -8,6 +8,7 @@ here instead of branching on its name.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -22,15 +23,19 @@ class Task:
     query_after: str | None
     # The profile field holding the user's own writing (what `copy-latest` returns).
     text_field: str
-    # How one retrieved item is shown to an LM.
-    display_template: str
+    # The input is a fixed sentence template; its named groups are the new text's header fields.
+    input_pattern: str
+    # (label, field) pairs: how a text's context is shown, for profile items and the new text
+    # alike, so a base model sees the new text's header in the same shape as the past ones.
+    header_fields: tuple[tuple[str, str], ...]
+    # Label of the text itself ("Review: ...").
+    text_label: str
     # Prompt vocabulary: "a personalized {text_noun}", "past {short_noun}s",
-    # "the {writer_noun}", "the following {subject_noun}", "{query_label}: ...".
+    # "the {writer_noun}", "the following {subject_noun}".
     text_noun: str
     short_noun: str
     writer_noun: str
     subject_noun: str
-    query_label: str
 
     def wording(self) -> dict[str, str]:
         return {
@@ -38,19 +43,39 @@ class Task:
             "short_noun": self.short_noun,
             "writer_noun": self.writer_noun,
             "subject_noun": self.subject_noun,
-            "query_label": self.query_label,
+            "text_label": self.text_label,
         }
 
     def document(self, item: dict) -> str:
         return self.document_template.format(**{f: item.get(f, "") for f in self.profile_fields})
 
-    def display(self, item: dict) -> str:
-        return self.display_template.format(**{f: item.get(f, "") for f in self.profile_fields})
-
     def query(self, input_text: str) -> str:
         if self.query_after and self.query_after in input_text:
             return input_text.split(self.query_after, 1)[1].strip()
         return input_text
+
+    def header(self, fields: dict) -> str:
+        """``Rating: 5.0. Summary: Great pedal.`` -- empty fields are left out."""
+        parts = [f"{label}: {str(fields[key]).strip()}" for label, key in self.header_fields
+                 if str(fields.get(key, "")).strip()]
+        return ". ".join(p.rstrip(".") for p in parts) + ("." if parts else "")
+
+    def parse_input(self, input_text: str) -> dict[str, str] | None:
+        match = re.search(self.input_pattern, input_text, flags=re.S)
+        return match.groupdict() if match else None
+
+    def describe_input(self, input_text: str) -> str:
+        """The new text's header from the input sentence; the sentence itself if it is not in
+        the usual template (custom data), so nothing is lost."""
+        fields = self.parse_input(input_text)
+        return self.header(fields) if fields else input_text
+
+    def display(self, item: dict, max_words: int | None = None) -> str:
+        """A profile item as the LM sees it: its header, then its text cut to max_words."""
+        words = str(item.get(self.text_field, "")).split()
+        text = " ".join(words if max_words is None else words[:max_words])
+        head = self.header(item)
+        return f"{head}\n{self.text_label}: {text}" if head else f"{self.text_label}: {text}"
 
 
 TASKS: dict[str, Task] = {
@@ -63,12 +88,16 @@ TASKS: dict[str, Task] = {
             document_template="{overall} {summary} {description} {reviewText}",
             query_after=None,
             text_field="reviewText",
-            display_template='Rating: {overall}. Summary: "{summary}". Review: {reviewText}',
+            input_pattern=r'rating of "(?P<overall>[^"]*)" for a product with description '
+                          r'"(?P<description>.*)"\. The summary of the review text is '
+                          r'"(?P<summary>.*)"\.?\s*$',
+            header_fields=(("Rating", "overall"), ("Product", "description"),
+                           ("Summary", "summary")),
+            text_label="Review",
             text_noun="product review",
             short_noun="review",
             writer_noun="reviewer",
             subject_noun="product",
-            query_label="Product information",
         ),
         Task(
             name="abstract_generation",
@@ -77,12 +106,14 @@ TASKS: dict[str, Task] = {
             document_template="{title} {abstract}",
             query_after="items:",
             text_field="abstract",
-            display_template='Title: "{title}". Abstract: {abstract}',
+            input_pattern=r'abstract for the title "(?P<title>.*)" using the following '
+                          r"items:\s*(?P<keywords>.*)$",
+            header_fields=(("Title", "title"), ("Keywords", "keywords")),
+            text_label="Abstract",
             text_noun="paper abstract",
             short_noun="abstract",
             writer_noun="author",
             subject_noun="paper",
-            query_label="Paper title and keywords",
         ),
         Task(
             name="topic_writing",
@@ -91,12 +122,13 @@ TASKS: dict[str, Task] = {
             document_template="{summary} {content}",
             query_after=None,
             text_field="content",
-            display_template='Topic: "{summary}". Post: {content}',
+            input_pattern=r"content for a reddit post\s*(?P<summary>.*)$",
+            header_fields=(("Topic", "summary"),),
+            text_label="Post",
             text_noun="Reddit post",
             short_noun="post",
             writer_noun="author",
             subject_noun="topic",
-            query_label="Post topic",
         ),
     )
 }

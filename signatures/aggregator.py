@@ -14,6 +14,6 @@ class Aggregate(dspy.Signature):
 
     Produce the final response only."""
 
-    query: str = dspy.InputField(desc="{query_label}")
+    query: str = dspy.InputField(desc="the new {short_noun}'s {subject_noun} information")
     drafts: str = dspy.InputField(desc="candidate drafts, numbered")
     output: str = dspy.OutputField(desc="the merged {short_noun}")

@@ -8,5 +8,5 @@ class Plan(dspy.Signature):
     probably comment on. List 3-6 concise aspects (2-5 words each), one per line."""
 
     profile: str = dspy.InputField(desc="the {writer_noun}'s past {short_noun}s, most recent first")
-    query: str = dspy.InputField(desc="{query_label}")
+    query: str = dspy.InputField(desc="the new {short_noun}'s {subject_noun} information")
     aspects: str = dspy.OutputField(desc="3-6 aspects the {writer_noun} is likely to mention")

@@ -15,6 +15,6 @@ class Refine(dspy.Signature):
     3. Do not add summaries, disclaimers, or extra notes."""
 
     profile: str = dspy.InputField(desc="the {writer_noun}'s past {short_noun}s, most recent first")
-    query: str = dspy.InputField(desc="{query_label}")
+    query: str = dspy.InputField(desc="the new {short_noun}'s {subject_noun} information")
     drafts: str = dspy.InputField(desc="candidate drafts from the previous layer")
     output: str = dspy.OutputField(desc="the improved {short_noun}, in the {writer_noun}'s voice")

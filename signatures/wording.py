@@ -16,12 +16,12 @@ from mopa.tasks import Task
 # How each field is labelled in the prompt. DSPy would derive "Profile:" from the name; a base
 # model continues far better after labels that read like the document they belong to.
 LABELS = {
-    "profile": "Past {short_noun}s (most recent first):",
-    "query": "{query_label}:",
-    "plan": "Plan (aspects to focus on):",
+    "profile": "Past {short_noun}s by this {writer_noun}, most recent first:",
+    "plan": "Aspects to focus on:",
     "drafts": "Candidate drafts:",
-    "aspects": "Aspects:",
-    "output": "New {short_noun}:",
+    "query": "The {writer_noun}'s new {short_noun}:",
+    "aspects": "Aspects the {writer_noun} will mention:",
+    "output": "{text_label}:",
 }
 
 

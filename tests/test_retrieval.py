@@ -2,7 +2,7 @@ import pytest
 from rank_bm25 import BM25Okapi
 
 from mopa.data import Example, load, load_file
-from mopa.retrieval import cut_words, profile_block, retrieve
+from mopa.retrieval import profile_block, retrieve
 from mopa.tasks import TASKS
 
 
@@ -52,14 +52,20 @@ def test_query_and_document_follow_official_fields():
     assert review.document(item) == "5.0 S D R"
 
 
-def test_cut_and_block():
-    assert cut_words("a b c d", 2) == "a b"
+def test_items_are_cut_and_shown_like_the_new_text_header():
     ex = Example("x", "u", "product_review", "great strings", "o", tuple(
         {"overall": "5", "summary": f"s{i}", "reviewText": ("great strings " * 80) + str(i)}
         for i in range(6)))
     got = retrieve(ex, k=4, max_words=100)
-    assert len(got) == 4 and all(len(r.text.split()) <= 100 for r in got)
-    assert profile_block(got).startswith("[1] ")
+    assert len(got) == 4
+    assert all(len(r.text.split("\nReview: ")[1].split()) == 100 for r in got)
+    assert got[0].text.startswith('Rating: 5. Summary: s5.\nReview: great strings')
+    assert profile_block(got).count("\n\nRating: 5.") == 3
+    assert ex.spec.describe_input('Generate the review text written by a reviewer who has a '
+                                  'given an overall rating of "3.0" for a product with '
+                                  'description "". The summary of the review text is "Meh".'
+                                  ) == "Rating: 3.0. Summary: Meh."
+    assert ex.spec.describe_input("free-form request") == "free-form request"
     assert profile_block([]) == "(no past writing available)"
     with pytest.raises(ValueError, match="k must be"):
         retrieve(ex, k=0)

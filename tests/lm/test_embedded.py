@@ -96,3 +96,17 @@ def test_overlong_prompt_is_cut_from_the_start_and_recorded():
     assert response.provider_data["prompt_truncated_tokens"] > 0
     assert small.history[-1]["usage"]["prompt_tokens"] <= 256 - 32
     assert small.history[-1]["adaptations"][0].action == "clamped"
+
+
+def test_rollout_ids_draw_distinct_samples(monkeypatch):
+    from dspy.clients.cache import Cache
+
+    _model_path()
+    monkeypatch.setattr(dspy, "cache", Cache(False, True, None, memory_max_entries=100))
+    lm = embedded_lm(temperature=1.0, max_tokens=24)  # no seed: the engine draws one per call
+    prompt = "My favourite thing about this guitar is"
+    first, second = lm(prompt, rollout_id=1), lm(prompt, rollout_id=2)
+    assert first != second, "rollouts 1 and 2 gave the same sample"
+    assert lm(prompt, rollout_id=1) == first  # cached per rollout id
+    seeds = [entry["response"].provider_data["seed"] for entry in lm.history[:2]]
+    assert seeds[0] != seeds[1]

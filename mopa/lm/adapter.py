@@ -6,24 +6,24 @@ the embedded Gemma-3-270M) cannot follow ChatAdapter's `[[ ## field ## ]]` proto
 continues a plain document well. Chat models get DSPy's ChatAdapter unchanged. Base and chat
 LMs can therefore be mixed inside one program under a single `dspy.configure(adapter=...)`.
 
-Base-model prompt layout (blocks separated by blank lines):
+Base-model prompt layout (input blocks separated by blank lines):
 
     <instructions: the signature docstring>
 
-    <demo 1: each present input field as "<prefix>\\n<value>", then its outputs likewise>
+    <demo 1: each input field as "<prefix>\n<value>", then "<output prefix> <value>">
 
     ---
 
-    <each input field as "<prefix>\\n<value>">
-
+    <each input field as "<prefix>\n<value>">
     <first output field's prefix>
 
-The model continues after the output prefix and is stopped at the first blank line (the
-layout's field separator). The continuation, stripped, is the field's value, even if short or
-empty (an empty answer is kept, never turned into an error). A signature with several output
+The output cue continues the last input's block on the next line, like the past texts in the
+prompt read ("Rating: 5.0. Summary: ...\nReview: ..."), and the model writes the value on
+the cue's line; it is stopped at the first blank line. The continuation, stripped, is the
+field's value, even if short or empty (kept, never an error). A signature with several output
 fields gets one call per output field, in order, each parsed value appended to the prompt.
 Prefixes come from each field's `prefix` (DSPy derives "Past Reviews:" from `past_reviews`
-unless the signature sets one).
+unless the signature sets one; `mopa.signatures.wording` sets task-specific ones).
 """
 
 from __future__ import annotations
@@ -147,20 +147,29 @@ class PlainTextAdapter(ChatAdapter):
         present = {name for name in signature.fields if _get(demo, name) is not None}
         if not (present & set(signature.input_fields) and present & set(signature.output_fields)):
             return ""
-        return "\n\n".join(part for part in (self._fields(signature.input_fields, demo),
-                                             self._fields(signature.output_fields, demo)) if part)
+        return self._inline(self._fields(signature.input_fields, demo), signature.output_fields,
+                            demo)
 
     def _fields(self, fields: dict[str, Any], values: Any) -> str:
         return "\n\n".join(f"{field_prefix(name, field)}\n{format_value(_get(values, name))}"
                            for name, field in fields.items() if _get(values, name) is not None)
 
+    def _inline(self, prompt: str, fields: dict[str, Any], values: Any) -> str:
+        """Outputs continue the last input's block on their own lines, ``<prefix> <value>``, the
+        way a document of past texts reads (``Rating: 5.0. Summary: ...`` / ``Review: ...``)."""
+        lines = [f"{field_prefix(name, field)} {format_value(_get(values, name))}"
+                 for name, field in fields.items() if _get(values, name) is not None]
+        return "\n".join(part for part in (prompt, *lines) if part)
+
     def _extend(self, prompt: str, signature: type[Signature], values: dict[str, Any]) -> str:
         done = {name: signature.output_fields[name] for name in values}
-        return "\n\n".join(part for part in (prompt, self._fields(done, values)) if part)
+        return self._inline(prompt, done, values)
 
     def _cue(self, prompt: str, signature: type[Signature], name: str) -> str:
-        cue = f"{field_prefix(name, signature.output_fields[name])}\n"
-        return f"{prompt}\n\n{cue}" if prompt else cue
+        # No newline after the cue: the model writes the value on the cue's line, as the past
+        # texts in the prompt do; a trailing newline invites it to start a new record instead.
+        cue = field_prefix(name, signature.output_fields[name])
+        return f"{prompt}\n{cue}" if prompt else cue
 
     def parse_continuation(self, signature: type[Signature], name: str, text: str) -> Any:
         """The model's continuation → the value of output field `name`.

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import random
 import threading
 from dataclasses import dataclass
@@ -35,7 +36,10 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_MODEL_NAME = "local/gemma-3-270m"
 DEFAULT_N_CTX = 8192
-DEFAULT_N_THREADS = 2
+# llama.cpp threads. 2 uses both cores of a quiet machine; on a busy one, 2 threads contend
+# so badly (measured: 146 s instead of 8 s for one call) that 1 is far faster, hence the
+# machine-level override, like OMP_NUM_THREADS.
+DEFAULT_N_THREADS = int(os.environ.get("MOPA_LLAMA_THREADS", "2"))
 # Used only when a request carries no max_tokens (DSPy normally always sends one).
 FALLBACK_MAX_TOKENS = 256
 

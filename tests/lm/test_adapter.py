@@ -48,8 +48,8 @@ def test_prompt_layout_without_demos():
     assert lm.engine.calls == [
         "Write the user's next review in their own style.\n\n"
         "Past reviews (most recent first):\nGreat strings.\n\n"
-        "Query:\nA capo, 5 stars\n\n"
-        "Review:\n"
+        "Query:\nA capo, 5 stars\n"
+        "Review:"
     ]
     assert out.review == "Holds tight, no buzz."
     assert lm.engine.requests[0].config.stop == ("\n\n",)
@@ -65,9 +65,9 @@ def test_prompt_layout_with_demos_renders_completed_examples():
     run(Review, lm, demos, profile="now", query="q now")
     assert lm.engine.calls[0] == (
         "Write the user's next review in their own style.\n\n"
-        "Past reviews (most recent first):\nold A\n\nQuery:\nq A\n\nReview:\nreview A\n\n---\n\n"
-        "Past reviews (most recent first):\nold B\n\nQuery:\nq B\n\nReview:\nreview B\n\n---\n\n"
-        "Past reviews (most recent first):\nnow\n\nQuery:\nq now\n\nReview:\n"
+        "Past reviews (most recent first):\nold A\n\nQuery:\nq A\nReview: review A\n\n---\n\n"
+        "Past reviews (most recent first):\nold B\n\nQuery:\nq B\nReview: review B\n\n---\n\n"
+        "Past reviews (most recent first):\nnow\n\nQuery:\nq now\nReview:"
     )
 
 
@@ -86,12 +86,12 @@ def test_empty_continuation_is_kept_not_an_error():
 
 
 def test_multi_output_makes_one_call_per_field_in_order():
-    lm = fake_lm(responder=lambda p: "the plan" if p.endswith("Plan:\n") else "the text")
+    lm = fake_lm(responder=lambda p: "the plan" if p.endswith("Plan:") else "the text")
     out = run(PlanThenWrite, lm, topic="capos")
     assert (out.plan, out.text) == ("the plan", "the text")
     first, second = lm.engine.calls
-    assert first == "Plan, then write.\n\nTopic:\ncapos\n\nPlan:\n"
-    assert second == first + "the plan\n\nText:\n"
+    assert first == "Plan, then write.\n\nTopic:\ncapos\nPlan:"
+    assert second == first + " the plan\nText:"
 
 
 def test_non_str_output_is_parsed_like_dspy():
@@ -113,7 +113,7 @@ def test_non_str_inputs_are_formatted_readably():
     assert format_value(None) == "" and format_value(3.5) == "3.5"
     lm = fake_lm(responder=lambda p: "ok")
     run(Review, lm, profile=["first", {"stars": 4}], query=7)
-    assert 'Past reviews (most recent first):\n1. first\n2. {"stars": 4}\n\nQuery:\n7\n\n' in (
+    assert 'Past reviews (most recent first):\n1. first\n2. {"stars": 4}\n\nQuery:\n7\n' in (
         lm.engine.calls[0])
 
 
@@ -165,8 +165,8 @@ def test_bootstrap_fewshot_demos_reach_the_base_model_prompt():
         program(profile="new profile", query="new query")
     prompt = lm.engine.calls[0]
     assert prompt.count("\n\n---\n\n") == 2
-    assert "Review:\na fine review\n\n---" in prompt
-    assert prompt.endswith("Query:\nnew query\n\nReview:\n")
+    assert "\nReview: a fine review\n\n---" in prompt
+    assert prompt.endswith("Query:\nnew query\nReview:")
 
 
 @pytest.mark.parametrize("model_type", ["text", "chat"])

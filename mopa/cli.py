@@ -65,6 +65,12 @@ def cmd_experiment(**kwargs) -> dict:
     return results
 
 
+def cmd_report(**kwargs) -> dict:
+    from mopa.optimizers.report import report
+
+    return report(**kwargs)
+
+
 def cmd_results(**kwargs) -> None:
     from mopa.experiments.results_doc import write_results
 
@@ -169,6 +175,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("tune", help="search program structures with Optuna, tracked in MLflow")
     tune.add_arguments(p)
     p.set_defaults(func=tune.tune)
+
+    p = sub.add_parser("report", help="best trials of a study with CIs vs rag and "
+                       "copy-latest; plots logged to MLflow")
+    p.add_argument("--study", default="mopa")
+    p.add_argument("--storage", default="sqlite:///optuna.db")
+    p.add_argument("--top", type=int, default=5, help="how many best trials")
+    p.add_argument("--tracking-uri")
+    p.add_argument("--out", default="runs/tune", help="the --out the study's trials used")
+    p.set_defaults(func=cmd_report)
 
     from mopa.experiments import EXPERIMENTS
 

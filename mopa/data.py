@@ -14,20 +14,11 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from mopa.jsonl import DataError, iter_jsonl
 from mopa.tasks import SETTINGS, TASKS, Task, get_task, infer_task
 
 HUB_DATASET = "LongLaMP/LongLaMP"
 SPLITS = ("train", "val", "test")
-
-
-class DataError(ValueError):
-    """Bad input data, with the file, the line and the field it concerns."""
-
-    def __init__(self, source: str, line: int | None, field_name: str | None, problem: str):
-        where = source if line is None else f"{source}:{line}"
-        what = f" field {field_name!r}" if field_name else ""
-        super().__init__(f"{where}:{what} {problem}")
-        self.source, self.line, self.field = source, line, field_name
 
 
 @dataclass(frozen=True)
@@ -113,16 +104,8 @@ def load_file(path: str | Path, task: str | None = None) -> list[Example]:
         if not isinstance(records, list):
             raise DataError(str(path), None, None, "a .json data file must hold a list of records")
         return _dedupe([parse_record(r, str(path), None, spec) for r in records], str(path))
-    examples = []
-    for lineno, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise DataError(str(path), lineno, None, f"invalid JSON: {e.msg}") from None
-        examples.append(parse_record(record, str(path), lineno, spec))
-    return _dedupe(examples, str(path))
+    return _dedupe([parse_record(record, str(path), lineno, spec)
+                    for lineno, record in iter_jsonl(path)], str(path))
 
 
 def _dedupe(examples: list[Example], source: str) -> list[Example]:

@@ -8,11 +8,14 @@ holding a run with a different configuration is refused rather than mixed.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 from pathlib import Path
 
 from mopa.predictions import read_predictions
+
+log = logging.getLogger(__name__)
 
 
 class RunStore:
@@ -23,6 +26,7 @@ class RunStore:
         self.metrics_path = self.dir / "metrics.json"
         self._lock = threading.Lock()
         self._check_manifest(manifest)
+        self._drop_partial_line()
 
     def _check_manifest(self, manifest: dict) -> None:
         path = self.dir / "run.json"
@@ -58,6 +62,20 @@ class RunStore:
             f.write(line)
             f.flush()
             os.fsync(f.fileno())
+
+    def _drop_partial_line(self) -> None:
+        """A crash in the middle of an append leaves a last line without its newline: that
+        example was not finished, so the fragment is cut off and the example runs again."""
+        path = self.predictions_path
+        if not path.exists() or path.stat().st_size == 0:
+            return
+        data = path.read_bytes()
+        if data.endswith(b"\n"):
+            return
+        keep = data.rfind(b"\n") + 1
+        log.warning("%s: dropping an unfinished last line (interrupted write)", path)
+        with path.open("r+b") as f:
+            f.truncate(keep)
 
     def write_metrics(self, metrics: dict) -> None:
         tmp = self.metrics_path.with_suffix(".tmp")

@@ -112,3 +112,16 @@ def test_cli_reports_bad_input_without_traceback(write_jsonl, tmp_path, capsys):
     assert main(["data", "stats", "--data", str(bad)]) == 2
     err = capsys.readouterr().err
     assert f"{bad}:1:" in err and "'input'" in err
+
+
+def test_an_interrupted_write_does_not_block_resume(data, tmp_path):
+    out = tmp_path / "run"
+    run(str(data), program="rag", lm="fake", out=str(out), progress=False)
+    path = out / "predictions.jsonl"
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join(lines[:2]) + "\n" + lines[2][:25])  # crash mid-append
+    run(str(data), program="rag", lm="fake", out=str(out), progress=False)
+    records = [json.loads(x) for x in path.read_text().splitlines()]
+    assert len(records) == 4  # the fragment is gone; the two unfinished examples ran again
+    assert [r["id"] for r in records[:2]] == [json.loads(x)["id"] for x in lines[:2]]
+    assert {r["id"] for r in records[2:]} == {json.loads(x)["id"] for x in lines[2:]}

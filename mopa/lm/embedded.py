@@ -20,7 +20,6 @@ the `embedded` extra.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import random
@@ -31,6 +30,8 @@ from typing import Any
 
 import dspy
 from dspy.lm15 import Adaptation, Message, Request, Response, Usage
+
+from mopa.lm.async_engine import AsyncFromSync
 
 logger = logging.getLogger(__name__)
 
@@ -215,28 +216,10 @@ class LlamaCppEngine:
                 f"n_threads={self.n_threads})")
 
 
-class AsyncLlamaCppEngine:
+class AsyncLlamaCppEngine(AsyncFromSync):
     """Async counterpart for `lm.acall`: runs the sync engine in a worker thread."""
 
-    def __init__(self, sync: LlamaCppEngine):
-        self.sync = sync
-
-    async def complete(self, request: Request) -> Response:
-        return await asyncio.to_thread(self.sync.complete, request)
-
-    async def stream(self, request: Request):
-        for event in self.sync.stream(request):
-            yield event
-
-    async def aclose(self) -> None:
-        self.sync.close()
-
-    def dump_state(self) -> dict:
-        return self.sync.dump_state()
-
-    @classmethod
-    def load_state(cls, state: dict) -> AsyncLlamaCppEngine:
-        return cls(LlamaCppEngine.load_state(state))
+    sync_type = LlamaCppEngine
 
 
 def embedded_lm(temperature: float = 0.7, max_tokens: int = 256, model_path: str | None = None,

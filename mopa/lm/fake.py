@@ -13,7 +13,6 @@ distinct id (then cached). Distinct ids only yield distinct texts from a samplin
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import re
 import threading
@@ -24,6 +23,7 @@ from typing import Any
 import dspy
 from dspy.lm15 import Request, Response, ServerError
 
+from mopa.lm.async_engine import AsyncFromSync
 from mopa.lm.embedded import request_prompt, text_response
 
 FAKE_MODEL_NAME = "local/fake"
@@ -142,28 +142,10 @@ class FakeEngine:
         return cls(**state)
 
 
-class AsyncFakeEngine:
-    """Async counterpart for `lm.acall`; shares the sync engine's call log."""
+class AsyncFakeEngine(AsyncFromSync):
+    """Async counterpart for `lm.acall`: runs the sync engine in a worker thread."""
 
-    def __init__(self, sync: FakeEngine):
-        self.sync = sync
-
-    async def complete(self, request: Request) -> Response:
-        return await asyncio.to_thread(self.sync.complete, request)
-
-    async def stream(self, request: Request):
-        for event in self.sync.stream(request):
-            yield event
-
-    async def aclose(self) -> None:
-        pass
-
-    def dump_state(self) -> dict:
-        return self.sync.dump_state()
-
-    @classmethod
-    def load_state(cls, state: dict) -> AsyncFakeEngine:
-        return cls(FakeEngine.load_state(state))
+    sync_type = FakeEngine
 
 
 def fake_lm(responder: Callable[[str], str] | None = None, latency: float = 0.0,

@@ -167,6 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="program.json", help="where to save the compiled program")
     p.add_argument("--tracking-uri", help="MLflow tracking URI (default: MLflow's own)")
     p.add_argument("--experiment", default="mopa-compile", help="MLflow experiment name")
+    p.add_argument("--traces", action="store_true",
+                   help="also log the optimizer's runs and DSPy traces (MLflow autolog)")
     p.add_argument("--no-progress", dest="progress", action="store_false")
     p.set_defaults(func=cmd_compile)
 

@@ -8,6 +8,7 @@ example by example and the paired bootstrap says whether the change is more than
 from __future__ import annotations
 
 import random
+from contextlib import contextmanager
 from pathlib import Path
 
 import dspy
@@ -89,7 +90,8 @@ def compile_program(data: str, program: str = "planpers", optimizer: str = "boot
                     mipro_auto: str = "light", k: int = 4, max_words: int = 100,
                     clean: bool = True, workers: int = 1, seed: int = 0,
                     out: str = "program.json", tracking_uri: str | None = None,
-                    experiment: str = "mopa-compile", progress: bool = True) -> dict:
+                    experiment: str = "mopa-compile", traces: bool = False,
+                    progress: bool = True) -> dict:
     if metric not in METRICS:
         raise ValueError(f"unknown metric {metric!r}; expected one of: {', '.join(METRICS)}")
     if optimizer not in OPTIMIZERS:
@@ -123,7 +125,9 @@ def compile_program(data: str, program: str = "planpers", optimizer: str = "boot
                          pool.get(reflection_lm),
                          max_demos, gepa_calls, copro_breadth, copro_depth, mipro_auto,
                          workers, seed)
-    with dspy.context(lm=pool.default, adapter=PlainTextAdapter()):
+    # Autologging registers a DSPy callback globally, so it must start before the context.
+    with _traced(traces, tracking_uri, experiment), \
+            dspy.context(lm=pool.default, adapter=PlainTextAdapter()):
         compiled = run_optimizer(opt, optimizer, student, to_dspy(train_ex, k, max_words),
                                  to_dspy(val_ex, k, max_words), workers)
 
@@ -155,6 +159,28 @@ def _paired(examples: list, eval_dir: Path, a: str, b: str) -> dict:
                                   for ex in examples], refs)
     return {m: paired_bootstrap([r[m] for r in rows[a]], [r[m] for r in rows[b]]).as_dict()
             for m in ("rouge1", "rougeL", "meteor")}
+
+
+@contextmanager
+def _traced(enabled: bool, tracking_uri: str | None, experiment: str):
+    """With ``--traces``: MLflow's DSPy autologging records the optimizer's own runs and the
+    traces of every program call it makes."""
+    if not enabled:
+        yield
+        return
+    import mlflow
+
+    from mopa import tracking
+
+    tracking.configure(tracking_uri)
+    mlflow.set_experiment(experiment)
+    mlflow.dspy.autolog(log_traces=True, log_traces_from_compile=True, log_compiles=True,
+                        silent=True)
+    try:
+        yield
+    finally:
+        mlflow.flush_trace_async_logging()
+        mlflow.dspy.autolog(disable=True)
 
 
 def _log_to_mlflow(result: dict, lm_args: dict, prompt_lm: str | None,

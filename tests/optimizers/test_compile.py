@@ -76,3 +76,15 @@ def test_instruction_optimizers_run_end_to_end_and_reload(optimizer, tmp_path):
     _, program = load_program(out)
     assert {n: p.signature.instructions for n, p in program.named_predictors()} == {
         n: s["signature"]["instructions"] for n, s in saved.items()}
+
+
+def test_traces_option_logs_dspy_traces_to_mlflow(tmp_path):
+    import mlflow
+
+    uri = f"sqlite:///{tmp_path / 'm.db'}"
+    compile_program("demo:product_review", program="rag", train=3, val=2, lm="fake",
+                    out=str(tmp_path / "p.json"), tracking_uri=uri, traces=True, progress=False)
+    mlflow.set_tracking_uri(uri)
+    experiment = mlflow.get_experiment_by_name("mopa-compile")
+    traces = mlflow.search_traces(locations=[experiment.experiment_id], return_type="list")
+    assert len(traces) >= 2  # one per training example the optimizer ran (2 demos wanted)

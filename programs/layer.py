@@ -8,7 +8,8 @@ import dspy
 
 from mopa.programs.agents import Agent
 from mopa.programs.workers import Workers
-from mopa.signatures import Propose, Refine, for_task, with_plan
+from mopa.signatures import Propose, Refine, aspect_list, for_task, with_plan
+from mopa.signatures.planner import PLAN_MAX_TOKENS
 from mopa.tasks import Task
 
 
@@ -33,6 +34,15 @@ def call_predictor(predictor: dspy.Predict, retries: int, config: dict | None = 
             if attempt == retries:
                 raise
     raise AssertionError("unreachable")
+
+
+def make_plan(planner: dspy.Predict, retries: int, profile: str, query: str,
+              rollout_id: int | None = None) -> str:
+    """One planner call: a short list of aspects (3-6 lines need few tokens)."""
+    config = {"max_tokens": PLAN_MAX_TOKENS}
+    if rollout_id is not None:
+        config["rollout_id"] = rollout_id
+    return aspect_list(call_predictor(planner, retries, config, profile=profile, query=query))
 
 
 class Layer(dspy.Module):

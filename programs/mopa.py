@@ -14,7 +14,7 @@ from __future__ import annotations
 import dspy
 
 from mopa.programs.agents import Agent
-from mopa.programs.layer import Layer, call_predictor, format_drafts
+from mopa.programs.layer import Layer, call_predictor, format_drafts, make_plan
 from mopa.programs.workers import Workers
 from mopa.signatures import Aggregate, Plan, for_task
 from mopa.tasks import get_task
@@ -83,9 +83,8 @@ class MoPA(dspy.Module):
     def plan(self, profile: str, query: str, workers: Workers) -> list[str]:
         """One plan per planner; ``plan_slot`` says which plan each agent works from."""
         def make(i: int) -> str:
-            config = {"rollout_id": i + 1} if len(self.planners) > 1 else None
-            return call_predictor(self.planners[i], self.retries, config,
-                                  profile=profile, query=query)
+            rollout = i + 1 if len(self.planners) > 1 else None  # own plans must differ
+            return make_plan(self.planners[i], self.retries, profile, query, rollout)
 
         return workers.map([lambda i=i: make(i) for i in range(len(self.planners))])
 

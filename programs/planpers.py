@@ -2,7 +2,7 @@
 
 import dspy
 
-from mopa.programs.layer import call_predictor
+from mopa.programs.layer import call_predictor, make_plan
 from mopa.signatures import Plan, ProposeWithPlan, for_task
 from mopa.tasks import get_task
 
@@ -19,7 +19,7 @@ class PlanPers(dspy.Module):
         self.generate.lm_spec = lm
 
     def forward(self, profile: str, query: str, latest: str | None = None) -> dspy.Prediction:
-        plan = call_predictor(self.planner, self.retries, profile=profile, query=query)
+        plan = make_plan(self.planner, self.retries, profile, query)
         output = call_predictor(self.generate, self.retries, profile=profile, plan=plan,
                                 query=query)
         return dspy.Prediction(output=output, plans=[plan], layers=[])

@@ -20,7 +20,8 @@ LABELS = {
     "plan": "Aspects to focus on:",
     "drafts": "Candidate drafts:",
     "query": "The {writer_noun}'s new {short_noun}:",
-    "aspects": "Aspects the {writer_noun} will mention:",
+    # The list opener makes a base model write a list instead of another record.
+    "aspects": "3-6 aspects this {writer_noun} will write about (2-5 words each):\n-",
     "output": "{text_label}:",
 }
 

@@ -176,8 +176,13 @@ class PlainTextAdapter(ChatAdapter):
 
         The text is cut where the model starts another field or example on its own line (a
         base model that ignores the stop string tends to write the next example), then
-        stripped. Non-str fields are parsed like DSPy does (`parse_value`).
+        stripped. A prefix that ends on a line of its own (``"Aspects:\n-"``) opens the value
+        for the model, so that opening belongs to the value. Non-str fields are parsed like
+        DSPy does (`parse_value`).
         """
+        prefix = field_prefix(name, signature.output_fields[name])
+        if "\n" in prefix:
+            text = prefix.rsplit("\n", 1)[1] + text
         markers = [field_prefix(n, f) for n, f in signature.fields.items()] + [EXAMPLE_SEPARATOR]
         lines = text.split("\n")
         for i, line in enumerate(lines[1:], 1):

@@ -59,7 +59,7 @@ def test_two_by_two_call_count_and_what_the_aggregator_sees():
     assert all(QUERY in c and PROFILE not in c for c in aggregations)
 
     assert pred.output == "merged(L2-content,L2-analysis)"
-    assert pred.plans == ["price; loudness"]
+    assert pred.plans == ["- price; loudness"]
     assert [layer["output"] for layer in pred.layers] == ["merged(L1-content,L1-analysis)",
                                                           "merged(L2-content,L2-analysis)"]
     assert pred.layers[0]["drafts"] == ["L1-content", "L1-analysis"]

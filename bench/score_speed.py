@@ -19,7 +19,9 @@ import sys
 import time
 from pathlib import Path
 
-DEFAULT_DATA = Path("/work/shared/data/amazon_mi_product_review_temporal.dev.jsonl")
+# The real-review dev data sits next to the repository (../shared/data), never inside it.
+DEFAULT_DATA = (Path(__file__).resolve().parents[2] / "shared" / "data"
+                / "amazon_mi_product_review_temporal.dev.jsonl")
 
 
 def build_pairs(path: Path, n: int) -> list[tuple[str, str]]:

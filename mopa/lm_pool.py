@@ -2,7 +2,9 @@
 
 A spec is what ``mopa.lm.make_lm`` takes (``embedded``, ``fake``, ``openai/gpt-4o``, ...),
 optionally with ``@<temperature>`` (``embedded@1.0``) so one model can stand in as several
-differently-sampled proposers.
+differently-sampled proposers. ``text:`` marks a base model behind an OpenAI-compatible
+completions endpoint (``text:openai/gemma --api-base http://127.0.0.1:8000/v1``): it gets plain
+prompts, like the embedded model, instead of chat messages.
 """
 
 from __future__ import annotations
@@ -40,8 +42,10 @@ class LMPool:
                 from mopa.lm import make_lm
 
                 name, temperature = split_spec(spec)
+                text = name.startswith("text:")
                 self._lms[spec] = make_lm(
-                    name,
+                    name.removeprefix("text:"),
+                    model_type="text" if text else "chat",
                     temperature=self.temperature if temperature is None else temperature,
                     max_tokens=self.max_tokens,
                     api_base=self.api_base,

@@ -102,3 +102,13 @@ def test_predict_through_the_openai_completions_endpoint(server):
             query="A capo for acoustic guitar that holds the strings tight.")
     assert pred.review.strip(), "the server returned an empty review"
     assert lm.history[-1]["usage"]["completion_tokens"] > 0
+
+
+def test_a_mopa_program_runs_through_the_server(server, tmp_path):
+    from mopa.runner import run
+
+    metrics = run("demo:product_review", program="planner-mopa", agents=2, layers=1,
+                  lm=f"text:openai/{ALIAS}", api_base=server, max_tokens=60, limit=2,
+                  out=str(tmp_path / "run"), progress=False)
+    assert metrics["failed"] == 0 and metrics["final"]["empty"] == 0
+    assert metrics["per_example"]["lm_calls"] == 1 + 2 + 1

@@ -16,9 +16,9 @@ from mopa.experiments import EXPERIMENTS
 from mopa.experiments.compare import compare_systems
 from mopa.experiments.plots import plot_experiment
 from mopa.experiments.spec import Experiment, System
-from mopa.programs.presets import build_program, make_config
+from mopa.programs.presets import build_program, comma_list, make_config
 from mopa.run_store import RunStore
-from mopa.runner import _split, execute
+from mopa.runner import execute
 
 # The report's protocol: test split, the 1000 records with the most profile items, k=4, items
 # cut to 100 words, outputs cleaned by rules before scoring.
@@ -81,7 +81,7 @@ def run_experiment(name: str, data: str, lm: str = "embedded", limit: int | None
         raise ValueError(f"{data}: no examples selected")
     task = examples[0].task
     # -md needs several LMs; with one model, differently-sampled copies stand in for them.
-    md_lms = _split(proposer_lms) or [f"{lm}@0.3", f"{lm}@1.0"]
+    md_lms = comma_list(proposer_lms) or [f"{lm}@0.3", f"{lm}@1.0"]
     chosen = resolve_systems(experiment, parse_counts(agent_counts), systems)
 
     root = Path(out) / name

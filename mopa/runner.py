@@ -82,7 +82,7 @@ def run(data: str, program: str = "planner-mopa", agents: int = 4, layers: int =
                              f"{task} data")
     else:
         config = make_config(program, task=task, agents=agents, layers=layers,
-                             roles=_split(roles), proposer_lms=_split(proposer_lms),
+                             roles=roles, proposer_lms=proposer_lms,
                              rag_agents=rag_agents, planner_lm=planner_lm,
                              aggregator_lm=aggregator_lm,
                              aggregator_temperature=aggregator_temperature)
@@ -114,10 +114,3 @@ def execute(module: dspy.Module, config: ProgramConfig, examples: list[Example],
                **run_metrics(examples, store.records(), clean=clean)}
     store.write_metrics(metrics)
     return metrics
-
-
-def _split(value: str | list | None) -> list | None:
-    if value is None or isinstance(value, list):
-        return value
-    items = [v.strip() for v in value.split(",") if v.strip()]
-    return [None if v.lower() == "none" else v for v in items] or None

@@ -22,7 +22,7 @@ from mopa.optimizers.feedback import feedback_metric, optimizer_metric
 from mopa.program_io import save_program
 from mopa.programs.presets import build_program, make_config
 from mopa.run_store import RunStore
-from mopa.runner import _split, execute
+from mopa.runner import execute
 
 OPTIMIZERS = ("bootstrap", "mipro", "copro", "gepa")
 
@@ -99,8 +99,8 @@ def compile_program(data: str, program: str = "planpers", optimizer: str = "boot
                          f"{', '.join(OPTIMIZERS)}")
     train_ex, val_ex = split_examples(data, train, val, val_data, seed)
     task = train_ex[0].task
-    config = make_config(program, task=task, agents=agents, layers=layers, roles=_split(roles),
-                         proposer_lms=_split(proposer_lms), rag_agents=rag_agents,
+    config = make_config(program, task=task, agents=agents, layers=layers, roles=roles,
+                         proposer_lms=proposer_lms, rag_agents=rag_agents,
                          planner_lm=planner_lm, aggregator_lm=aggregator_lm,
                          aggregator_temperature=aggregator_temperature)
     if config.preset == "copy-latest":

@@ -57,13 +57,23 @@ class ProgramConfig:
         return planners + len(self.agents) * self.layers + self.layers
 
 
+def comma_list(value: str | list | None) -> list | None:
+    """``"content,none,style"`` -> ``["content", None, "style"]``; lists pass through."""
+    if value is None or isinstance(value, list):
+        return value
+    items = [v.strip() for v in value.split(",") if v.strip()]
+    return [None if v.lower() == "none" else v for v in items] or None
+
+
 def make_config(preset: str = "planner-mopa", task: str = "product_review", agents: int = 4,
-                layers: int = 5, roles: list[str | None] | None = None,
-                proposer_lms: list[str] | None = None, rag_agents: int | None = None,
+                layers: int = 5, roles: list[str | None] | str | None = None,
+                proposer_lms: list[str] | str | None = None, rag_agents: int | None = None,
                 lm: str | None = None, planner_lm: str | None = None,
                 aggregator_lm: str | None = None,
                 aggregator_temperature: float | None = None) -> ProgramConfig:
-    """A preset with its structure. ``roles``/``proposer_lms`` are cycled over the agent slots."""
+    """A preset with its structure. ``roles``/``proposer_lms`` (lists or comma-separated) are
+    cycled over the agent slots."""
+    roles, proposer_lms = comma_list(roles), comma_list(proposer_lms)
     if preset not in PRESETS:
         raise ValueError(f"unknown program {preset!r}; expected one of: {', '.join(PRESETS)}")
     base = ProgramConfig(preset=preset, task=task, lm=lm, planner_lm=planner_lm,

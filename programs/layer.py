@@ -27,13 +27,12 @@ def call_predictor(predictor: dspy.Predict, retries: int, config: dict | None = 
                    **inputs) -> str:
     """The predictor's (single) output field, retrying up to ``retries`` more times on errors."""
     name = next(iter(predictor.signature.output_fields))
-    for attempt in range(retries + 1):
+    for _ in range(retries):
         try:
             return predictor(**inputs, config=dict(config or {}))[name]
         except Exception:
-            if attempt == retries:
-                raise
-    raise AssertionError("unreachable")
+            continue
+    return predictor(**inputs, config=dict(config or {}))[name]
 
 
 def make_plan(planner: dspy.Predict, retries: int, profile: str, query: str,

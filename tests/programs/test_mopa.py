@@ -119,3 +119,20 @@ def test_proposers_of_a_layer_run_concurrently():
     with dspy.context(lm=fake_lm(slow), adapter=PlainTextAdapter()):
         program(profile=PROFILE, query=QUERY)
     assert peak[0] >= 4
+
+
+def test_a_transient_lm_error_is_retried_and_leaves_no_failure():
+    failed = set()
+
+    def flaky_once(prompt):
+        if "Your role: Analytical" in prompt and prompt not in failed:
+            failed.add(prompt)
+            raise RuntimeError("rate limited")
+        return scripted(prompt)
+
+    program = MoPA(agents=(Agent("plan", role="content"), Agent("plan", role="analysis")),
+                   layers=1, retries=2)
+    with dspy.context(lm=fake_lm(flaky_once), adapter=PlainTextAdapter()):
+        pred = program(profile=PROFILE, query=QUERY)
+    assert failed and pred.layers[0]["failures"] == []
+    assert pred.layers[0]["drafts"] == ["L1-content", "L1-analysis"]

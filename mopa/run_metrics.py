@@ -23,7 +23,9 @@ def run_metrics(examples: list[Example], records: dict[str, dict], clean: bool =
     refs = [ex.output for ex in examples]
     got = [records.get(ex.id, {}) for ex in examples]
     final_rows = score_pairs([r.get("prediction", "") for r in got], refs)
-    baseline_rows = score_pairs([ex.latest_text() for ex in examples], refs)
+    # Scored exactly as the copy-latest program's output is: through the same cleaning.
+    latest = [ex.latest_text() for ex in examples]
+    baseline_rows = score_pairs([clean_text(t) if clean else t for t in latest], refs)
     depth = max((len(r.get("layers") or []) for r in got), default=0)
     layers = []
     for d in range(depth):

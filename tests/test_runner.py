@@ -125,3 +125,12 @@ def test_an_interrupted_write_does_not_block_resume(data, tmp_path):
     assert len(records) == 4  # the fragment is gone; the two unfinished examples ran again
     assert [r["id"] for r in records[:2]] == [json.loads(x)["id"] for x in lines[:2]]
     assert {r["id"] for r in records[2:]} == {json.loads(x)["id"] for x in lines[2:]}
+
+
+def test_copy_latest_program_equals_the_copy_latest_baseline_exactly(write_jsonl, tmp_path):
+    record = review_record("html", n_profile=2)
+    record["profile"][-1]["reviewText"] = "Loud &amp; <b>clear</b>. Loud &amp; <b>clear</b>."
+    metrics = run(str(write_jsonl([record, review_record("plain")])), program="copy-latest",
+                  out=str(tmp_path / "c"), progress=False)
+    assert metrics["final"] == metrics["copy_latest"]
+    assert metrics["vs_copy_latest"]["meteor"]["estimate"] == 0.0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from mopa.bootstrap import bootstrap_mean, paired_bootstrap
 from mopa.data import Example
 from mopa.metrics import score_pairs
-from mopa.run_metrics import layer_texts
+from mopa.run_metrics import final_text, layer_texts
 from mopa.run_store import RunStore
 
 SCORES = ("rouge1", "rougeL", "meteor")
@@ -28,7 +28,7 @@ def compare_systems(examples: list[Example], runs: dict, baselines: tuple[str, .
     for label, run in runs.items():
         records = RunStore.read(run["dir"])
         got = [records.get(ex.id, {}) for ex in examples]
-        final = _columns(score_pairs([r.get("prediction", "") for r in got], refs))
+        final = _columns(score_pairs([final_text(r, clean) for r in got], refs))
         depth = max((len(r.get("layers") or []) for r in got), default=0)
         layers = [_columns(score_pairs([layer_texts(r, d, clean) for r in got], refs))
                   for d in range(depth)]

@@ -17,6 +17,8 @@ import html
 import re
 from collections.abc import Callable, Iterable
 
+from mopa.record_cut import cut_at_new_record
+
 
 def _until_stable(step: Callable[[str], str], text: str) -> str:
     # Removing one layer of markup can expose another ("&amp;lt;", "***x***"); repeating a step
@@ -295,6 +297,7 @@ RULES: tuple[Rule, ...] = (
     strip_final_marker,
     strip_lead_in,
     strip_trailing_notes,
+    cut_at_new_record,
     collapse_repeated_phrases,
     drop_repeated_sentences,
     normalize_whitespace,

@@ -10,6 +10,15 @@ from mopa.data import Example
 from mopa.metrics import aggregate, score_pairs
 
 
+def final_text(record: dict, clean: bool) -> str:
+    """What is scored: the raw output cleaned with the current rules, so a rule added later
+    applies to old runs too (records written by other tools may only carry ``prediction``)."""
+    if "raw_prediction" not in record:
+        return record.get("prediction", "")
+    raw = record["raw_prediction"]
+    return clean_text(raw) if clean else raw
+
+
 def layer_texts(record: dict, depth: int, clean: bool) -> str:
     layers = record.get("layers") or []
     text = layers[depth]["output"] if depth < len(layers) else ""
@@ -22,7 +31,7 @@ def run_metrics(examples: list[Example], records: dict[str, dict], clean: bool =
         raise ValueError("no examples to score")
     refs = [ex.output for ex in examples]
     got = [records.get(ex.id, {}) for ex in examples]
-    final_rows = score_pairs([r.get("prediction", "") for r in got], refs)
+    final_rows = score_pairs([final_text(r, clean) for r in got], refs)
     # Scored exactly as the copy-latest program's output is: through the same cleaning.
     latest = [ex.latest_text() for ex in examples]
     baseline_rows = score_pairs([clean_text(t) if clean else t for t in latest], refs)

@@ -21,6 +21,7 @@ from mopa.metrics import METRICS, score_pairs
 from mopa.optimizers.feedback import feedback_metric, optimizer_metric
 from mopa.program_io import save_program
 from mopa.programs.presets import build_program, make_config
+from mopa.run_metrics import final_text
 from mopa.run_store import RunStore
 from mopa.runner import execute
 
@@ -139,7 +140,7 @@ def compile_program(data: str, program: str = "planpers", optimizer: str = "boot
         "train": len(train_ex), "val": len(val_ex),
         "before": before["final"], "after": after["final"],
         "copy_latest": after["copy_latest"],
-        "after_vs_before": _paired(val_ex, eval_dir, "after", "before"),
+        "after_vs_before": _paired(val_ex, eval_dir, "after", "before", clean),
         "after_vs_copy_latest": after["vs_copy_latest"],
         "program_file": str(out), "eval_dir": str(eval_dir),
     }
@@ -149,13 +150,13 @@ def compile_program(data: str, program: str = "planpers", optimizer: str = "boot
     return result
 
 
-def _paired(examples: list, eval_dir: Path, a: str, b: str) -> dict:
+def _paired(examples: list, eval_dir: Path, a: str, b: str, clean: bool) -> dict:
     """Paired bootstrap CI of a - b on the validation examples, per metric."""
     refs = [ex.output for ex in examples]
     rows = {}
     for name in (a, b):
         records = RunStore.read(eval_dir / name)
-        rows[name] = score_pairs([records.get(ex.id, {}).get("prediction", "")
+        rows[name] = score_pairs([final_text(records.get(ex.id, {}), clean)
                                   for ex in examples], refs)
     return {m: paired_bootstrap([r[m] for r in rows[a]], [r[m] for r in rows[b]]).as_dict()
             for m in ("rouge1", "rougeL", "meteor")}

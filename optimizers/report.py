@@ -25,15 +25,16 @@ from mopa.data import load, select  # noqa: E402
 from mopa.metrics import score_pairs  # noqa: E402
 from mopa.optimizers.study import PARENT_ATTR, open_storage  # noqa: E402
 from mopa.programs.presets import build_program, make_config  # noqa: E402
+from mopa.run_metrics import final_text  # noqa: E402
 from mopa.run_store import RunStore  # noqa: E402
 from mopa.runner import execute  # noqa: E402
 
 SCORES = ("rouge1", "rougeL", "meteor")
 
 
-def _scores(examples: list, run_dir: str | Path) -> dict[str, list[float]]:
+def _scores(examples: list, run_dir: str | Path, clean: bool) -> dict[str, list[float]]:
     records = RunStore.read(run_dir)
-    rows = score_pairs([records.get(ex.id, {}).get("prediction", "") for ex in examples],
+    rows = score_pairs([final_text(records.get(ex.id, {}), clean) for ex in examples],
                        [ex.output for ex in examples])
     return {m: [r[m] for r in rows] for m in SCORES}
 
@@ -61,12 +62,13 @@ def best_trials(study: optuna.Study, top: int) -> list[optuna.trial.FrozenTrial]
     return sorted(done, key=lambda t: t.value, reverse=reverse)[:top]
 
 
-def trial_rows(study: optuna.Study, trials: list, examples: list, study_dir: Path) -> list[dict]:
-    baselines = {p: _scores(examples, _baseline_dir(trials[0], study_dir, p, examples))
+def trial_rows(study: optuna.Study, trials: list, examples: list, study_dir: Path,
+               clean: bool = True) -> list[dict]:
+    baselines = {p: _scores(examples, _baseline_dir(trials[0], study_dir, p, examples), clean)
                  for p in ("rag", "copy-latest")}
     rows = []
     for t in trials:
-        scores = _scores(examples, t.user_attrs["run_dir"])
+        scores = _scores(examples, t.user_attrs["run_dir"], clean)
         config = t.user_attrs["config"]
         rows.append({
             "trial": t.number, "values": t.values, "params": t.params,
@@ -162,7 +164,7 @@ def report(study: str = "mopa", storage: str = "sqlite:///optuna.db", top: int =
     study_dir = Path(out) / study
     report_dir = study_dir / "report"
     report_dir.mkdir(parents=True, exist_ok=True)
-    rows = trial_rows(loaded, trials, examples, study_dir)
+    rows = trial_rows(loaded, trials, examples, study_dir, manifest.get("clean", True))
     table = markdown(rows)
     (report_dir / "best_trials.md").write_text(table + "\n", encoding="utf-8")
     (report_dir / "best_trials.json").write_text(json.dumps(rows, indent=2), encoding="utf-8")

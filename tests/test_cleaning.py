@@ -23,6 +23,7 @@ def test_rules_are_listed_in_application_order():
         cleaning.strip_final_marker,
         cleaning.strip_lead_in,
         cleaning.strip_trailing_notes,
+        cleaning.cut_at_new_record,
         cleaning.collapse_repeated_phrases,
         cleaning.drop_repeated_sentences,
         cleaning.normalize_whitespace,
@@ -199,3 +200,15 @@ def test_clean_text_is_idempotent(text):
 @pytest.mark.parametrize("text", ["Final answer:", "Here is the review:", "  \n "])
 def test_only_labels_become_empty(text):
     assert clean_text(text) == ""
+
+
+def test_cut_at_new_record_drops_a_run_on_into_the_next_record():
+    from mopa.cleaning import cut_at_new_record
+
+    text = "Great pedal, quiet and warm.\nRating: 5.0. Summary: Great.\nReview: more"
+    assert cut_at_new_record(text) == "Great pedal, quiet and warm."
+    assert cut_at_new_record("Solid build.\n[3] Title: other paper") == "Solid build."
+    assert cut_at_new_record("Rating: 5.0. Summary: Meh.") == "Rating: 5.0. Summary: Meh."
+    prose = "My rating: five stars.\nThe summary: buy it."
+    assert cut_at_new_record(prose) == prose
+    assert clean_text(text) == "Great pedal, quiet and warm."

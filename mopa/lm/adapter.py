@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import textwrap
 from typing import Any
 
@@ -106,6 +107,9 @@ class PlainTextAdapter(ChatAdapter):
     def _complete(self, lm, lm_kwargs, signature, demos, inputs) -> list[dict[str, Any]]:
         prompt = self.format_prompt(signature, demos, inputs)
         kwargs = self._call_kwargs(lm_kwargs)
+        record = record_stop(signature, inputs)
+        if record and record not in kwargs["stop"]:
+            kwargs["stop"].append(record)
         names = list(signature.output_fields)
         # The first output field is sampled n times in one call; later fields continue each
         # candidate separately (their prompts differ, so DSPy's cache keeps them apart).
@@ -200,6 +204,21 @@ class PlainTextAdapter(ChatAdapter):
                 adapter_name=type(self).__name__, signature=signature, lm_response=text,
                 message=f"could not parse output field {name!r} as {annotation} from the base "
                         f"model's continuation {value[:200]!r}: {exc}") from exc
+
+
+_RECORD_LABEL = re.compile(r"^([A-Z][A-Za-z ]{0,24}):")
+
+
+def record_stop(signature: type[Signature], inputs: dict[str, Any]) -> str | None:
+    """``"\nRating:"`` when the last input (the new record's header) starts ``Rating: ...``.
+
+    The output continues that record; a model that begins a line the way the header began is
+    starting another record, so generation stops there.
+    """
+    names = list(signature.input_fields)
+    value = _get(inputs, names[-1]) if names else None
+    match = _RECORD_LABEL.match(value.strip()) if isinstance(value, str) else None
+    return f"\n{match.group(1)}:" if match else None
 
 
 def _get(values: Any, name: str) -> Any:

@@ -176,3 +176,12 @@ def test_adapter_choice_follows_the_lm(model_type):
     run(Review, lm, profile="p", query="q")
     request = lm.engine.requests[0]
     assert (request.system is None) == (model_type == "text")
+
+
+def test_generation_stops_where_the_model_starts_another_record():
+    lm = fake_lm(responder=lambda p: "Loud and clear.\nRating: 4.0. Summary: again")
+    out = run(Review, lm, profile="p", query="Rating: 5.0. Summary: Loud.")
+    assert lm.engine.requests[0].config.stop == ("\n\n", "\nRating:")
+    assert out.review == "Loud and clear."
+    run(Review, lm, profile="p", query="a capo that holds")
+    assert lm.engine.requests[1].config.stop == ("\n\n",)

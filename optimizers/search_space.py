@@ -79,26 +79,31 @@ def parse_presets(value: str | Sequence[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
 
 
-def parse_int_range(value: str | int | Sequence[int], flag: str) -> tuple[int, int]:
-    """``"3"`` -> (3, 3); ``"1-3"`` -> (1, 3); a (low, high) pair passes through."""
-    form = f"{flag}: expected N or LOW-HIGH with 1 <= LOW <= HIGH (e.g. 1-3)"
-    if isinstance(value, int):
-        low = high = value
+def _parse_range(value, cast: type, minimum: float, form: str) -> tuple:
+    """N, "LOW-HIGH" or a (low, high) pair, cast and checked against ``minimum``."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        low = high = cast(value)
     elif isinstance(value, str):
         low_text, _, high_text = value.strip().partition("-")
         try:
-            low = int(low_text)
-            high = int(high_text) if high_text else low
+            low = cast(low_text)
+            high = cast(high_text) if high_text else low
         except ValueError:
             raise ValueError(f"{form}; got {value!r}") from None
     elif isinstance(value, (list, tuple)) and len(value) == 2 and all(
-            isinstance(v, int) for v in value):
-        low, high = value
+            isinstance(v, int if cast is int else (int, float)) for v in value):
+        low, high = cast(value[0]), cast(value[1])
     else:
         raise ValueError(f"{form}; got {value!r}")
-    if not 1 <= low <= high:
+    if not minimum <= low <= high or (cast is int and isinstance(value, float)):
         raise ValueError(f"{form}; got {_show(value)}")
     return low, high
+
+
+def parse_int_range(value: str | int | Sequence[int], flag: str) -> tuple[int, int]:
+    """``"3"`` -> (3, 3); ``"1-3"`` -> (1, 3); a (low, high) pair passes through."""
+    form = f"{flag}: expected N or LOW-HIGH with 1 <= LOW <= HIGH (e.g. 1-3)"
+    return _parse_range(value, int, 1, form)
 
 
 def parse_float_range(value: str | float | Sequence[float],
@@ -107,23 +112,7 @@ def parse_float_range(value: str | float | Sequence[float],
     form = f"{flag}: expected T, LOW-HIGH with 0 <= LOW <= HIGH (e.g. 0.0-1.0), or none"
     if isinstance(value, str) and value.strip().lower() == "none":
         return None
-    if isinstance(value, (int, float)):
-        low = high = float(value)
-    elif isinstance(value, str):
-        low_text, _, high_text = value.strip().partition("-")
-        try:
-            low = float(low_text)
-            high = float(high_text) if high_text else low
-        except ValueError:
-            raise ValueError(f"{form}; got {value!r}") from None
-    elif isinstance(value, (list, tuple)) and len(value) == 2 and all(
-            isinstance(v, (int, float)) for v in value):
-        low, high = float(value[0]), float(value[1])
-    else:
-        raise ValueError(f"{form}; got {value!r}")
-    if not 0.0 <= low <= high:
-        raise ValueError(f"{form}; got {_show(value)}")
-    return low, high
+    return _parse_range(value, float, 0.0, form)
 
 
 def parse_roles(value: str | Sequence[str | None]) -> tuple[str | None, ...]:

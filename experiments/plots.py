@@ -8,11 +8,13 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 METRICS = (("rouge1", "ROUGE-1"), ("rougeL", "ROUGE-L"), ("meteor", "METEOR"))
 
 
 def _band(ax, xs, points, label, marker="o"):
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.plot(xs, [p["estimate"] for p in points], marker=marker, label=label)
     ax.fill_between(xs, [p["low"] for p in points], [p["high"] for p in points], alpha=0.2)
 

@@ -18,6 +18,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import optuna  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from mopa import tracking  # noqa: E402
 from mopa.bootstrap import paired_bootstrap  # noqa: E402
@@ -136,6 +137,8 @@ def plots(study: optuna.Study, metric: str, out: Path) -> list[Path]:
         layers = t.user_attrs.get("layers") or []
         by_depth.plot([la["layer"] for la in layers], [la[metric] for la in layers],
                       marker="o", alpha=0.6, label=f"trial {t.number}")
+    for ax in (by_agents, by_depth):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     by_agents.set_xlabel("agents per layer")
     by_agents.set_ylabel(metric)
     by_depth.set_xlabel("layer")

@@ -96,7 +96,8 @@ def section(name: str, results: dict, figures_dir: Path, doc_dir: Path) -> str:
              f"{'rule-cleaned' if settings['clean'] else 'raw'} before scoring",
              f"- Command: `{_command(settings)}`", "",
              "Metrics are means with 95% bootstrap CIs; Δ columns are paired-bootstrap 95% CIs "
-             "of the per-example difference (* = excludes 0).", "",
+             "of the per-example difference (* = excludes 0). Tokens count only LM calls that "
+             "missed the cache (a call an earlier run already made costs none).", "",
              results_table(results), ""]
     if results["kind"] in ("depth", "agents"):
         lines += ["Per-layer metrics:", "", layer_table(results), ""]

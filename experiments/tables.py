@@ -13,7 +13,7 @@ def results_table(results: dict) -> str:
     systems = results["systems"]
     baselines = sorted({b for e in systems for b in e["vs"]})
     head = ["System", "N×L", "n", "failed", "R-1", "R-L", "METEOR", "LM calls/ex",
-            "tokens/ex"]
+            "uncached tokens/ex"]
     head += [f"ΔMETEOR vs {b}" for b in baselines] + [f"ΔR-L vs {b}" for b in baselines]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for e in systems:

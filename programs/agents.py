@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 KINDS = ("rag", "plan", "own-plan")
 
@@ -37,6 +37,3 @@ class Agent:
         if self.role is None:
             return None
         return ROLES.get(self.role, self.role)
-
-    def as_dict(self) -> dict:
-        return asdict(self)

@@ -86,12 +86,22 @@ def test_all_predictors_are_visible_to_optimizers():
     assert sum(n.startswith("planners[") for n, _ in multi.named_predictors()) == 3
 
 
-def test_a_failing_proposer_is_recorded_and_the_layer_goes_on():
-    def flaky(prompt):
-        if "Your role: Analytical" in prompt:
-            raise RuntimeError("boom")
+def analysis_agent_fails(error: str, times: int | None = None):
+    """A responder whose analysis agent raises ``times`` times per prompt (None: always)."""
+    seen: dict[str, int] = {}
+
+    def respond(prompt):
+        if "Your role: Analytical" in prompt and (times is None or seen.get(prompt, 0) < times):
+            seen[prompt] = seen.get(prompt, 0) + 1
+            raise RuntimeError(error)
         return scripted(prompt)
 
+    respond.seen = seen
+    return respond
+
+
+def test_a_failing_proposer_is_recorded_and_the_layer_goes_on():
+    flaky = analysis_agent_fails("boom")
     program = MoPA(agents=(Agent("plan", role="content"), Agent("plan", role="analysis")),
                    layers=2, retries=1)
     with dspy.context(lm=fake_lm(flaky), adapter=PlainTextAdapter()):
@@ -122,17 +132,10 @@ def test_proposers_of_a_layer_run_concurrently():
 
 
 def test_a_transient_lm_error_is_retried_and_leaves_no_failure():
-    failed = set()
-
-    def flaky_once(prompt):
-        if "Your role: Analytical" in prompt and prompt not in failed:
-            failed.add(prompt)
-            raise RuntimeError("rate limited")
-        return scripted(prompt)
-
+    flaky_once = analysis_agent_fails("rate limited", times=1)
     program = MoPA(agents=(Agent("plan", role="content"), Agent("plan", role="analysis")),
                    layers=1, retries=2)
     with dspy.context(lm=fake_lm(flaky_once), adapter=PlainTextAdapter()):
         pred = program(profile=PROFILE, query=QUERY)
-    assert failed and pred.layers[0]["failures"] == []
+    assert flaky_once.seen and pred.layers[0]["failures"] == []
     assert pred.layers[0]["drafts"] == ["L1-content", "L1-analysis"]

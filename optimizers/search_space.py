@@ -18,23 +18,26 @@ Conditional parameters always have the same choices, so the space stays consiste
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from mopa.lm_pool import split_spec
 from mopa.programs.agents import ROLES
-from mopa.programs.presets import LAYERED, ProgramConfig, make_config
+from mopa.programs.presets import PRESETS, ProgramConfig, layered_presets, make_config
 
-MD_PRESETS = tuple(p for p in LAYERED if p.endswith("-md"))
-ROLE_PRESETS = ("role-planner-mopa", "custom")
-MIX_PRESETS = ("mopa-ad", "custom")
+
+def multi_lm_presets() -> tuple[str, ...]:
+    return tuple(name for name in layered_presets() if PRESETS[name].multi_lm)
+
+
+def _default_presets() -> tuple[str, ...]:
+    return tuple(name for name in layered_presets() if not PRESETS[name].multi_lm)
 
 
 @dataclass(frozen=True)
 class SearchSpace:
     # The -md presets put different LMs on the proposers, so they join only with proposer_lms
     # (space_from_flags adds them when --proposer-lms is given and --presets is not).
-    presets: tuple[str, ...] = ("rag-mopa", "planner-mopa", "mopa-ad", "multi-planner-mopa",
-                                "role-planner-mopa", "custom")
+    presets: tuple[str, ...] = field(default_factory=_default_presets)
     agents: tuple[int, int] = (1, 10)
     layers: tuple[int, int] = (1, 5)
     roles: tuple[str | None, ...] = ("content", "analysis", "usefulness", "style", None)
@@ -42,10 +45,10 @@ class SearchSpace:
     aggregator_temperature: tuple[float, float] | None = (0.0, 1.0)  # None: not tuned
 
     def __post_init__(self):
-        unknown = [p for p in self.presets if p not in LAYERED]
+        unknown = [p for p in self.presets if p not in layered_presets()]
         if not self.presets or unknown:
-            raise ValueError(f"presets must be MoPA presets from: {', '.join(LAYERED)}; got "
-                             f"{list(self.presets)}")
+            raise ValueError("presets must be MoPA presets from: "
+                             f"{', '.join(layered_presets())}; got {list(self.presets)}")
         for name in ("agents", "layers"):
             lo, hi = getattr(self, name)
             if not 1 <= lo <= hi:
@@ -54,7 +57,7 @@ class SearchSpace:
         if not self.roles or bad_roles:
             raise ValueError(f"roles must be among {', '.join(ROLES)} or none; got "
                              f"{list(self.roles)}")
-        md = [p for p in self.presets if p in MD_PRESETS]
+        md = [p for p in self.presets if PRESETS[p].multi_lm]
         if md and not self.proposer_lms:
             raise ValueError(f"presets {', '.join(md)} put different LMs on the proposers: "
                              "give the LMs with --proposer-lms (e.g. fake,fake@0.2)")
@@ -72,10 +75,10 @@ class SearchSpace:
 
 def parse_presets(value: str | Sequence[str]) -> tuple[str, ...]:
     items = _items(value)
-    unknown = [p for p in items if p not in LAYERED]
+    unknown = [p for p in items if p not in layered_presets()]
     if not items or unknown:
         raise ValueError(f"--presets: expected comma-separated MoPA presets from "
-                         f"{', '.join(LAYERED)}; got {_show(value)}")
+                         f"{', '.join(layered_presets())}; got {_show(value)}")
     return tuple(dict.fromkeys(items))
 
 
@@ -148,7 +151,7 @@ def space_from_flags(presets=None, agents=None, layers=None, roles=None, propose
     if presets is not None:
         chosen = parse_presets(presets)
     else:
-        chosen = default.presets + (MD_PRESETS if lms else ())
+        chosen = default.presets + (multi_lm_presets() if lms else ())
     temperature = (default.aggregator_temperature if aggregator_temperature is None
                    else parse_float_range(aggregator_temperature, "--aggregator-temperature"))
     return SearchSpace(
@@ -166,14 +169,15 @@ def suggest(trial, space: SearchSpace, task: str) -> ProgramConfig:
     preset = trial.suggest_categorical("preset", list(space.presets))
     agents = trial.suggest_int("agents", *space.agents)
     layers = trial.suggest_int("layers", *space.layers)
-    rag_agents = trial.suggest_int("rag_agents", 0, agents) if preset in MIX_PRESETS else None
+    row = PRESETS[preset]
+    rag_agents = trial.suggest_int("rag_agents", 0, agents) if row.kind == "mix" else None
     roles = None
-    if preset in ROLE_PRESETS:
+    if row.searched_roles:
         roles = [trial.suggest_categorical(f"role_{i}", list(space.roles)) for i in range(agents)]
     proposer_lms = None
-    if preset in MD_PRESETS:
+    if row.multi_lm:
         proposer_lms = list(space.proposer_lms)  # the preset's design: the given LMs, cycled
-    elif preset == "custom" and space.proposer_lms:
+    elif row.searched_lms and space.proposer_lms:
         proposer_lms = [trial.suggest_categorical(f"lm_{i}", list(space.proposer_lms))
                         for i in range(agents)]
     temperature = None

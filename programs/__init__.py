@@ -6,12 +6,15 @@ from mopa.programs.mopa import MoPA
 from mopa.programs.planpers import PlanPers
 from mopa.programs.presets import (
     PRESETS,
-    TABLE_SYSTEMS,
+    Preset,
     ProgramConfig,
     build_program,
+    layered_presets,
     make_config,
+    table_presets,
 )
 from mopa.programs.rag import RAGPersonalized
 
-__all__ = ["KINDS", "PRESETS", "ROLES", "TABLE_SYSTEMS", "Agent", "CopyLatest", "MoPA",
-           "PlanPers", "ProgramConfig", "RAGPersonalized", "build_program", "make_config"]
+__all__ = ["KINDS", "PRESETS", "ROLES", "Agent", "CopyLatest", "MoPA", "PlanPers", "Preset",
+           "ProgramConfig", "RAGPersonalized", "build_program", "layered_presets", "make_config",
+           "table_presets"]

@@ -37,3 +37,26 @@ class Agent:
         if self.role is None:
             return None
         return ROLES.get(self.role, self.role)
+
+
+def plan_slots(agents: tuple[Agent, ...] | list[Agent]) -> list[int | None]:
+    """Which planner each agent works from: None for RAG agents, one planner shared by every
+    'plan' agent, one own planner per 'own-plan' agent. Planners are numbered in order of first
+    use; the number of planners is ``max(slots) + 1`` (0 when no agent plans)."""
+    slots: list[int | None] = []
+    shared, count = None, 0
+    for agent in agents:
+        if agent.kind == "rag":
+            slots.append(None)
+        elif agent.kind == "plan" and shared is not None:
+            slots.append(shared)
+        else:
+            slots.append(count)
+            if agent.kind == "plan":
+                shared = count
+            count += 1
+    return slots
+
+
+def planner_count(agents: tuple[Agent, ...] | list[Agent]) -> int:
+    return max((s for s in plan_slots(agents) if s is not None), default=-1) + 1

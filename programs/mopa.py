@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dspy
 
-from mopa.programs.agents import Agent
+from mopa.programs.agents import Agent, plan_slots
 from mopa.programs.layer import Layer, call_predictor, format_drafts, make_plan
 from mopa.programs.workers import Workers
 from mopa.signatures import Aggregate, Plan, for_task
@@ -39,21 +39,14 @@ class MoPA(dspy.Module):
         self.aggregator_temperature = aggregator_temperature
 
         # One shared planner for 'plan' agents, one own planner per 'own-plan' agent.
-        self.planners, self.plan_slot = [], []
-        shared = None
-        for agent in self.agents:
-            if agent.kind == "rag":
-                self.plan_slot.append(None)
-                continue
-            if agent.kind == "plan" and shared is not None:
-                self.plan_slot.append(shared)
+        self.plan_slot = plan_slots(self.agents)
+        self.planners = []
+        for slot, agent in zip(self.plan_slot, self.agents, strict=True):
+            if slot is None or slot < len(self.planners):
                 continue
             planner = dspy.Predict(for_task(Plan, spec))
             planner.lm_spec = planner_lm if agent.kind == "plan" else (agent.lm or planner_lm)
             self.planners.append(planner)
-            self.plan_slot.append(len(self.planners) - 1)
-            if agent.kind == "plan":
-                shared = len(self.planners) - 1
 
         self.layers = [Layer(spec, self.agents, first=(k == 0)) for k in range(layers)]
         self.aggregator = dspy.Predict(for_task(Aggregate, spec))

@@ -6,12 +6,12 @@ from mlflow import MlflowClient
 from mopa.experiments import EXPERIMENTS
 from mopa.experiments.run import parse_counts, run_experiment
 from mopa.experiments.tables import layer_table, results_table
-from mopa.programs import TABLE_SYSTEMS
+from mopa.programs import table_presets
 
 
 def test_table_declares_the_nine_systems_and_the_baseline():
     presets = [s.preset for s in EXPERIMENTS["table"].systems]
-    assert presets[0] == "copy-latest" and tuple(presets[1:]) == TABLE_SYSTEMS
+    assert presets[0] == "copy-latest" and tuple(presets[1:]) == table_presets()
 
 
 def test_parse_counts():

@@ -3,21 +3,20 @@ import pytest
 from optuna.trial import FixedTrial
 
 from mopa.optimizers.search_space import (
-    MD_PRESETS,
-    ROLE_PRESETS,
     SearchSpace,
+    multi_lm_presets,
     space_from_flags,
     suggest,
 )
 from mopa.programs import ROLES, build_program
-from mopa.programs.presets import LAYERED
+from mopa.programs.presets import PRESETS, layered_presets
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
 
 def test_default_space_is_every_mopa_preset_but_the_md_ones():
     space = SearchSpace()
-    assert set(space.presets) == set(LAYERED) - set(MD_PRESETS)
+    assert set(space.presets) == set(layered_presets()) - set(multi_lm_presets())
     assert "custom" in space.presets
     assert space.agents == (1, 10) and space.layers == (1, 5)
     assert set(space.roles) == set(ROLES) | {None}
@@ -39,7 +38,7 @@ def test_flags_narrow_the_space():
 
 
 def test_proposer_lms_bring_in_the_md_presets_unless_presets_are_given():
-    assert set(MD_PRESETS) <= set(space_from_flags(proposer_lms="fake,fake@0.2").presets)
+    assert set(multi_lm_presets()) <= set(space_from_flags(proposer_lms="fake,fake@0.2").presets)
     assert space_from_flags(presets="rag-mopa", proposer_lms="fake").presets == ("rag-mopa",)
 
 
@@ -114,7 +113,7 @@ def test_sampled_configs_are_valid_and_params_consistent(sampler):
         assert 0.0 <= config.aggregator_temperature <= 1.0
         assert all(a.role in space.roles for a in config.agents)
         roles = {k for k in params if k.startswith("role_")}
-        assert roles == ({f"role_{i}" for i in range(n)} if config.preset in ROLE_PRESETS
+        assert roles == ({f"role_{i}" for i in range(n)} if PRESETS[config.preset].searched_roles
                          else set())
         if config.preset in ("custom", "mopa-ad"):
             assert sum(a.kind == "rag" for a in config.agents) == params["rag_agents"] <= n

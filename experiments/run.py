@@ -16,6 +16,7 @@ from mopa.experiments import EXPERIMENTS
 from mopa.experiments.compare import compare_systems
 from mopa.experiments.plots import plot_experiment
 from mopa.experiments.spec import Experiment, System
+from mopa.program_io import program_hash
 from mopa.programs.presets import build_program, comma_list, make_config
 from mopa.run_store import RunStore
 from mopa.runner import execute
@@ -98,12 +99,12 @@ def run_experiment(name: str, data: str, lm: str = "embedded", limit: int | None
                              proposer_lms=md_lms if system.preset.endswith("-md") else None,
                              rag_agents=system.rag_agents, planner_lm=planner_lm,
                              aggregator_lm=aggregator_lm)
-        manifest = {**settings, "config": config.as_dict()}
-        store = RunStore(root / system.slug, manifest)
-        metrics = execute(build_program(config), config, examples, store, lm=lm,
-                          temperature=temperature, max_tokens=max_tokens, api_base=api_base,
-                          workers=workers, k=k, max_words=max_words, clean=clean,
-                          progress=progress)
+        module = build_program(config)
+        manifest = {**settings, "config": config.as_dict(), "program_hash": program_hash(module)}
+        with RunStore(root / system.slug, manifest) as store:
+            metrics = execute(module, config, examples, store, lm=lm, temperature=temperature,
+                              max_tokens=max_tokens, api_base=api_base, workers=workers, k=k,
+                              max_words=max_words, clean=clean, progress=progress)
         runs[system.label] = {"system": system, "config": config, "metrics": metrics,
                               "dir": store.dir}
 

@@ -6,6 +6,7 @@ serialized); they are re-attached from the run's flags after loading.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -25,6 +26,15 @@ def program_state(program: dspy.Module) -> dict:
     finally:
         for name, p in program.named_predictors():
             p.lm = pinned[name]
+
+
+def program_hash(program: dspy.Module) -> str:
+    """sha256 of ``program_state`` as canonical JSON: every predictor's instructions, fields and
+    demos. Run manifests carry it, so outputs of one compiled program are never resumed as
+    another's (e.g. after ``mopa compile`` rewrote the ``--program-file``)."""
+    canonical = json.dumps(program_state(program), sort_keys=True, separators=(",", ":"),
+                           ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def save_program(program: dspy.Module, config: ProgramConfig, path: str | Path,

@@ -2,46 +2,96 @@
 finished example, flushed as it finishes) and ``metrics.json``.
 
 Re-opening a directory resumes it: examples with a successful line are skipped. A directory
-holding a run with a different configuration is refused rather than mixed.
+holding a run with a different manifest is refused rather than mixed; callers put into the
+manifest everything that changes an output (data, LM, program config and ``program_hash``), and
+the store adds the code version (see ``code_version``). Stores whose outputs are derived from a
+command's other output (``mopa compile``'s evaluation of the program it writes) pass
+``replace_stale=True``: a mismatch then deletes the old records instead of refusing.
+
+One writer at a time: a store holds an exclusive ``flock`` on ``DIR/.lock`` from opening until
+``close()`` (or the end of its ``with`` block, or of the process), so a second process neither
+runs the same pending examples nor cuts a live writer's half-written line. Reading
+(``RunStore.read``) takes no lock.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
 import threading
 from pathlib import Path
 
+from mopa.code_version import code_version, git_commit
 from mopa.predictions import read_predictions
 
 log = logging.getLogger(__name__)
 
+# Recorded in run.json but not compared: where to get the code back. ``code`` decides resuming.
+RECORDED_ONLY = ("git_commit",)
+
 
 class RunStore:
-    def __init__(self, out: str | Path, manifest: dict):
+    def __init__(self, out: str | Path, manifest: dict, replace_stale: bool = False):
         self.dir = Path(out)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.predictions_path = self.dir / "predictions.jsonl"
         self.metrics_path = self.dir / "metrics.json"
         self._lock = threading.Lock()
-        self._check_manifest(manifest)
-        self._drop_partial_line()
+        self._lock_fd = self._take_directory_lock()
+        try:
+            self._check_manifest({**manifest, "code": code_version()}, replace_stale)
+            self._drop_partial_line()
+        except BaseException:
+            self.close()
+            raise
 
-    def _check_manifest(self, manifest: dict) -> None:
+    def __enter__(self) -> RunStore:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the directory for other writers (closing the file drops the flock)."""
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    def _take_directory_lock(self) -> int:
+        path = self.dir / ".lock"
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 32).decode(errors="replace").strip() or "unknown"
+            os.close(fd)
+            raise RuntimeError(
+                f"run directory {self.dir} is in use by pid {holder}: wait for that process "
+                "to finish (rerunning the same command then resumes), or use another --out"
+            ) from None
+        # The pid is only for the message above; the lock itself is the flock.
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        return fd
+
+    def _check_manifest(self, manifest: dict, replace_stale: bool) -> None:
         path = self.dir / "run.json"
         manifest = json.loads(json.dumps(manifest))  # compare as JSON (tuples become lists)
         if path.exists():
             previous = json.loads(path.read_text(encoding="utf-8"))
-            if previous != manifest:
-                changed = sorted(k for k in set(previous) | set(manifest)
-                                 if previous.get(k) != manifest.get(k))
-                raise ValueError(
-                    f"{self.dir} holds a run with different settings (changed: "
-                    f"{', '.join(changed)}); use a new --out directory, or the same flags to "
-                    "resume it"
-                )
-            return
+            changed = _changed_keys({k: v for k, v in previous.items() if k not in RECORDED_ONLY},
+                                    manifest)
+            if not changed:
+                return
+            if not replace_stale:
+                raise ValueError(_refusal(self.dir, changed, previous.get("git_commit")))
+            log.warning("%s: replacing the outputs of a previous run with other settings "
+                        "(changed: %s)", self.dir, ", ".join(changed))
+            for stale in (self.predictions_path, self.metrics_path):
+                stale.unlink(missing_ok=True)
+        manifest["git_commit"] = git_commit()
         path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
 
     def records(self) -> dict[str, dict]:
@@ -65,7 +115,8 @@ class RunStore:
 
     def _drop_partial_line(self) -> None:
         """A crash in the middle of an append leaves a last line without its newline: that
-        example was not finished, so the fragment is cut off and the example runs again."""
+        example was not finished, so the fragment is cut off and the example runs again. Only
+        called with the directory lock held, so the line cannot be a live writer's."""
         path = self.predictions_path
         if not path.exists() or path.stat().st_size == 0:
             return
@@ -81,3 +132,26 @@ class RunStore:
         tmp = self.metrics_path.with_suffix(".tmp")
         tmp.write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
         tmp.replace(self.metrics_path)
+
+
+def _changed_keys(previous: dict, current: dict, prefix: str = "") -> list[str]:
+    """Dotted paths of the differing entries, down to the sub-key (e.g. ``config.agents``)."""
+    changed = []
+    for key in sorted(set(previous) | set(current)):
+        old, new = previous.get(key), current.get(key)
+        if isinstance(old, dict) and isinstance(new, dict):
+            changed += _changed_keys(old, new, f"{prefix}{key}.")
+        elif old != new:
+            changed.append(f"{prefix}{key}")
+    return changed
+
+
+def _refusal(directory: Path, changed: list[str], commit: str | None) -> str:
+    listed = ", ".join(changed)
+    if any(key == "code" or key.startswith("code.") for key in changed):
+        started = f" (git commit {commit})" if commit else ""
+        return (f"{directory} holds a run made by other code (changed: {listed}), so its "
+                "finished outputs cannot be mixed with this code's; use a new --out directory, "
+                f"or finish that run with the code it started with{started}")
+    return (f"{directory} holds a run with different settings (changed: {listed}); use a new "
+            "--out directory, or the same flags to resume it")

@@ -13,7 +13,7 @@ from mopa.cleaning import clean_text
 from mopa.data import Example, load, select
 from mopa.inputs import program_inputs
 from mopa.lm_pool import LMPool
-from mopa.program_io import load_program
+from mopa.program_io import load_program, program_hash
 from mopa.programs.presets import ProgramConfig, build_program, make_config
 from mopa.run_metrics import run_metrics
 from mopa.run_store import RunStore
@@ -90,11 +90,11 @@ def run(data: str, program: str = "planner-mopa", agents: int = 4, layers: int =
     manifest = {"data": data, "selection": selection, "limit": limit, "seed": seed, "k": k,
                 "max_words": max_words, "clean": clean, "lm": lm, "temperature": temperature,
                 "max_tokens": max_tokens, "api_base": api_base, "program_file": program_file,
-                "config": config.as_dict()}
-    store = RunStore(out, manifest)
-    return execute(module, config, examples, store, lm=lm, temperature=temperature,
-                   max_tokens=max_tokens, api_base=api_base, workers=workers, k=k,
-                   max_words=max_words, clean=clean, progress=progress)
+                "config": config.as_dict(), "program_hash": program_hash(module)}
+    with RunStore(out, manifest) as store:
+        return execute(module, config, examples, store, lm=lm, temperature=temperature,
+                       max_tokens=max_tokens, api_base=api_base, workers=workers, k=k,
+                       max_words=max_words, clean=clean, progress=progress)
 
 
 def execute(module: dspy.Module, config: ProgramConfig, examples: list[Example],

@@ -3,6 +3,9 @@
 The training examples drive the optimizer; the validation examples (disjoint) are run through
 the same resumable runner as ``mopa run``, before and after, so the two scores are comparable
 example by example and the paired bootstrap says whether the change is more than noise.
+They live in ``<out stem>-eval/{before,after}``; a rerun with the same ``--out`` resumes them
+only when they hold the same program (``program_hash``), settings and optimizer knobs, and
+otherwise scores afresh.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from mopa.inputs import to_dspy
 from mopa.lm_pool import LMPool
 from mopa.metrics import METRICS, score_pairs
 from mopa.optimizers.feedback import feedback_metric, optimizer_metric
-from mopa.program_io import save_program
+from mopa.program_io import program_hash, save_program
 from mopa.programs.presets import build_program, make_config
 from mopa.run_metrics import final_text
 from mopa.run_store import RunStore
@@ -115,8 +118,14 @@ def compile_program(data: str, program: str = "planpers", optimizer: str = "boot
                                                if k_ not in ("workers", "progress")}}
 
     student = build_program(config)
-    before = execute(student, config, val_ex, RunStore(eval_dir / "before", manifest),
-                     **lm_args)
+    # Both evaluation stores are derived from this compile, like the --out file it overwrites:
+    # a store left by a compile with other settings is replaced, not refused. (Naming the eval
+    # directory after the knobs instead would still reuse stale records when a rerun with the
+    # same knobs compiles another program, e.g. with a sampling LM.) The uncompiled student's
+    # hash keeps "before" valid across reruns that change only the optimizer's knobs.
+    with RunStore(eval_dir / "before", {**manifest, "program_hash": program_hash(student)},
+                  replace_stale=True) as store:
+        before = execute(student, config, val_ex, store, **lm_args)
 
     pool = LMPool(default=lm, temperature=temperature, max_tokens=max_tokens, api_base=api_base)
     pool.attach(student)
@@ -132,9 +141,12 @@ def compile_program(data: str, program: str = "planpers", optimizer: str = "boot
         compiled = run_optimizer(opt, optimizer, student, to_dspy(train_ex, k, max_words),
                                  to_dspy(val_ex, k, max_words), workers)
 
-    after_manifest = {**manifest, "compiled_with": optimizer, "metric": metric}
-    after = execute(compiled, config, val_ex, RunStore(eval_dir / "after", after_manifest),
-                    **lm_args)
+    after_manifest = {**manifest, "program_hash": program_hash(compiled), "optimizer": {
+        "name": optimizer, "metric": metric, "max_demos": max_demos, "gepa_calls": gepa_calls,
+        "copro_breadth": copro_breadth, "copro_depth": copro_depth, "mipro_auto": mipro_auto,
+        "prompt_lm": prompt_lm, "reflection_lm": reflection_lm}}
+    with RunStore(eval_dir / "after", after_manifest, replace_stale=True) as store:
+        after = execute(compiled, config, val_ex, store, **lm_args)
     result = {
         "optimizer": optimizer, "metric": metric, "program": config.as_dict(),
         "train": len(train_ex), "val": len(val_ex),

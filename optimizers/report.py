@@ -25,6 +25,7 @@ from mopa.bootstrap import paired_bootstrap  # noqa: E402
 from mopa.data import load, select  # noqa: E402
 from mopa.metrics import score_pairs  # noqa: E402
 from mopa.optimizers.study import PARENT_ATTR, open_storage  # noqa: E402
+from mopa.program_io import program_hash  # noqa: E402
 from mopa.programs.presets import build_program, make_config  # noqa: E402
 from mopa.run_metrics import final_text  # noqa: E402
 from mopa.run_store import RunStore  # noqa: E402
@@ -45,13 +46,18 @@ def _baseline_dir(trial: optuna.trial.FrozenTrial, study_dir: Path, preset: str,
     """Run ``preset`` with the trial's own run settings (LM, k, ...) once per study."""
     manifest = json.loads((Path(trial.user_attrs["run_dir"]) / "run.json").read_text())
     config = make_config(preset, task=examples[0].task)
-    store = RunStore(study_dir / f"baseline-{preset}",
-                     {**{k: v for k, v in manifest.items() if k not in ("trial", "config")},
-                      "config": config.as_dict()})
-    execute(build_program(config), config, examples, store, lm=manifest["lm"],
-            temperature=manifest["temperature"], max_tokens=manifest["max_tokens"],
-            api_base=manifest.get("api_base"), k=manifest["k"], max_words=manifest["max_words"],
-            clean=manifest["clean"], progress=False)
+    module = build_program(config)
+    # The trial's run settings, without what identifies the trial's program and code (the
+    # store adds this code's version itself).
+    settings = {k: v for k, v in manifest.items()
+                if k not in ("trial", "config", "program_hash", "code", "git_commit")}
+    with RunStore(study_dir / f"baseline-{preset}",
+                  {**settings, "config": config.as_dict(),
+                   "program_hash": program_hash(module)}) as store:
+        execute(module, config, examples, store, lm=manifest["lm"],
+                temperature=manifest["temperature"], max_tokens=manifest["max_tokens"],
+                api_base=manifest.get("api_base"), k=manifest["k"],
+                max_words=manifest["max_words"], clean=manifest["clean"], progress=False)
     return store.dir
 
 

@@ -24,6 +24,7 @@ from mopa import tracking
 from mopa.data import SELECTIONS, load, select
 from mopa.optimizers.search_space import SearchSpace, space_from_flags, suggest
 from mopa.optimizers.study import open_storage, open_study
+from mopa.program_io import program_hash
 from mopa.programs.presets import build_program
 from mopa.run_store import RunStore
 from mopa.runner import execute
@@ -91,9 +92,11 @@ class TrialRunner:
                             {**tracking.flatten_config(config.as_dict()), **self.run_params})
         run_dir = self.out / self.study_name / f"trial-{trial.number}"
         trial.set_user_attr("run_dir", str(run_dir))
-        store = RunStore(run_dir, {**self.manifest, "study": self.study_name,
-                                   "trial": trial.number, "config": config.as_dict()})
-        metrics = execute(build_program(config), config, self.examples, store, **self.exec_kwargs)
+        module = build_program(config)
+        with RunStore(run_dir, {**self.manifest, "study": self.study_name,
+                                "trial": trial.number, "config": config.as_dict(),
+                                "program_hash": program_hash(module)}) as store:
+            metrics = execute(module, config, self.examples, store, **self.exec_kwargs)
         tracking.log_run_metrics(self.client, run_id, metrics)
         tracking.log_artifacts(self.client, run_id, [store.predictions_path, store.metrics_path,
                                                      store.dir / "run.json"])

@@ -88,3 +88,39 @@ def test_traces_option_logs_dspy_traces_to_mlflow(tmp_path):
     experiment = mlflow.get_experiment_by_name("mopa-compile")
     traces = mlflow.search_traces(locations=[experiment.experiment_id], return_type="list")
     assert len(traces) >= 2  # one per training example the optimizer ran (2 demos wanted)
+
+
+def _compile_rag(out, max_demos, tmp_path):
+    return compile_program("demo:product_review", program="rag", train=4, val=3, lm="fake",
+                           max_demos=max_demos, out=str(out),
+                           tracking_uri=f"sqlite:///{tmp_path / 'm.db'}", progress=False)
+
+
+def _predictions(eval_dir):
+    lines = (eval_dir / "predictions.jsonl").read_text().splitlines()
+    return {r["id"]: r["prediction"] for r in map(json.loads, lines)}
+
+
+def test_a_rerun_with_other_knobs_and_the_same_out_rescores_the_new_program(tmp_path):
+    _compile_rag(tmp_path / "p.json", 1, tmp_path)
+    stale = _predictions(tmp_path / "p-eval" / "after")
+    _compile_rag(tmp_path / "p.json", 2, tmp_path)  # same --out, another --max-demos
+    _compile_rag(tmp_path / "fresh.json", 2, tmp_path)  # the same compile, never run before
+    rerun = _predictions(tmp_path / "p-eval" / "after")
+    assert rerun == _predictions(tmp_path / "fresh-eval" / "after") != stale
+    assert (_predictions(tmp_path / "p-eval" / "before")
+            == _predictions(tmp_path / "fresh-eval" / "before"))
+
+
+def test_run_refuses_to_resume_after_its_program_file_was_recompiled(tmp_path, capsys):
+    from mopa.cli import main
+
+    program, out = tmp_path / "p.json", tmp_path / "run"
+    argv = ["run", "--data", "demo:product_review", "--program-file", str(program),
+            "--lm", "fake", "--limit", "2", "--out", str(out), "--no-progress"]
+    _compile_rag(program, 1, tmp_path)
+    assert main(argv) == 0
+    _compile_rag(program, 2, tmp_path)
+    capsys.readouterr()
+    assert main(argv) == 2
+    assert "changed: program_hash" in capsys.readouterr().err

@@ -73,7 +73,7 @@ def test_failed_examples_are_recorded_counted_and_retried_on_resume(data, tmp_pa
 
     store = RunStore(tmp_path / "run", {"test": 1})
     program = build_program(make_config("rag"))
-    with dspy.context(lm=fake_lm(responder), adapter=PlainTextAdapter()):
+    with store, dspy.context(lm=fake_lm(responder), adapter=PlainTextAdapter()):
         run_examples(program, examples, store, progress=False)
     records = store.records()
     assert len(records) == 4
@@ -81,9 +81,10 @@ def test_failed_examples_are_recorded_counted_and_retried_on_resume(data, tmp_pa
     assert records[examples[1].id]["prediction"] == ""
     assert examples[1].id not in store.finished_ids()
 
-    with dspy.context(lm=fake_lm(lambda p: "now fine"), adapter=PlainTextAdapter()):
-        assert run_examples(program, examples, store, progress=False) == 1
-    assert store.records()[examples[1].id]["prediction"] == "now fine"
+    with RunStore(tmp_path / "run", {"test": 1}) as resumed, \
+            dspy.context(lm=fake_lm(lambda p: "now fine"), adapter=PlainTextAdapter()):
+        assert run_examples(program, examples, resumed, progress=False) == 1
+    assert resumed.records()[examples[1].id]["prediction"] == "now fine"
 
 
 def test_copy_latest_needs_no_lm(data, tmp_path):

@@ -51,8 +51,11 @@ def cmd_compile(**kwargs) -> dict:
     from mopa.optimizers.compile import compile_program
 
     result = compile_program(**kwargs)
-    _print_json({k: result[k] for k in ("optimizer", "metric", "train", "val", "before",
-                                        "after", "after_vs_before", "program_file")})
+    _print_json({k: result[k] for k in ("optimizer", "metric", "train", "val", "selection",
+                                        "test", "program_file")})
+    if result["test"] is None:
+        print("no test split: the 'selection' numbers are on the validation examples; add "
+              "--test N or --test-data SRC for numbers on examples no optimizer saw")
     return result
 
 
@@ -149,6 +152,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--val-data", help="validation source (default: a disjoint part of --data)")
     p.add_argument("--train", type=int, default=8, help="training examples")
     p.add_argument("--val", type=int, default=8, help="validation examples")
+    p.add_argument("--test", type=int, help="also score before/after on N seeded random "
+                   "examples of --data (or of --test-data) disjoint from train and val")
+    p.add_argument("--test-data", help="test source (all of it, or --test N of it); ids in "
+                   "train or val are dropped")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--k", type=int, default=4)
     p.add_argument("--max-words", type=int, default=100)
@@ -185,6 +192,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--top", type=int, default=5, help="how many best trials")
     p.add_argument("--tracking-uri")
     p.add_argument("--out", default="runs/tune", help="the --out the study's trials used")
+    p.add_argument("--test-limit", type=int, help="re-score the top trials on N seeded random "
+                   "examples of the trials' --data that no trial used (recorded in the study; "
+                   "default: the study's own test selection, if any)")
+    p.add_argument("--test-data", help="re-score the top trials on this source (all, or "
+                   "--test-limit of it); ids the trials used are dropped")
     p.set_defaults(func=cmd_report)
 
     from mopa.experiments import EXPERIMENTS

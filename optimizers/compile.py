@@ -5,7 +5,9 @@ the same resumable runner as ``mopa run``, before and after, so the two scores a
 example by example and the paired bootstrap says whether the change is more than noise.
 They live in ``<out stem>-eval/{before,after}``; a rerun with the same ``--out`` resumes them
 only when they hold the same program (``program_hash``), settings and optimizer knobs, and
-otherwise scores afresh.
+otherwise scores afresh. MIPROv2 and GEPA choose the program on the validation examples, so
+the result calls them "selection"; ``--test N``/``--test-data`` also score both programs on
+"test" examples disjoint from train and val, in ``-eval/test`` (see ``compile_scores``).
 """
 
 from __future__ import annotations
@@ -16,15 +18,15 @@ from pathlib import Path
 
 import dspy
 
-from mopa.bootstrap import paired_bootstrap
 from mopa.data import load, select
 from mopa.inputs import to_dspy
 from mopa.lm_pool import LMPool
-from mopa.metrics import METRICS, score_pairs
+from mopa.metrics import METRICS
+from mopa.optimizers.compile_scores import score_test, section, selection_about
 from mopa.optimizers.feedback import feedback_metric, optimizer_metric
+from mopa.optimizers.holdout import draw_test
 from mopa.program_io import program_hash, save_program
 from mopa.programs.presets import build_program, make_config
-from mopa.run_metrics import final_text
 from mopa.run_store import RunStore
 from mopa.runner import execute
 
@@ -32,18 +34,26 @@ OPTIMIZERS = ("bootstrap", "mipro", "copro", "gepa")
 
 
 def split_examples(data: str, train: int, val: int, val_data: str | None = None,
-                   seed: int = 0) -> tuple[list, list]:
-    """Disjoint train/val lists: from two sources, or a seeded shuffle of one."""
+                   seed: int = 0, test: int | None = None,
+                   test_data: str | None = None) -> tuple[list, list, list]:
+    """Disjoint train/val lists (from two sources, or a seeded shuffle of one), and the test
+    examples asked for by ``test``/``test_data``, disjoint by id from both (see ``holdout``)."""
     if val_data:
-        return select(load(data), train), select(load(val_data), val)
-    examples = load(data)
-    if train + val > len(examples):
-        raise ValueError(f"{data} has {len(examples)} examples, fewer than --train {train} + "
-                         f"--val {val}; lower them or pass --val-data")
-    order = list(range(len(examples)))
-    random.Random(seed).shuffle(order)
-    return ([examples[i] for i in order[:train]],
-            [examples[i] for i in order[train:train + val]])
+        train_ex, val_ex = select(load(data), train), select(load(val_data), val)
+    else:
+        examples = load(data)
+        if train + val > len(examples):
+            raise ValueError(f"{data} has {len(examples)} examples, fewer than --train {train} "
+                             f"+ --val {val}; lower them or pass --val-data")
+        order = list(range(len(examples)))
+        random.Random(seed).shuffle(order)
+        train_ex = [examples[i] for i in order[:train]]
+        val_ex = [examples[i] for i in order[train:train + val]]
+    if test is None and test_data is None:
+        return train_ex, val_ex, []
+    used = {ex.id for ex in train_ex + val_ex}
+    return train_ex, val_ex, draw_test(data, used, test, test_data, seed, train_ex[0].task,
+                                       size_flag="--test")
 
 
 def make_optimizer(optimizer: str, metric: str, task_lm: dspy.LM, prompt_lm: dspy.LM,
@@ -83,7 +93,8 @@ def run_optimizer(opt, optimizer: str, student: dspy.Module, trainset: list, val
 
 def compile_program(data: str, program: str = "planpers", optimizer: str = "bootstrap",
                     metric: str = "meteor", train: int = 8, val: int = 8,
-                    val_data: str | None = None, agents: int = 2, layers: int = 1,
+                    val_data: str | None = None, test: int | None = None,
+                    test_data: str | None = None, agents: int = 2, layers: int = 1,
                     roles: str | None = None, rag_agents: int | None = None,
                     lm: str = "embedded", proposer_lms: str | None = None,
                     planner_lm: str | None = None, aggregator_lm: str | None = None,
@@ -101,7 +112,8 @@ def compile_program(data: str, program: str = "planpers", optimizer: str = "boot
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"unknown optimizer {optimizer!r}; expected one of: "
                          f"{', '.join(OPTIMIZERS)}")
-    train_ex, val_ex = split_examples(data, train, val, val_data, seed)
+    train_ex, val_ex, test_ex = split_examples(data, train, val, val_data, seed, test,
+                                               test_data)
     task = train_ex[0].task
     config = make_config(program, task=task, agents=agents, layers=layers, roles=roles,
                          proposer_lms=proposer_lms, rag_agents=rag_agents,
@@ -147,31 +159,21 @@ def compile_program(data: str, program: str = "planpers", optimizer: str = "boot
         "prompt_lm": prompt_lm, "reflection_lm": reflection_lm}}
     with RunStore(eval_dir / "after", after_manifest, replace_stale=True) as store:
         after = execute(compiled, config, val_ex, store, **lm_args)
+    test_flags = {"test": test, "test_data": test_data}
     result = {
         "optimizer": optimizer, "metric": metric, "program": config.as_dict(),
         "train": len(train_ex), "val": len(val_ex),
-        "before": before["final"], "after": after["final"],
-        "copy_latest": after["copy_latest"],
-        "after_vs_before": _paired(val_ex, eval_dir, "after", "before", clean),
-        "after_vs_copy_latest": after["vs_copy_latest"],
+        "selection": section(selection_about(optimizer), val_ex, before, after,
+                             eval_dir / "before", eval_dir / "after", clean),
+        "test": score_test(build_program(config), compiled, config, test_ex, eval_dir / "test",
+                           ({**manifest, **test_flags}, {**after_manifest, **test_flags}),
+                           lm_args) if test_ex else None,
         "program_file": str(out), "eval_dir": str(eval_dir),
     }
     save_program(compiled, config, out, extra={"compile": result})
     result["mlflow_run_id"] = _log_to_mlflow(result, lm_args, prompt_lm, reflection_lm,
                                              tracking_uri, experiment)
     return result
-
-
-def _paired(examples: list, eval_dir: Path, a: str, b: str, clean: bool) -> dict:
-    """Paired bootstrap CI of a - b on the validation examples, per metric."""
-    refs = [ex.output for ex in examples]
-    rows = {}
-    for name in (a, b):
-        records = RunStore.read(eval_dir / name)
-        rows[name] = score_pairs([final_text(records.get(ex.id, {}), clean)
-                                  for ex in examples], refs)
-    return {m: paired_bootstrap([r[m] for r in rows[a]], [r[m] for r in rows[b]]).as_dict()
-            for m in ("rouge1", "rougeL", "meteor")}
 
 
 @contextmanager
@@ -206,13 +208,15 @@ def _log_to_mlflow(result: dict, lm_args: dict, prompt_lm: str | None,
     client = MlflowClient(tracking.configure(tracking_uri))
     experiment_id = tracking.get_or_create_experiment(client, experiment)
     params = {"optimizer": result["optimizer"], "metric": result["metric"],
-              "train": result["train"], "val": result["val"], "lm": lm_args["lm"],
+              "train": result["train"], "val": result["val"],
+              "test": result["test"]["n"] if result["test"] else 0, "lm": lm_args["lm"],
               "api_base": tracking.redact_url(lm_args["api_base"]), "prompt_lm": prompt_lm,
               "reflection_lm": reflection_lm, **tracking.flatten_config(result["program"])}
     run_id = tracking.start_run(client, experiment_id,
                                 f"compile-{result['optimizer']}-{result['program']['preset']}",
                                 params=params)
-    tracking.log_metrics(client, run_id, {f"{when}_{m}": result[when][m]
+    tracking.log_metrics(client, run_id, {f"{name}_{when}_{m}": result[name][when][m]
+                                          for name in ("selection", "test") if result[name]
                                           for when in ("before", "after", "copy_latest")
                                           for m in ("rouge1", "rougeL", "meteor")})
     tracking.log_artifacts(client, run_id, [result["program_file"]])

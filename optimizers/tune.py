@@ -2,7 +2,9 @@
 
 A trial suggests a structure (see ``search_space``), runs it over the validation subset into
 ``<out>/<study>/trial-<number>`` and returns the chosen metric(s). One MLflow parent run per study
-holds one nested run per trial.
+holds one nested run per trial. ``--test-limit``/``--test-data`` record a test selection in the
+study, disjoint from the trials' examples (see ``holdout``): trials never see it, and
+``mopa report`` re-scores the best trials on it.
 
 Many workers may share one study (``--storage postgresql://...`` plus an MLflow tracking server;
 see ``study`` for how they agree on one parent run). Optuna gives each trial a unique number and
@@ -22,6 +24,7 @@ from mlflow import MlflowClient
 
 from mopa import tracking
 from mopa.data import SELECTIONS, load, select
+from mopa.optimizers.holdout import study_test_examples
 from mopa.optimizers.search_space import SearchSpace, space_from_flags, suggest
 from mopa.optimizers.study import open_storage, open_study
 from mopa.program_io import program_hash
@@ -128,6 +131,7 @@ def report(result: dict) -> None:
     counts = ", ".join(f"{n} {s.lower()}" for s, n in sorted(result["trials"].items()))
     print(f"study {result['study']!r} in {result['storage']}: {counts or 'no trials'}")
     best = [result["best"]] if result.get("best") else result.get("pareto_front", [])
+    test = result.get("test_selection")
     if "pareto_front" in result:
         goals = ", ".join(f"{'minimize' if n in COSTS else 'maximize'} {n}"
                           for n in result["objectives"])
@@ -138,6 +142,12 @@ def report(result: dict) -> None:
         values = " ".join(f"{k}={v:.4f}" for k, v in t["values"].items())
         params = " ".join(f"{k}={v}" for k, v in t["params"].items())
         print(f"  trial {t['number']}: {values}  [{params}]  run dir {t['run_dir']}")
+    if test:
+        print(f"held out for `mopa report`: {test['n']} test examples of {test['data']}, "
+              "disjoint from the trials' examples; the values above are selection numbers")
+    else:
+        print("no test selection: the values above are selection numbers (they chose the "
+              "winner: optimistic); add --test-limit N or --test-data SRC for held-out ones")
     print(f"compare trials: {result['mlflow_ui']}")
 
 
@@ -150,12 +160,14 @@ def tune(data: str, study: str = "mopa", storage: str = "sqlite:///optuna.db", t
          presets: str | None = None, agents: str | None = None, layers: str | None = None,
          roles: str | None = None, proposer_lms: str | None = None,
          aggregator_temperature: str | None = None, timeout: float | None = None,
-         parent_timeout: float = 60.0, progress: bool = True) -> dict:
+         parent_timeout: float = 60.0, progress: bool = True, test_limit: int | None = None,
+         test_data: str | None = None) -> dict:
     """Run ``trials`` more trials of the study (created or resumed) and return its summary.
 
     Space flags (``presets`` ... ``aggregator_temperature``) narrow ``SearchSpace``; ``None``
     keeps its default. ``objectives`` ("meteor,lm_calls") overrides ``metric`` and gives a
     Pareto front instead of a best trial. Several processes may call this on one study.
+    ``test_limit``/``test_data`` record the study's held-out test selection (see ``holdout``).
     """
     names = parse_objectives(metric, objectives)
     space = space_from_flags(presets, agents, layers, roles, proposer_lms, aggregator_temperature)
@@ -170,13 +182,20 @@ def tune(data: str, study: str = "mopa", storage: str = "sqlite:///optuna.db", t
                   "max_words": max_words, "clean": clean, "temperature": temperature,
                   "max_tokens": max_tokens}
     parent_params = {"study": study, "storage": tracking.redact_url(storage),
-                     "objectives": names, "out": out, **run_params,
+                     "objectives": names, "out": out, "test_limit": test_limit,
+                     "test_data": test_data, **run_params,
                      **{f"space_{key}": value for key, value in space.as_dict().items()}}
     optuna_storage = open_storage(storage, client)
     directions = ["minimize" if n in COSTS else "maximize" for n in names]
     optuna_study, parent, experiment_id = open_study(
         optuna_storage, storage, study, names, directions, client, experiment, parent_params,
         parent_timeout)
+    try:
+        test = study_test_examples(optuna_study, data, {ex.id for ex in examples}, test_limit,
+                                   test_data, seed, examples[0].task)
+    except ValueError:
+        tracking.finish_run(client, parent)  # the study is fine; only these flags are refused
+        raise
     runner = TrialRunner(
         space, examples, names, study, Path(out), client, experiment_id, parent, run_params,
         manifest=run_params,
@@ -188,7 +207,9 @@ def tune(data: str, study: str = "mopa", storage: str = "sqlite:///optuna.db", t
     result = {"study": study, "storage": tracking.redact_url(storage),
               **summarize(optuna_study, names), "experiment_id": experiment_id,
               "parent_run_id": parent, "tracking_uri": tracking.redact_url(client.tracking_uri),
-              "mlflow_ui": tracking.ui_command(client.tracking_uri)}
+              "mlflow_ui": tracking.ui_command(client.tracking_uri),
+              "test_selection": test and {**{k: v for k, v in test[0].items() if k != "ids"},
+                                          "n": len(test[1])}}
     complete = result["trials"].get("COMPLETE", 0)
     summary = {"complete_trials": complete, "failed_trials": result["trials"].get("FAIL", 0)}
     if result.get("best"):
@@ -217,7 +238,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
       f"(maximize metrics, minimize {', '.join(COSTS)} per example): a Pareto front")
     a("--limit", type=int, default=20, help="validation examples per trial")
     a("--selection", default="first", choices=SELECTIONS)
-    a("--seed", type=int, default=0, help="seed of --selection random")
+    a("--seed", type=int, default=0, help="seed of --selection random and of the test draw")
+    a("--test-limit", type=int, help="hold out N seeded random examples of --data, disjoint "
+      "from the trials' ones, for `mopa report` (recorded in the study)")
+    a("--test-data", help="hold out this source's examples (all, or --test-limit of them) "
+      "for `mopa report`; ids the trials use are dropped")
     a("--lm", default="embedded", help="default LM spec: embedded, fake, or a LiteLLM model")
     a("--api-base", help="OpenAI-compatible server URL; keys come from the environment only")
     a("--temperature", type=float, default=0.7)

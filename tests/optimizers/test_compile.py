@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import pytest
 from mlflow import MlflowClient
@@ -6,15 +7,69 @@ from mlflow import MlflowClient
 from mopa.optimizers.compile import compile_program, split_examples
 from mopa.optimizers.feedback import feedback, missing_words
 from mopa.program_io import load_program
+from mopa.run_store import RunStore
 
 
 def test_split_is_disjoint_seeded_and_checked():
-    train, val = split_examples("demo:product_review", 6, 4, seed=3)
-    assert len(train) == 6 and len(val) == 4
+    train, val, test = split_examples("demo:product_review", 6, 4, seed=3)
+    assert len(train) == 6 and len(val) == 4 and test == []
     assert not {e.id for e in train} & {e.id for e in val}
     assert split_examples("demo:product_review", 6, 4, seed=3)[0] == train
     with pytest.raises(ValueError, match="fewer than"):
         split_examples("demo:product_review", 10, 10)
+
+
+def test_test_split_is_disjoint_from_train_and_val_and_seeded():
+    train, val, test = split_examples("demo:product_review", 5, 4, seed=3, test=3)
+    assert len(test) == 3
+    assert not {e.id for e in test} & {e.id for e in train + val}
+    assert split_examples("demo:product_review", 5, 4, seed=3, test=3)[2] == test
+    # From another source too: ids the optimizer saw are never test examples.
+    train, val, test = split_examples("demo:product_review", 4, 2, seed=0,
+                                      test_data="demo:product_review")
+    assert len(test) == 6 and not {e.id for e in test} & {e.id for e in train + val}
+    with pytest.raises(ValueError, match="--test 4.*only 3 of the 12 examples"):
+        split_examples("demo:product_review", 5, 4, test=4)
+
+
+def test_compile_scores_before_and_after_on_a_held_out_test_split(tmp_path):
+    out = tmp_path / "p.json"
+    result = compile_program("demo:product_review", program="rag", optimizer="mipro", train=4,
+                             val=3, test=3, lm="fake", out=str(out), seed=1,
+                             tracking_uri=f"sqlite:///{tmp_path / 'm.db'}", progress=False)
+    train, val, _ = split_examples("demo:product_review", 4, 3, seed=1, test=3)
+    eval_dir = Path(result["eval_dir"])
+    val_ids = set(RunStore.read(eval_dir / "after"))
+    test_ids = set(RunStore.read(eval_dir / "test" / "after"))
+    assert val_ids == {e.id for e in val}
+    assert set(RunStore.read(eval_dir / "test" / "before")) == test_ids and len(test_ids) == 3
+    assert not test_ids & (val_ids | {e.id for e in train})
+    selection, test = result["selection"], result["test"]
+    assert selection["n"] == 3 and test["n"] == 3
+    assert "mipro chose the program on them" in selection["examples"]
+    assert "disjoint by id from train and val" in test["examples"]
+    assert test["after_vs_before"]["meteor"]["n"] == 3
+    assert test["after_vs_copy_latest"]["rougeL"]["n"] == 3
+    assert json.loads(out.read_text())["compile"]["test"]["n"] == 3
+    run = MlflowClient(f"sqlite:///{tmp_path / 'm.db'}").get_run(result["mlflow_run_id"])
+    assert {"selection_after_meteor", "test_after_meteor", "test_before_meteor"} <= set(
+        run.data.metrics)
+
+
+def test_compile_cli_prints_which_numbers_are_selection_and_which_test(tmp_path, capsys):
+    from mopa.cli import main
+
+    argv = ["compile", "--data", "demo:product_review", "--program", "rag", "--train", "3",
+            "--val", "2", "--lm", "fake", "--out", str(tmp_path / "p.json"), "--tracking-uri",
+            f"sqlite:///{tmp_path / 'm.db'}", "--no-progress"]
+    assert main(argv + ["--test", "2"]) == 0
+    out = capsys.readouterr().out
+    printed = json.loads(out[out.index("{"):])  # after the optimizer's own log line
+    assert printed["selection"]["n"] == 2 and printed["test"]["n"] == 2
+    assert main(argv + ["--optimizer", "gepa", "--gepa-calls", "6",
+                        "--out", str(tmp_path / "g.json")]) == 0
+    printed = capsys.readouterr().out
+    assert "no test split: the 'selection' numbers are on the validation examples" in printed
 
 
 def test_bootstrap_compile_saves_a_program_that_reloads_with_its_demos(tmp_path):
@@ -23,8 +78,11 @@ def test_bootstrap_compile_saves_a_program_that_reloads_with_its_demos(tmp_path)
     result = compile_program("demo:product_review", program="planpers", optimizer="bootstrap",
                              train=4, val=3, lm="fake", out=str(out), tracking_uri=uri,
                              progress=False)
-    assert result["before"]["n"] == 3 and result["after"]["n"] == 3
-    assert set(result["after_vs_before"]) == {"rouge1", "rougeL", "meteor"}
+    selection = result["selection"]
+    assert selection["before"]["n"] == 3 and selection["after"]["n"] == 3
+    assert set(selection["after_vs_before"]) == {"rouge1", "rougeL", "meteor"}
+    assert "bootstrap does not choose on them" in selection["examples"]
+    assert result["test"] is None
 
     saved = json.loads(out.read_text())
     compiled_demos = {name: len(state["demos"]) for name, state in saved["state"].items()}
@@ -42,7 +100,7 @@ def test_bootstrap_compile_saves_a_program_that_reloads_with_its_demos(tmp_path)
     client = MlflowClient(uri)
     run = client.get_run(result["mlflow_run_id"])
     assert run.data.params["optimizer"] == "bootstrap" and run.data.params["preset"] == "planpers"
-    assert {"before_meteor", "after_meteor"} <= set(run.data.metrics)
+    assert {"selection_before_meteor", "selection_after_meteor"} <= set(run.data.metrics)
     assert [a.path for a in client.list_artifacts(run.info.run_id)] == ["program.json"]
 
 
@@ -71,7 +129,7 @@ def test_instruction_optimizers_run_end_to_end_and_reload(optimizer, tmp_path):
     result = compile_program("demo:product_review", program="rag", optimizer=optimizer,
                              train=4, val=3, lm="fake", gepa_calls=12, out=str(out),
                              tracking_uri=f"sqlite:///{tmp_path / 'm.db'}", progress=False)
-    assert result["after"]["n"] == 3
+    assert result["selection"]["after"]["n"] == 3
     saved = json.loads(out.read_text())["state"]
     _, program = load_program(out)
     assert {n: p.signature.instructions for n, p in program.named_predictors()} == {

@@ -4,6 +4,7 @@ from mlflow import MlflowClient
 
 from mopa.optimizers.report import report
 from mopa.optimizers.tune import tune
+from mopa.run_store import RunStore
 
 
 def _tune(tmp_path, **kw):
@@ -13,11 +14,15 @@ def _tune(tmp_path, **kw):
                 layers="1-2", progress=False, **kw)
 
 
-def test_report_compares_best_trials_with_rag_and_copy_latest(tmp_path):
+def _report(tmp_path, **kw):
+    return report(study="rep", storage=f"sqlite:///{tmp_path / 'o.db'}",
+                  tracking_uri=f"sqlite:///{tmp_path / 'm.db'}", out=str(tmp_path / "runs"), **kw)
+
+
+def test_report_compares_best_trials_with_rag_and_copy_latest(tmp_path, capsys):
     result = _tune(tmp_path)
-    out = report(study="rep", storage=f"sqlite:///{tmp_path / 'o.db'}", top=2,
-                 tracking_uri=f"sqlite:///{tmp_path / 'm.db'}", out=str(tmp_path / "runs"))
-    rows = out["rows"]
+    out = _report(tmp_path, top=2)
+    rows = out["selection"]["rows"]
     assert len(rows) == 2 and rows[0]["final"]["meteor"] >= rows[1]["final"]["meteor"]
     assert rows[0]["trial"] == result["best"]["number"]
     assert set(rows[0]["vs"]) == {"rag", "copy-latest"}
@@ -25,15 +30,53 @@ def test_report_compares_best_trials_with_rag_and_copy_latest(tmp_path):
     names = {p.split("/")[-1] for p in out["figures"]}
     assert {"history.png", "agents_depth.png"} <= names
     saved = json.loads((tmp_path / "runs" / "rep" / "report" / "best_trials.json").read_text())
-    assert saved[0]["vs"]["copy-latest"]["meteor"]["n"] == 3
+    assert saved["selection"]["rows"][0]["vs"]["copy-latest"]["meteor"]["n"] == 3
+    assert out["test"] is None and saved["test"] is None
+    printed = capsys.readouterr().out
+    assert "selection (the examples that chose the winner: optimistic)" in printed
+    assert "No test selection: every number above is a selection number" in printed
+    assert "CIs are optimistic" in printed and "--test-limit N" in printed
 
     client = MlflowClient(f"sqlite:///{tmp_path / 'm.db'}")
     artifacts = {a.path for a in client.list_artifacts(result["parent_run_id"])}
     assert {"best_trials.md", "history.png", "agents_depth.png"} <= artifacts
 
 
+def test_report_rescores_the_best_trials_on_held_out_examples(tmp_path, capsys):
+    _tune(tmp_path, test_limit=4, selection="random", seed=1)
+    out = _report(tmp_path, top=2)
+    runs = tmp_path / "runs" / "rep"
+    trial_ids = set().union(*(RunStore.read(d) for d in runs.glob("trial-*")))
+    assert len(trial_ids) == 3
+    selection, test = out["selection"], out["test"]
+    assert [r["trial"] for r in test["rows"]] == [r["trial"] for r in selection["rows"]]
+    for row in test["rows"]:
+        test_ids = set(RunStore.read(runs / "test" / f"trial-{row['trial']}"))
+        assert len(test_ids) == 4 and not test_ids & trial_ids
+        assert row["final"]["n"] == 4 and row["vs"]["rag"]["meteor"]["n"] == 4
+        assert row["vs"]["copy-latest"]["rougeL"]["n"] == 4
+    assert set(RunStore.read(runs / "test" / "baseline-rag")) == test_ids
+    assert test["ids"] == sorted(test_ids, key=test["ids"].index) and len(test["ids"]) == 4
+    assert selection["rows"][0]["vs"]["rag"]["meteor"]["n"] == 3
+
+    printed = capsys.readouterr().out
+    first = printed.index("selection (the examples that chose the winner: optimistic)")
+    assert first < printed.index("test (held out)")
+    assert "No test selection" not in printed
+    saved = (runs / "report" / "best_trials.md").read_text()
+    assert "## selection (the examples" in saved and "## test (held out)" in saved
+
+
+def test_report_flags_record_a_test_selection_later_reports_reuse(tmp_path):
+    _tune(tmp_path)
+    first = _report(tmp_path, top=1, test_limit=3)
+    assert len(first["test"]["ids"]) == 3
+    again = _report(tmp_path, top=1)
+    assert again["test"]["ids"] == first["test"]["ids"]
+    assert again["test"]["rows"][0]["final"] == first["test"]["rows"][0]["final"]
+
+
 def test_multi_objective_report_draws_the_pareto_front(tmp_path):
     _tune(tmp_path, objectives="meteor,lm_calls")
-    out = report(study="rep", storage=f"sqlite:///{tmp_path / 'o.db'}",
-                 tracking_uri=f"sqlite:///{tmp_path / 'm.db'}", out=str(tmp_path / "runs"))
+    out = _report(tmp_path)
     assert any(f.endswith("pareto.png") for f in out["figures"])

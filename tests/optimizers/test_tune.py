@@ -220,3 +220,17 @@ def test_urls_are_redacted_before_logging():
     assert tracking.redact_url("http://127.0.0.1:5000") == "http://127.0.0.1:5000"
     assert tracking.flatten_params({"roles": ["style", None], "t": None}) == {
         "roles": "style,none", "t": "none"}
+
+
+def test_a_study_keeps_one_test_selection_disjoint_from_the_trials(kwargs, capsys):
+    result = tune(trials=1, test_limit=1, **kwargs)
+    assert result["test_selection"] == {"data": kwargs["data"], "limit": 1, "seed": 0, "n": 1}
+    assert "held out for `mopa report`: 1 test examples" in capsys.readouterr().out
+    recorded = load_study(kwargs).user_attrs["test_selection"]["ids"]
+    trial_ids = {json.loads(line)["id"] for line in (
+        Path(kwargs["out"]) / "s" / "trial-0" / "predictions.jsonl").read_text().splitlines()}
+    assert len(recorded) == 1 and not set(recorded) & trial_ids
+    with pytest.raises(ValueError, match="already holds out.*limit 1.*asks for.*limit 2"):
+        tune(trials=0, test_limit=2, **kwargs)
+    with pytest.raises(ValueError, match="--test-limit 2: only 1 of the 3 examples"):
+        tune(trials=0, test_limit=2, **{**kwargs, "study": "other"})

@@ -1,0 +1,75 @@
+"""What ``mopa compile`` reports: the uncompiled and the compiled program scored on the same
+examples, on the validation examples ("selection") and, with ``--test``/``--test-data``, on
+held-out test examples ("test").
+
+MIPROv2 and GEPA choose among candidate programs by their validation scores, so the compiled
+program's validation numbers are optimistic (the winner's curse). BootstrapFewShot and COPRO
+select on the training examples only, so for them validation is held out as well; the sections
+are named the same for every optimizer and each says which case it is. The test examples are
+disjoint by id from train and val (``holdout.draw_test``) and no optimizer sees them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dspy
+
+from mopa.bootstrap import paired_bootstrap
+from mopa.metrics import score_pairs
+from mopa.program_io import program_hash
+from mopa.programs.presets import ProgramConfig
+from mopa.run_metrics import final_text
+from mopa.run_store import RunStore
+from mopa.runner import execute
+
+SELECTS_ON_VAL = ("mipro", "gepa")
+TEST_ABOUT = ("the test examples (--test/--test-data), disjoint by id from train and val and "
+              "seen by no optimizer")
+
+
+def selection_about(optimizer: str) -> str:
+    if optimizer in SELECTS_ON_VAL:
+        return (f"the validation examples (--val/--val-data); {optimizer} chose the program on "
+                "them, so its 'after' numbers are optimistic")
+    return (f"the validation examples (--val/--val-data); {optimizer} does not choose on them "
+            "(it selects on the training examples), so they are held out too")
+
+
+def paired(examples: list, a_dir: Path, b_dir: Path, clean: bool) -> dict:
+    """Paired bootstrap CI of a - b on ``examples``, per metric, from two run directories."""
+    refs = [ex.output for ex in examples]
+    rows = []
+    for run_dir in (a_dir, b_dir):
+        records = RunStore.read(run_dir)
+        rows.append(score_pairs([final_text(records.get(ex.id, {}), clean)
+                                 for ex in examples], refs))
+    return {m: paired_bootstrap([r[m] for r in rows[0]], [r[m] for r in rows[1]]).as_dict()
+            for m in ("rouge1", "rougeL", "meteor")}
+
+
+def section(about: str, examples: list, before: dict, after: dict, before_dir: Path,
+            after_dir: Path, clean: bool) -> dict:
+    """Before/after metrics of one set of examples (``execute``'s results) and their CIs."""
+    return {"examples": about, "n": len(examples), "before": before["final"],
+            "after": after["final"], "copy_latest": after["copy_latest"],
+            "after_vs_before": paired(examples, after_dir, before_dir, clean),
+            "after_vs_copy_latest": after["vs_copy_latest"]}
+
+
+def score_test(uncompiled: dspy.Module, compiled: dspy.Module, config: ProgramConfig,
+               examples: list, test_dir: Path, manifests: tuple[dict, dict],
+               lm_args: dict) -> dict:
+    """Run both programs on the test examples into ``test_dir/{before,after}``; the section.
+
+    ``manifests`` are the validation stores' (before, after) plus the test flags. Like those
+    stores, these hold outputs derived from this compile, so other settings replace them.
+    """
+    metrics = {}
+    for name, module, manifest in (("before", uncompiled, manifests[0]),
+                                   ("after", compiled, manifests[1])):
+        with RunStore(test_dir / name, {**manifest, "program_hash": program_hash(module)},
+                      replace_stale=True) as store:
+            metrics[name] = execute(module, config, examples, store, **lm_args)
+    return section(TEST_ABOUT, examples, metrics["before"], metrics["after"],
+                   test_dir / "before", test_dir / "after", lm_args["clean"])

@@ -1,103 +1,69 @@
 """Write ``docs/results.md`` from experiment outputs, so no number is ever copied by hand.
 
-    mopa results --runs runs/experiments --out docs/results.md
+    mopa results --runs runs/experiments --out docs/results.md [--notes context.md]
 
-Reads ``<runs>/<experiment>/results.json`` for every experiment that has run, copies its
-figures next to the document, and states for each of the report's claims whether it holds,
-fails, or cannot be separated from noise (paired bootstrap, 95%) on these examples.
+Reads ``<runs>/<experiment>/results.json`` for every experiment that has run, recomputes every
+interval from the saved per-example scores (so all sections use the current statistics),
+copies the figures next to the document, prints the commands that reproduce each system, and
+states for each of the report's claims whether it holds, fails, or cannot be separated from
+noise on these examples, or why it was not tested.
 """
 
 from __future__ import annotations
 
 import json
+import shlex
 import shutil
 from pathlib import Path
 
-from mopa.bootstrap import paired_bootstrap
+from mopa.bootstrap import SMALL_N
+from mopa.experiments import EXPERIMENTS
+from mopa.experiments.claims import ALPHA, Claim, depth_claims, table_claims
+from mopa.experiments.command import experiment_argv
+from mopa.experiments.compare import COMPARED, add_intervals
 from mopa.experiments.tables import layer_table, results_table
 
-VERDICTS = {1: "holds", -1: "fails (the opposite is significant)", 0: "not separable from noise"}
 
-
-def _verdict(a: list[float], b: list[float]) -> tuple[str, dict]:
-    iv = paired_bootstrap(a, b)
-    sign = 1 if iv.low > 0 else -1 if iv.high < 0 else 0
-    return VERDICTS[sign], iv.as_dict()
-
-
-def _fmt(iv: dict) -> str:
-    return f"{iv['estimate']:+.4f} [{iv['low']:+.4f}, {iv['high']:+.4f}]"
-
-
-def table_claims(results: dict) -> list[tuple[str, str, str]]:
-    """(claim, verdict, evidence) for the report's Table 1-3 claims, on METEOR."""
-    by = {e["preset"]: e for e in results["systems"]}
-    claims = []
-
-    def compare(claim: str, a: str, b: str) -> None:
-        if a in by and b in by:
-            verdict, iv = _verdict(by[a]["scores"]["meteor"], by[b]["scores"]["meteor"])
-            claims.append((claim, verdict, f"ΔMETEOR {by[a]['label']} − {by[b]['label']} = "
-                                            f"{_fmt(iv)}"))
-
-    compare("PlanPers beats RAG-Personalized", "planpers", "rag")
+def _commands(results: dict, runs: str) -> list[str]:
+    """One line per command that produced systems, with the systems it produced. Results
+    saved before commands were recorded get one rebuilt from their settings: they then hold
+    exactly the systems of their last run, so naming those with --systems reproduces them."""
+    groups: dict[tuple, list[str]] = {}
     for e in results["systems"]:
-        if e["agents"]:
-            compare(f"{e['label']} beats RAG-Personalized", e["preset"], "rag")
-    compare("Planner MoPA beats PlanPers", "planner-mopa", "planpers")
-    compare("Planner MoPA beats RAG MoPA (planning helps)", "planner-mopa", "rag-mopa")
-    compare("MoPA-AD beats Planner MoPA (agent diversity helps)", "mopa-ad", "planner-mopa")
-    compare("Role-Planner MoPA beats Planner MoPA (roles help)", "role-planner-mopa",
-            "planner-mopa")
-    for e in results["systems"]:
-        if e["preset"] != "copy-latest":
-            compare(f"{e['label']} beats copying the user's latest text", e["preset"],
-                    "copy-latest")
-    return claims
+        groups.setdefault(tuple(e.get("command") or ()), []).append(e["label"])
+    lines = []
+    for argv, labels in groups.items():
+        note = ""
+        if not argv:
+            old = [e for e in results["systems"] if not e.get("command")]
+            counts = ",".join(str(n) for n in sorted({e["agents"] for e in old}))
+            argv = experiment_argv(
+                results["settings"], ",".join(dict.fromkeys(e["preset"] for e in old)),
+                counts if results["kind"] == "agents" else None, runs)
+            note = " (rebuilt from the saved settings: this run predates recording commands)"
+        lines.append(f"  - `{shlex.join(argv)}` → {', '.join(labels)}{note}")
+    return lines
 
 
-def depth_claims(results: dict) -> list[tuple[str, str, str]]:
-    """Figure 3: the biggest gain is from the individual system to layer 1; later layers add
-    little. Tested as paired differences between consecutive depths."""
-    by = {e["preset"]: e for e in results["systems"]}
-    claims = []
-    for preset, individual in (("rag-mopa", "rag"), ("planner-mopa", "planpers")):
-        if preset not in by or individual not in by or not by[preset]["layer_scores"]:
-            continue
-        layers = [by[individual]["scores"]] + by[preset]["layer_scores"]
-        for d in range(1, len(layers)):
-            verdict, iv = _verdict(layers[d]["meteor"], layers[d - 1]["meteor"])
-            start = "individual" if d == 1 else f"layer {d - 1}"
-            claims.append((f"{by[preset]['label']}: layer {d} improves on {start}", verdict,
-                           f"ΔMETEOR = {_fmt(iv)}"))
-    return claims
-
-
-def _command(settings: dict) -> str:
-    parts = [f"mopa experiment {settings['experiment']} --data {settings['data']}",
-             f"--lm {settings['lm']}", f"--agents {settings['agents']}",
-             f"--layers {settings['layers']}", f"--k {settings['k']}",
-             f"--max-words {settings['max_words']}", f"--max-tokens {settings['max_tokens']}",
-             f"--temperature {settings['temperature']}"]
-    if settings.get("limit"):
-        parts.append(f"--limit {settings['limit']} --selection {settings['selection']}")
-    return " ".join(parts)
-
-
-def section(name: str, results: dict, figures_dir: Path, doc_dir: Path) -> str:
+def section(name: str, results: dict, runs: str, figures_dir: Path,
+            doc_dir: Path) -> tuple[str, list[Claim]]:
     settings = results["settings"]
+    add_intervals(results["systems"], EXPERIMENTS[settings["experiment"]].baselines)
     lines = [f"## `{name}` — {results['description']}", "",
              f"- Data: `{settings['data']}`, n = {settings['n']} examples "
-             f"(selection: {settings['selection']}, limit: {settings['limit']})",
+             f"(selection: {settings['selection']}, limit: {settings['limit']}, seed: "
+             f"{settings['seed']})",
              f"- LM: `{settings['lm']}` (temperature {settings['temperature']}, max tokens "
              f"{settings['max_tokens']}); -MD proposers: `{', '.join(settings['md_lms'])}`",
              f"- Structure: {settings['agents']} agents × {settings['layers']} layers; "
              f"BM25 k = {settings['k']}, items cut to {settings['max_words']} words; outputs "
              f"{'rule-cleaned' if settings['clean'] else 'raw'} before scoring",
-             f"- Command: `{_command(settings)}`", "",
-             "Metrics are means with 95% bootstrap CIs; Δ columns are paired-bootstrap 95% CIs "
-             "of the per-example difference (* = excludes 0). Tokens count only LM calls that "
-             "missed the cache (a call an earlier run already made costs none).", "",
+             "- Commands (each produced the systems after its arrow):", *_commands(results, runs),
+             "", "Metrics are means with 95% bootstrap CIs; Δ columns are paired-bootstrap 95% CIs "
+             "of the per-example difference (* = excludes 0). *empty* counts final outputs that "
+             "are empty after cleaning (failed examples included); they score 0 and count in "
+             "every mean. Tokens count only LM calls that missed the cache (a call an earlier "
+             "run already made costs none).", "",
              results_table(results), ""]
     if results["kind"] in ("depth", "agents"):
         lines += ["Per-layer metrics:", "", layer_table(results), ""]
@@ -107,11 +73,44 @@ def section(name: str, results: dict, figures_dir: Path, doc_dir: Path) -> str:
         lines += [f"![{name}]({target.relative_to(doc_dir).as_posix()})", ""]
     claims = table_claims(results) if results["kind"] == "table" else (
         depth_claims(results) if results["kind"] == "depth" else [])
-    if claims:
+    tested = [c for c in claims if c.verdict]
+    if tested:
         lines += ["| Claim (METEOR) | Verdict on this data | Evidence |", "|---|---|---|"]
-        lines += [f"| {c} | {v} | {e} |" for c, v, e in claims]
+        lines += [f"| {c.text} | {c.verdict} | {c.evidence} |" for c in tested]
         lines.append("")
-    return "\n".join(lines)
+    skipped = [c for c in claims if not c.verdict]
+    if skipped:
+        lines += ["Claims not tested here:", ""]
+        lines += [f"- {c.text}: {c.evidence}" for c in skipped]
+        lines.append("")
+    return "\n".join(lines), claims
+
+
+def statistics(all_results: dict[str, dict], claims: dict[str, list[Claim]]) -> str:
+    """How the intervals and verdicts were computed, and how many comparisons were made."""
+    small = [f"`{name}`: n = {r['settings']['n']}" for name, r in all_results.items()
+             if r["settings"]["n"] < SMALL_N]
+    text = ("**Statistics.** Metrics are per-example means with 95% bootstrap intervals (10,000 "
+            "resamples, seeded); every Δ is a paired bootstrap of the per-example difference "
+            "over the same examples. A claim \"A beats B\" holds when the interval of A − B "
+            "lies above 0, fails when it lies below, and is not separable from noise otherwise.")
+    if small:
+        text += (f" Below {SMALL_N} examples ({'; '.join(small)}) the intervals are BCa "
+                 "(bias-corrected and accelerated) instead of percentile; even so, at such n "
+                 "bootstrap intervals cover less than 95% (about 90% at n = 10), so there a "
+                 "claim is only called when the paired sign-flip permutation test, whose level "
+                 f"is exact, also gives p < {ALPHA}.")
+    counts = {name: sum(1 for c in cs if c.verdict) for name, cs in claims.items()}
+    total = sum(counts.values())
+    intervals = sum(len(e["vs"]) * len(COMPARED) for r in all_results.values()
+                    for e in r["systems"])
+    per = ", ".join(f"`{name}`: {k}" for name, k in counts.items() if k)
+    text += (f"\n\n**Multiple comparisons.** This document tests {total} claims"
+             f"{f' ({per})' if per else ''} and shows {intervals} Δ intervals in its tables, "
+             f"each at the {1 - ALPHA:.0%} level with no correction for multiple comparisons: "
+             f"even if no system differed from any other, about {total * ALPHA:.2f} \"holds\" or "
+             "\"fails\" verdicts would be expected by chance alone.")
+    return text
 
 
 def write_results(runs: str = "runs/experiments", out: str = "docs/results.md",
@@ -123,13 +122,17 @@ def write_results(runs: str = "runs/experiments", out: str = "docs/results.md",
     out_path = Path(out)
     figures = out_path.parent / "figures"
     figures.mkdir(parents=True, exist_ok=True)
-    parts = ["# Results", "",
-             f"Generated by `mopa results --runs {runs} --out {out}` from the run outputs; "
+    all_results = {p.parent.name: json.loads(p.read_text(encoding="utf-8")) for p in found}
+    sections, claims = [], {}
+    for name, results in all_results.items():
+        text, claims[name] = section(name, results, runs, figures, out_path.parent)
+        sections.append(text)
+    command = ["mopa", "results", "--runs", runs, "--out", out] + (
+        ["--notes", notes] if notes else [])
+    parts = ["# Results", "", f"Generated by `{shlex.join(command)}` from the run outputs; "
              "do not edit by hand.", ""]
     if notes:
         parts += [Path(notes).read_text(encoding="utf-8").strip(), ""]
-    for path in found:
-        results = json.loads(path.read_text(encoding="utf-8"))
-        parts.append(section(path.parent.name, results, figures, out_path.parent))
+    parts += [statistics(all_results, claims), "", *sections]
     out_path.write_text("\n".join(parts) + "\n", encoding="utf-8")
     return out_path

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from mopa.data import load, select
 from mopa.experiments import EXPERIMENTS
-from mopa.experiments.compare import compare_systems
+from mopa.experiments.command import experiment_argv
+from mopa.experiments.compare import compare_systems, previous_systems
 from mopa.experiments.plots import plot_experiment
 from mopa.experiments.spec import Experiment, System
 from mopa.program_io import program_hash
@@ -91,6 +92,7 @@ def run_experiment(name: str, data: str, lm: str = "embedded", limit: int | None
                 "clean": clean, "agents": agents, "layers": layers, "md_lms": md_lms,
                 "planner_lm": planner_lm, "aggregator_lm": aggregator_lm, "api_base": api_base,
                 "temperature": temperature, "max_tokens": max_tokens, "n": len(examples)}
+    previous = previous_systems(root / "results.json", settings)
     runs = {}
     for system in chosen:
         config = make_config(system.preset, task=task, agents=system.agents or agents,
@@ -110,7 +112,9 @@ def run_experiment(name: str, data: str, lm: str = "embedded", limit: int | None
 
     results = {"settings": settings, "kind": experiment.kind,
                "description": experiment.description,
-               "systems": compare_systems(examples, runs, experiment.baselines, clean)}
+               "systems": compare_systems(
+                   examples, runs, experiment.baselines, clean, previous,
+                   command=experiment_argv(settings, systems, agent_counts, out, workers))}
     root.mkdir(parents=True, exist_ok=True)
     (root / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     figures = plot_experiment(results, root)

@@ -12,14 +12,15 @@ def _ci(iv: dict, signed: bool = False) -> str:
 def results_table(results: dict) -> str:
     systems = results["systems"]
     baselines = sorted({b for e in systems for b in e["vs"]})
-    head = ["System", "N×L", "n", "failed", "R-1", "R-L", "METEOR", "LM calls/ex",
+    head = ["System", "N×L", "n", "failed", "empty", "R-1", "R-L", "METEOR", "LM calls/ex",
             "uncached tokens/ex"]
     head += [f"ΔMETEOR vs {b}" for b in baselines] + [f"ΔR-L vs {b}" for b in baselines]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for e in systems:
         m, cost = e["metrics"], e["per_example"]
         shape = f"{e['agents']}×{e['layers']}" if e["agents"] else "—"
-        row = [e["label"], shape, str(e["n"]), str(e["failed"]),
+        # "?": results.json written before empty outputs were counted.
+        row = [e["label"], shape, str(e["n"]), str(e["failed"]), str(e.get("empty", "?")),
                _ci(m["rouge1"]), _ci(m["rougeL"]), _ci(m["meteor"]),
                f"{cost['lm_calls']:.1f}",
                f"{cost['prompt_tokens'] + cost['completion_tokens']:.0f}"]

@@ -18,11 +18,12 @@ def _print_json(obj: dict, out: str | None = None) -> None:
         Path(out).write_text(text + "\n", encoding="utf-8")
 
 
-def cmd_evaluate(data: str, predictions: str, out: str | None = None) -> dict:
+def cmd_evaluate(data: str, predictions: str, out: str | None = None,
+                 clean: bool = True) -> dict:
     from mopa.data import load
     from mopa.evaluate import evaluate_predictions
 
-    result = evaluate_predictions(load(data), predictions)
+    result = evaluate_predictions(load(data), predictions, clean=clean)
     _print_json(result, out)
     return result
 
@@ -129,6 +130,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", required=True, help=SRC_HELP)
     p.add_argument("--predictions", required=True, help="JSONL with 'id' and 'prediction'")
     p.add_argument("--out", help="also write the metrics JSON here")
+    p.add_argument("--no-clean", dest="clean", action="store_false",
+                   help="score raw outputs instead of re-cleaning them (as mopa run --no-clean)")
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("data", help="inspect a data source")

@@ -1,4 +1,4 @@
-"""Score a predictions file against a data source."""
+"""Score a predictions file against a data source, the way ``mopa run`` scores its own runs."""
 
 from __future__ import annotations
 
@@ -7,10 +7,15 @@ from pathlib import Path
 from mopa.data import Example
 from mopa.metrics import aggregate, score_pairs
 from mopa.predictions import read_predictions
+from mopa.run_metrics import final_text
 
 
-def evaluate_predictions(examples: list[Example], predictions_path: str | Path) -> dict:
-    """Metrics over the examples that have a prediction; ``missing`` counts those that do not.
+def evaluate_predictions(examples: list[Example], predictions_path: str | Path,
+                         clean: bool = True) -> dict:
+    """Metrics over every example: one without a prediction scores 0 and is counted in
+    ``missing`` (dropping it would inflate the means, as the official scorer does). A record
+    that keeps the raw output (``raw_prediction``, as ``mopa run`` writes) is re-cleaned with
+    the current rules, so the numbers match ``mopa run``'s; ``clean=False`` scores it raw.
 
     A prediction whose id is not in the data is an error: it usually means the predictions
     were made on another data source, and silently ignoring it would hide that.
@@ -24,11 +29,10 @@ def evaluate_predictions(examples: list[Example], predictions_path: str | Path) 
             f"(first: {unknown[0]!r}); check that --data is the source the predictions were "
             "made on"
         )
-    scored = [ex for ex in examples if ex.id in predictions]
-    if not scored:
+    if not predictions:
         raise ValueError(f"{predictions_path}: no predictions for any example of the data")
-    rows = score_pairs([predictions[ex.id]["prediction"] for ex in scored],
-                       [ex.output for ex in scored])
+    rows = score_pairs([final_text(predictions.get(ex.id, {}), clean) for ex in examples],
+                       [ex.output for ex in examples])
     result = aggregate(rows)
-    result["missing"] = len(examples) - len(scored)
+    result["missing"] = sum(1 for ex in examples if ex.id not in predictions)
     return result

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 import nltk
@@ -25,15 +24,15 @@ needs_debian_wordnet = pytest.mark.skipif(
 )
 
 
-def test_ensure_makes_both_resources_findable_and_repeats_cheaply():
+def test_ensure_makes_both_resources_findable_and_repeats_cheaply(monkeypatch):
     root = ensure_nltk_data()
     assert isinstance(root, Path)
     assert nltk.data.find("corpora/wordnet") is not None
     assert nltk.data.find("tokenizers/punkt_tab/english/") is not None
-    start = time.perf_counter()
-    for _ in range(1000):
-        assert ensure_nltk_data() == root
-    assert time.perf_counter() - start < 0.05
+    # Repeat calls answer from memory without looking for data again (their speed is
+    # measured by bench/nltk_data_speed.py, not asserted: timings flake on shared cores).
+    monkeypatch.setattr(nltk_data, "_ensure", None)  # would raise if called
+    assert ensure_nltk_data() == root
 
 
 @needs_debian_wordnet

@@ -104,7 +104,8 @@ def test_cli_run_and_evaluate(data, tmp_path, capsys):
     assert main(["evaluate", "--data", str(data), "--predictions",
                  str(out / "predictions.jsonl"), "--out", str(tmp_path / "m.json")]) == 0
     printed = json.loads(capsys.readouterr().out)
-    assert printed["n"] == 3 and printed["missing"] == 1 and printed["empty"] == 0
+    # The example the run did not reach counts as an empty prediction, as in `mopa run`.
+    assert printed["n"] == 4 and printed["missing"] == 1 and printed["empty"] == 1
     assert json.loads((tmp_path / "m.json").read_text()) == printed
 
 

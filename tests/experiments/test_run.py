@@ -47,7 +47,17 @@ def test_table_experiment_runs_compares_plots_and_logs(tmp_path):
                            limit=3, out=str(tmp_path), tracking_uri=uri, progress=False,
                            systems="rag")
     assert path.read_text() == before
-    assert [e["label"] for e in again["systems"]] == ["RAG-Personalized"]
+    # A partial rerun merges into the saved results: the other nine systems stay, and each
+    # system records the command that produced it.
+    saved = json.loads((tmp_path / "table" / "results.json").read_text())
+    assert [e["label"] for e in again["systems"]] == [e["label"] for e in results["systems"]]
+    assert saved["systems"] == json.loads(json.dumps(again["systems"]))
+    commands = {e["preset"]: e["command"] for e in again["systems"]}
+    assert commands["rag"][-4:] == ["--systems", "rag", "--out", str(tmp_path)]
+    assert "--systems" not in commands["planpers"] and "--seed" in commands["planpers"]
+    with pytest.raises(ValueError, match=r"other settings \(changed: limit, n\)"):
+        run_experiment("table", "demo:product_review", lm="fake", agents=2, layers=1, limit=2,
+                       out=str(tmp_path), tracking_uri=uri, progress=False, systems="rag")
 
 
 def test_depth_and_agents_experiments_plot_per_layer_and_per_count(tmp_path):

@@ -1,0 +1,97 @@
+"""The report's claims, each tested on an experiment's paired per-example METEOR scores.
+
+A claim "A beats B" holds when the 95% interval of mean(A - B) lies above 0, fails when it lies
+below, and is not separable from noise otherwise. Below ``SMALL_N`` examples even the BCa
+interval is too narrow, so a claim is only called there when the sign-flip permutation test
+(exact level) also gives p < 0.05. A claim whose systems did not run is listed with why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mopa.bootstrap import SMALL_N, paired_bootstrap, sign_flip_p
+from mopa.experiments.table import EXPERIMENT as TABLE
+
+VERDICTS = {1: "holds", -1: "fails (the opposite is significant)", 0: "not separable from noise"}
+ALPHA = 0.05
+INDIVIDUAL = ("copy-latest", "rag", "planpers")  # the systems without agents
+
+
+@dataclass(frozen=True)
+class Claim:
+    text: str
+    verdict: str | None  # None: not tested
+    evidence: str  # the interval (and p-value), or why the claim was not tested
+
+
+def verdict(system: list[float], baseline: list[float]) -> tuple[str, str]:
+    """(verdict, evidence) for "system beats baseline"."""
+    iv = paired_bootstrap(system, baseline)
+    sign = 1 if iv.low > 0 else -1 if iv.high < 0 else 0
+    evidence = f"{iv} ({iv.method}, n = {iv.n})"
+    if iv.n < SMALL_N:
+        p = sign_flip_p(system, baseline)
+        evidence += f", sign-flip p = {p:.3f}"
+        if p >= ALPHA:
+            sign = 0
+    return VERDICTS[sign], evidence
+
+
+def _labels(entries: list[dict]) -> dict[str, str]:
+    """Preset -> label, for systems that ran and for declared ones that did not."""
+    return {s.preset: s.label for s in TABLE.systems} | {e["preset"]: e["label"] for e in entries}
+
+
+def _not_run(text: str, presets: list[str], labels: dict[str, str]) -> Claim:
+    names = ", ".join(f"{labels[p]} (`{p}`)" for p in presets)
+    return Claim(text, None, f"not run in this experiment: {names}")
+
+
+def _compare(text: str, by: dict[str, dict], a: str, b: str, labels: dict[str, str]) -> Claim:
+    missing = [p for p in (a, b) if p not in by]
+    if missing:
+        return _not_run(text, missing, labels)
+    result, evidence = verdict(by[a]["scores"]["meteor"], by[b]["scores"]["meteor"])
+    return Claim(text, result, f"ΔMETEOR {labels[a]} − {labels[b]} = {evidence}")
+
+
+def table_claims(results: dict) -> list[Claim]:
+    """The report's Table 1-3 claims."""
+    by = {e["preset"]: e for e in results["systems"]}
+    labels = _labels(results["systems"])
+    presets = list(dict.fromkeys([s.preset for s in TABLE.systems] + list(by)))
+    pairs = [("PlanPers beats RAG-Personalized", "planpers", "rag")]
+    pairs += [(f"{labels[p]} beats RAG-Personalized", p, "rag") for p in presets
+              if p not in INDIVIDUAL]
+    pairs += [("Planner MoPA beats PlanPers", "planner-mopa", "planpers"),
+              ("Planner MoPA beats RAG MoPA (planning helps)", "planner-mopa", "rag-mopa"),
+              ("MoPA-AD beats Planner MoPA (agent diversity helps)", "mopa-ad", "planner-mopa"),
+              ("Role-Planner MoPA beats Planner MoPA (roles help)", "role-planner-mopa",
+               "planner-mopa")]
+    pairs += [(f"{labels[p]} beats copying the user's latest text", p, "copy-latest")
+              for p in presets if p != "copy-latest"]
+    return [_compare(text, by, a, b, labels) for text, a, b in pairs]
+
+
+def depth_claims(results: dict) -> list[Claim]:
+    """Figure 3: the biggest gain is from the individual system to layer 1; later layers add
+    little. Tested as paired differences between consecutive depths."""
+    by = {e["preset"]: e for e in results["systems"]}
+    labels = _labels(results["systems"])
+    claims = []
+    for preset, individual in (("rag-mopa", "rag"), ("planner-mopa", "planpers")):
+        text = f"{labels[preset]}: each layer improves on the one before"
+        missing = [p for p in (preset, individual) if p not in by]
+        if missing:
+            claims.append(_not_run(text, missing, labels))
+            continue
+        layers = [by[individual]["scores"]] + by[preset]["layer_scores"]
+        if len(layers) == 1:
+            claims.append(Claim(text, None, "the run recorded no per-layer outputs"))
+        for d in range(1, len(layers)):
+            result, evidence = verdict(layers[d]["meteor"], layers[d - 1]["meteor"])
+            start = "individual" if d == 1 else f"layer {d - 1}"
+            claims.append(Claim(f"{labels[preset]}: layer {d} improves on {start}", result,
+                                f"ΔMETEOR = {evidence}"))
+    return claims

@@ -1,0 +1,124 @@
+"""Verdicts, claims and the results document, on synthetic per-example scores."""
+
+import json
+
+import numpy as np
+import pytest
+
+from mopa.experiments.claims import depth_claims, table_claims, verdict
+from mopa.experiments.command import experiment_argv
+from mopa.experiments.compare import add_intervals, previous_systems
+from mopa.experiments.results_doc import write_results
+
+SETTINGS = {"experiment": "table", "data": "demo:product_review", "lm": "fake", "limit": None,
+            "selection": "first", "seed": 3, "k": 4, "max_words": 100, "clean": True,
+            "agents": 2, "layers": 1, "md_lms": ["fake@0.3", "fake@1.0"],
+            "planner_lm": "fake@0.2", "aggregator_lm": None, "api_base": None,
+            "temperature": 0.7, "max_tokens": 64, "n": 60}
+
+
+def _scores(rng, n: int, shift: float = 0.0) -> list[float]:
+    return list(np.clip(rng.uniform(0.1, 0.3, n) + shift, 0, 1))
+
+
+def test_verdicts_hold_fail_and_not_separable():
+    rng = np.random.default_rng(0)
+    base = np.array(_scores(rng, 60))
+    better = base + 0.03 + rng.normal(0, 0.01, 60)
+    assert verdict(list(better), list(base))[0] == "holds"
+    assert verdict(list(base), list(better))[0] == "fails (the opposite is significant)"
+    noise = base + rng.normal(0, 0.05, 60)
+    text, evidence = verdict(list(noise), list(base))
+    assert text == "not separable from noise" and "percentile, n = 60" in evidence
+
+
+def test_small_samples_need_the_sign_flip_test_too():
+    # 5 examples all better by 0.1: the BCa interval excludes 0, but no test on 5 pairs can
+    # reach p < 0.05 (2 / 2**5 = 0.0625), so the claim is not called.
+    text, evidence = verdict([0.3, 0.4, 0.5, 0.3, 0.2], [0.2, 0.3, 0.4, 0.2, 0.1])
+    assert text == "not separable from noise"
+    assert "bca, n = 5" in evidence and "sign-flip p = 0.06" in evidence
+    rng = np.random.default_rng(1)
+    base = np.array(_scores(rng, 12))
+    assert verdict(list(base + 0.05 + rng.normal(0, 0.005, 12)), list(base))[0] == "holds"
+
+
+def _entry(label, preset, scores, agents=0, layer_scores=(), command=None):
+    return {"label": label, "preset": preset, "agents": agents, "layers": 1, "n": len(scores),
+            "failed": 0, "empty": 1, "per_example": {"lm_calls": 1.0, "prompt_tokens": 10,
+                                                     "completion_tokens": 5, "seconds": 0.1},
+            "run_dir": "x", "command": command,
+            "scores": {m: scores for m in ("rouge1", "rougeL", "meteor")},
+            "layer_scores": [{m: s for m in ("rouge1", "rougeL", "meteor")}
+                             for s in layer_scores]}
+
+
+def test_claims_of_systems_that_did_not_run_are_listed_with_why():
+    rng = np.random.default_rng(2)
+    results = {"systems": [_entry("RAG-Personalized", "rag", _scores(rng, 20)),
+                           _entry("PlanPers", "planpers", _scores(rng, 20))]}
+    claims = {c.text: c for c in table_claims(results)}
+    assert claims["PlanPers beats RAG-Personalized"].verdict is not None
+    skipped = claims["Planner MoPA beats PlanPers"]
+    assert skipped.verdict is None and "Planner MoPA (`planner-mopa`)" in skipped.evidence
+    assert claims["MoPA-AD beats RAG-Personalized"].verdict is None
+    assert claims["PlanPers beats copying the user's latest text"].evidence == (
+        "not run in this experiment: copy-latest (`copy-latest`)")
+    depth = depth_claims(results)
+    assert [c.verdict for c in depth] == [None, None]
+    assert "RAG MoPA (`rag-mopa`)" in depth[0].evidence
+
+
+def _write(path, results):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results), encoding="utf-8")
+
+
+def test_results_document_reproduces_from_what_it_prints(tmp_path):
+    rng = np.random.default_rng(4)
+    runs = tmp_path / "runs"
+    full = experiment_argv(SETTINGS, out=str(runs))
+    rerun = experiment_argv(SETTINGS, systems="rag", out=str(runs))
+    systems = [_entry("copy-latest", "copy-latest", _scores(rng, 60), command=full),
+               _entry("RAG-Personalized", "rag", _scores(rng, 60), command=rerun),
+               _entry("PlanPers", "planpers", _scores(rng, 60), command=full)]
+    _write(runs / "table" / "results.json", {"settings": SETTINGS, "kind": "table",
+                                              "description": "d", "systems": systems})
+    depth = {**SETTINGS, "experiment": "depth", "limit": 10, "n": 10}
+    old = [_entry("PlanPers", "planpers", _scores(rng, 10)),  # saved before commands were
+           _entry("Planner MoPA", "planner-mopa", _scores(rng, 10), agents=2,  # recorded
+                  layer_scores=[_scores(rng, 10), _scores(rng, 10)])]
+    _write(runs / "depth" / "results.json", {"settings": depth, "kind": "depth",
+                                              "description": "d", "systems": old})
+    notes = tmp_path / "notes.md"
+    notes.write_text("Context.\n")
+    text = write_results(str(runs), str(tmp_path / "results.md"), notes=str(notes)).read_text()
+
+    assert f"mopa results --runs {runs} --out {tmp_path / 'results.md'} --notes {notes}" in text
+    table_cmd = ("`mopa experiment table --data demo:product_review --lm fake --selection first "
+                 "--seed 3 --k 4 --max-words 100 --agents 2 --layers 1 --proposer-lms "
+                 "fake@0.3,fake@1.0 --planner-lm fake@0.2 --temperature 0.7 --max-tokens 64")
+    assert f"{table_cmd} --out {runs}` → copy-latest, PlanPers" in text
+    assert f"{table_cmd} --systems rag --out {runs}` → RAG-Personalized" in text
+    assert ("--limit 10 --selection first --seed 3" in text
+            and "--systems planpers,planner-mopa --out" in text and "rebuilt from" in text)
+    assert "- Role-Planner MoPA beats Planner MoPA (roles help): not run" in text
+    # table: PlanPers vs RAG, PlanPers and RAG vs copy-latest; depth: layer 1 vs PlanPers, 2 vs 1
+    assert "tests 5 claims (`depth`: 2, `table`: 3) and shows 8 Δ intervals" in text
+    assert "about 0.25 \"holds\" or \"fails\" verdicts" in text
+    assert "(`depth`: n = 10) the intervals are BCa" in text
+    assert "| PlanPers | — | 60 | 0 | 1 |" in text  # the empty outputs column
+
+
+def test_intervals_are_recomputed_and_other_settings_refuse_to_merge(tmp_path):
+    rng = np.random.default_rng(5)
+    entries = [_entry("copy-latest", "copy-latest", _scores(rng, 12)),
+               _entry("RAG-Personalized", "rag", _scores(rng, 12, 0.05))]
+    add_intervals(entries, ("rag", "copy-latest"))
+    assert set(entries[1]["vs"]) == {"copy-latest"} and set(entries[0]["vs"]) == {"rag"}
+    assert entries[1]["vs"]["copy-latest"]["meteor"]["method"] == "bca"
+    path = tmp_path / "results.json"
+    _write(path, {"settings": SETTINGS, "systems": entries})
+    assert previous_systems(path, dict(SETTINGS)) == entries
+    with pytest.raises(ValueError, match=r"other settings \(changed: lm, n\)"):
+        previous_systems(path, {**SETTINGS, "lm": "embedded", "n": 5})

@@ -18,7 +18,7 @@ from mopa.experiments.compare import compare_systems, previous_systems
 from mopa.experiments.plots import plot_experiment
 from mopa.experiments.spec import Experiment, System
 from mopa.program_io import program_hash
-from mopa.programs.presets import build_program, comma_list, make_config
+from mopa.programs.presets import PRESETS, build_program, comma_list, make_config
 from mopa.run_store import RunStore
 from mopa.runner import execute
 
@@ -98,7 +98,7 @@ def run_experiment(name: str, data: str, lm: str = "embedded", limit: int | None
         config = make_config(system.preset, task=task, agents=system.agents or agents,
                              layers=system.layers or layers,
                              roles=list(system.roles) if system.roles else None,
-                             proposer_lms=md_lms if system.preset.endswith("-md") else None,
+                             proposer_lms=md_lms if PRESETS[system.preset].multi_lm else None,
                              rag_agents=system.rag_agents, planner_lm=planner_lm,
                              aggregator_lm=aggregator_lm)
         module = build_program(config)

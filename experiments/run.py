@@ -17,6 +17,7 @@ from mopa.experiments.command import experiment_argv
 from mopa.experiments.compare import compare_systems, previous_systems
 from mopa.experiments.plots import plot_experiment
 from mopa.experiments.spec import Experiment, System
+from mopa.lm.pool import LMPool
 from mopa.program_io import program_hash
 from mopa.programs.presets import PRESETS, build_program, comma_list, make_config
 from mopa.run_store import RunStore
@@ -93,6 +94,7 @@ def run_experiment(name: str, data: str, lm: str = "embedded", limit: int | None
                 "planner_lm": planner_lm, "aggregator_lm": aggregator_lm, "api_base": api_base,
                 "temperature": temperature, "max_tokens": max_tokens, "n": len(examples)}
     previous = previous_systems(root / "results.json", settings)
+    lms = LMPool(lm, temperature, max_tokens, api_base)
     runs = {}
     for system in chosen:
         config = make_config(system.preset, task=task, agents=system.agents or agents,
@@ -101,11 +103,10 @@ def run_experiment(name: str, data: str, lm: str = "embedded", limit: int | None
                              proposer_lms=md_lms if PRESETS[system.preset].multi_lm else None,
                              rag_agents=system.rag_agents, planner_lm=planner_lm,
                              aggregator_lm=aggregator_lm)
-        module = build_program(config)
+        module = build_program(config, lms)
         manifest = {**settings, "config": config.as_dict(), "program_hash": program_hash(module)}
         with RunStore(root / system.slug, manifest) as store:
-            metrics = execute(module, config, examples, store, lm=lm, temperature=temperature,
-                              max_tokens=max_tokens, api_base=api_base, workers=workers, k=k,
+            metrics = execute(module, config, examples, store, lms, workers=workers, k=k,
                               max_words=max_words, clean=clean, progress=progress)
         runs[system.label] = {"system": system, "config": config, "metrics": metrics,
                               "dir": store.dir}

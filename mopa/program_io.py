@@ -1,31 +1,60 @@
 """Save and load compiled programs as JSON: the program description plus DSPy's state.
 
 LMs are never saved (a pinned LM can hold an API base or key, and in-process models cannot be
-serialized); they are re-attached from the run's flags after loading.
+serialized), nor loaded: a loaded program is built from its config with the run's LMs.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import dspy
 
 from mopa.programs.presets import ProgramConfig, build_program
 
+if TYPE_CHECKING:
+    from mopa.lm.pool import LMPool
+
 FORMAT = "mopa-program/1"
 
 
-def program_state(program: dspy.Module) -> dict:
+@contextmanager
+def _unpinned(program: dspy.Module) -> Iterator[dspy.Module]:
+    """The program without its pinned LMs inside the block (DSPy's dump_state would save them
+    and load_state replace them), with them restored after."""
     pinned = {name: p.lm for name, p in program.named_predictors()}
     try:
         for _, p in program.named_predictors():
             p.lm = None
-        return program.dump_state()
+        yield program
     finally:
         for name, p in program.named_predictors():
             p.lm = pinned[name]
+
+
+def program_state(program: dspy.Module) -> dict:
+    with _unpinned(program):
+        return program.dump_state()
+
+
+def _with_state(program: dspy.Module, state: dict) -> dspy.Module:
+    """``program`` (built with its LMs) given the prompts and demos of ``state``, LMs kept."""
+    with _unpinned(program):
+        program.load_state(state)
+    return program
+
+
+def rebuild(program: dspy.Module, config: ProgramConfig, lms: LMPool) -> dspy.Module:
+    """A fresh build of ``config`` bound to ``lms``, with ``program``'s prompts and demos.
+
+    For an optimizer's output: DSPy optimizers reset or copy the student's predictors, which can
+    drop the LMs it was built with; this is also exactly what loading its saved file gives."""
+    return _with_state(build_program(config, lms), program_state(program))
 
 
 def program_hash(program: dspy.Module) -> str:
@@ -47,7 +76,9 @@ def save_program(program: dspy.Module, config: ProgramConfig, path: str | Path,
     return path
 
 
-def load_program(path: str | Path) -> tuple[ProgramConfig, dspy.Module]:
+def load_program(path: str | Path,
+                 lms: LMPool | None = None) -> tuple[ProgramConfig, dspy.Module]:
+    """The config and program saved in ``path``, built with ``lms`` (see ``build_program``)."""
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"program file {path} does not exist")
@@ -59,6 +90,4 @@ def load_program(path: str | Path) -> tuple[ProgramConfig, dspy.Module]:
         raise ValueError(f"{path}: not a MoPA program file (expected format {FORMAT!r}); "
                          "create one with `mopa compile --out program.json`")
     config = ProgramConfig.from_dict(payload["config"])
-    program = build_program(config)
-    program.load_state(payload["state"])
-    return config, program
+    return config, _with_state(build_program(config, lms), payload["state"])

@@ -12,7 +12,8 @@ from tqdm import tqdm
 from mopa.cleaning import clean_text
 from mopa.data import Example, load, select
 from mopa.inputs import program_inputs
-from mopa.lm_pool import LMPool
+from mopa.lm import PlainTextAdapter
+from mopa.lm.pool import LMPool
 from mopa.program_io import load_program, program_hash
 from mopa.programs.presets import ProgramConfig, build_program, make_config
 from mopa.run_metrics import run_metrics
@@ -75,8 +76,9 @@ def run(data: str, program: str = "planner-mopa", agents: int = 4, layers: int =
     if not examples:
         raise ValueError(f"{data}: no examples selected")
     task = examples[0].task
+    lms = LMPool(default=lm, temperature=temperature, max_tokens=max_tokens, api_base=api_base)
     if program_file:
-        config, module = load_program(program_file)
+        config, module = load_program(program_file, lms)
         if config.task != task:
             raise ValueError(f"{program_file} was compiled for {config.task}, but {data} is "
                              f"{task} data")
@@ -86,31 +88,26 @@ def run(data: str, program: str = "planner-mopa", agents: int = 4, layers: int =
                              rag_agents=rag_agents, planner_lm=planner_lm,
                              aggregator_lm=aggregator_lm,
                              aggregator_temperature=aggregator_temperature)
-        module = build_program(config)
+        module = build_program(config, lms)
     manifest = {"data": data, "selection": selection, "limit": limit, "seed": seed, "k": k,
                 "max_words": max_words, "clean": clean, "lm": lm, "temperature": temperature,
                 "max_tokens": max_tokens, "api_base": api_base, "program_file": program_file,
                 "config": config.as_dict(), "program_hash": program_hash(module)}
     with RunStore(out, manifest) as store:
-        return execute(module, config, examples, store, lm=lm, temperature=temperature,
-                       max_tokens=max_tokens, api_base=api_base, workers=workers, k=k,
+        return execute(module, config, examples, store, lms, workers=workers, k=k,
                        max_words=max_words, clean=clean, progress=progress)
 
 
 def execute(module: dspy.Module, config: ProgramConfig, examples: list[Example],
-            store: RunStore, lm: str = "embedded", temperature: float = 0.7,
-            max_tokens: int = 256, api_base: str | None = None, workers: int = 1, k: int = 4,
+            store: RunStore, lms: LMPool, workers: int = 1, k: int = 4,
             max_words: int | None = 100, clean: bool = True, progress: bool = True) -> dict:
-    """Run a built program into a store and write its metrics (shared by run/tune/experiment)."""
-    from mopa.lm import PlainTextAdapter
-
-    pool = LMPool(default=lm, temperature=temperature, max_tokens=max_tokens, api_base=api_base)
-    pool.attach(module)
-    with dspy.context(lm=pool.default if config.preset != "copy-latest" else None,
+    """Run a program built with ``lms`` into a store and write its metrics (shared by
+    run/tune/compile/report/experiment); predictors it did not pin use ``lms.default``."""
+    with dspy.context(lm=lms.default if config.preset != "copy-latest" else None,
                       adapter=PlainTextAdapter()):
         run_examples(module, examples, store, workers=workers, k=k, max_words=max_words,
                      clean=clean, progress=progress, desc=config.preset)
-    metrics = {"program": config.as_dict(), "lm": lm,
+    metrics = {"program": config.as_dict(), "lm": lms.default_spec,
                **run_metrics(examples, store.records(), clean=clean)}
     store.write_metrics(metrics)
     return metrics

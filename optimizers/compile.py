@@ -20,12 +20,12 @@ import dspy
 
 from mopa.data import load, select
 from mopa.inputs import to_dspy
-from mopa.lm_pool import LMPool
+from mopa.lm.pool import LMPool
 from mopa.metrics import METRICS
 from mopa.optimizers.compile_scores import score_test, section, selection_about
 from mopa.optimizers.feedback import feedback_metric, optimizer_metric
 from mopa.optimizers.holdout import draw_test
-from mopa.program_io import program_hash, save_program
+from mopa.program_io import program_hash, rebuild, save_program
 from mopa.programs.presets import build_program, make_config
 from mopa.run_store import RunStore
 from mopa.runner import execute
@@ -128,8 +128,11 @@ def compile_program(data: str, program: str = "planpers", optimizer: str = "boot
     manifest = {"data": data, "val_data": val_data, "train": train, "val": val, "seed": seed,
                 "config": config.as_dict(), **{k_: v for k_, v in lm_args.items()
                                                if k_ not in ("workers", "progress")}}
+    lms = LMPool(default=lm, temperature=temperature, max_tokens=max_tokens, api_base=api_base)
+    exec_args = {"lms": lms, "workers": workers, "k": k, "max_words": max_words, "clean": clean,
+                 "progress": progress}
 
-    student = build_program(config)
+    student = build_program(config, lms)
     # Both evaluation stores are derived from this compile, like the --out file it overwrites:
     # a store left by a compile with other settings is replaced, not refused. (Naming the eval
     # directory after the knobs instead would still reuse stale records when a rerun with the
@@ -137,37 +140,37 @@ def compile_program(data: str, program: str = "planpers", optimizer: str = "boot
     # hash keeps "before" valid across reruns that change only the optimizer's knobs.
     with RunStore(eval_dir / "before", {**manifest, "program_hash": program_hash(student)},
                   replace_stale=True) as store:
-        before = execute(student, config, val_ex, store, **lm_args)
+        before = execute(student, config, val_ex, store, **exec_args)
 
-    pool = LMPool(default=lm, temperature=temperature, max_tokens=max_tokens, api_base=api_base)
-    pool.attach(student)
     from mopa.lm import PlainTextAdapter
 
-    opt = make_optimizer(optimizer, metric, pool.default, pool.get(prompt_lm),
-                         pool.get(reflection_lm),
+    opt = make_optimizer(optimizer, metric, lms.default, lms.get(prompt_lm),
+                         lms.get(reflection_lm),
                          max_demos, gepa_calls, copro_breadth, copro_depth, mipro_auto,
                          workers, seed)
     # Autologging registers a DSPy callback globally, so it must start before the context.
     with _traced(traces, tracking_uri, experiment), \
-            dspy.context(lm=pool.default, adapter=PlainTextAdapter()):
+            dspy.context(lm=lms.default, adapter=PlainTextAdapter()):
         compiled = run_optimizer(opt, optimizer, student, to_dspy(train_ex, k, max_words),
                                  to_dspy(val_ex, k, max_words), workers)
+    compiled = rebuild(compiled, config, lms)  # optimizers may reset the student's LMs
 
     after_manifest = {**manifest, "program_hash": program_hash(compiled), "optimizer": {
         "name": optimizer, "metric": metric, "max_demos": max_demos, "gepa_calls": gepa_calls,
         "copro_breadth": copro_breadth, "copro_depth": copro_depth, "mipro_auto": mipro_auto,
         "prompt_lm": prompt_lm, "reflection_lm": reflection_lm}}
     with RunStore(eval_dir / "after", after_manifest, replace_stale=True) as store:
-        after = execute(compiled, config, val_ex, store, **lm_args)
+        after = execute(compiled, config, val_ex, store, **exec_args)
     test_flags = {"test": test, "test_data": test_data}
     result = {
         "optimizer": optimizer, "metric": metric, "program": config.as_dict(),
         "train": len(train_ex), "val": len(val_ex),
         "selection": section(selection_about(optimizer), val_ex, before, after,
                              eval_dir / "before", eval_dir / "after", clean),
-        "test": score_test(build_program(config), compiled, config, test_ex, eval_dir / "test",
+        "test": score_test(build_program(config, lms), compiled, config, test_ex,
+                           eval_dir / "test",
                            ({**manifest, **test_flags}, {**after_manifest, **test_flags}),
-                           lm_args) if test_ex else None,
+                           exec_args) if test_ex else None,
         "program_file": str(out), "eval_dir": str(eval_dir),
     }
     save_program(compiled, config, out, extra={"compile": result})

@@ -59,7 +59,7 @@ def section(about: str, examples: list, before: dict, after: dict, before_dir: P
 
 def score_test(uncompiled: dspy.Module, compiled: dspy.Module, config: ProgramConfig,
                examples: list, test_dir: Path, manifests: tuple[dict, dict],
-               lm_args: dict) -> dict:
+               exec_args: dict) -> dict:
     """Run both programs on the test examples into ``test_dir/{before,after}``; the section.
 
     ``manifests`` are the validation stores' (before, after) plus the test flags. Like those
@@ -70,6 +70,6 @@ def score_test(uncompiled: dspy.Module, compiled: dspy.Module, config: ProgramCo
                                    ("after", compiled, manifests[1])):
         with RunStore(test_dir / name, {**manifest, "program_hash": program_hash(module)},
                       replace_stale=True) as store:
-            metrics[name] = execute(module, config, examples, store, **lm_args)
+            metrics[name] = execute(module, config, examples, store, **exec_args)
     return section(TEST_ABOUT, examples, metrics["before"], metrics["after"],
-                   test_dir / "before", test_dir / "after", lm_args["clean"])
+                   test_dir / "before", test_dir / "after", exec_args["clean"])

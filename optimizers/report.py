@@ -29,6 +29,7 @@ import optuna
 from mopa import tracking
 from mopa.bootstrap import paired_bootstrap
 from mopa.data import load, select
+from mopa.lm.pool import LMPool
 from mopa.metrics import score_pairs
 from mopa.optimizers.holdout import study_test_examples
 from mopa.optimizers.report_plots import plots
@@ -62,12 +63,12 @@ def _settings(trial: optuna.trial.FrozenTrial) -> dict:
 
 def _run(config: ProgramConfig, examples: list, run_dir: Path, settings: dict) -> dict:
     """Run ``config`` on ``examples`` with a trial's settings (resumable); its metrics."""
-    module = build_program(config)
+    lms = LMPool(settings["lm"], settings["temperature"], settings["max_tokens"],
+                 settings.get("api_base"))
+    module = build_program(config, lms)
     with RunStore(run_dir, {**settings, "config": config.as_dict(),
                             "program_hash": program_hash(module)}) as store:
-        return execute(module, config, examples, store, lm=settings["lm"],
-                       temperature=settings["temperature"], max_tokens=settings["max_tokens"],
-                       api_base=settings.get("api_base"), k=settings["k"],
+        return execute(module, config, examples, store, lms, k=settings["k"],
                        max_words=settings["max_words"], clean=settings["clean"],
                        progress=False)
 

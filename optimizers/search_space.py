@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
-from mopa.lm_pool import split_spec
+from mopa.lm.pool import split_spec
 from mopa.programs.agents import ROLES
 from mopa.programs.presets import PRESETS, ProgramConfig, layered_presets, make_config
 

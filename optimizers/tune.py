@@ -24,6 +24,7 @@ from mlflow import MlflowClient
 
 from mopa import tracking
 from mopa.data import SELECTIONS, load, select
+from mopa.lm.pool import LMPool
 from mopa.optimizers.holdout import study_test_examples
 from mopa.optimizers.search_space import SearchSpace, space_from_flags, suggest
 from mopa.optimizers.study import open_storage, open_study
@@ -95,7 +96,7 @@ class TrialRunner:
                             {**tracking.flatten_config(config.as_dict()), **self.run_params})
         run_dir = self.out / self.study_name / f"trial-{trial.number}"
         trial.set_user_attr("run_dir", str(run_dir))
-        module = build_program(config)
+        module = build_program(config, self.exec_kwargs["lms"])
         with RunStore(run_dir, {**self.manifest, "study": self.study_name,
                                 "trial": trial.number, "config": config.as_dict(),
                                 "program_hash": program_hash(module)}) as store:
@@ -199,9 +200,8 @@ def tune(data: str, study: str = "mopa", storage: str = "sqlite:///optuna.db", t
     runner = TrialRunner(
         space, examples, names, study, Path(out), client, experiment_id, parent, run_params,
         manifest=run_params,
-        exec_kwargs={"lm": lm, "temperature": temperature, "max_tokens": max_tokens,
-                     "api_base": api_base, "workers": workers, "k": k, "max_words": max_words,
-                     "clean": clean, "progress": progress})
+        exec_kwargs={"lms": LMPool(lm, temperature, max_tokens, api_base), "workers": workers,
+                     "k": k, "max_words": max_words, "clean": clean, "progress": progress})
     optuna_study.optimize(runner, n_trials=trials, timeout=timeout, catch=(Exception,))
 
     result = {"study": study, "storage": tracking.redact_url(storage),

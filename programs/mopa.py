@@ -11,21 +11,27 @@ critical path is planning + L proposal rounds + one aggregation.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import dspy
 
 from mopa.programs.agents import Agent, plan_slots
-from mopa.programs.layer import Layer, call_predictor, format_drafts, make_plan
+from mopa.programs.calls import call_predictor, format_drafts, make_plan, make_predictor
+from mopa.programs.layer import Layer
 from mopa.programs.workers import Workers
 from mopa.signatures import Aggregate, Plan, for_task
 from mopa.tasks import get_task
+
+if TYPE_CHECKING:
+    from mopa.lm.pool import LMPool
 
 
 class MoPA(dspy.Module):
     def __init__(self, task: str = "product_review",
                  agents: tuple[Agent, ...] = (Agent("plan"),) * 4, layers: int = 5,
                  planner_lm: str | None = None, aggregator_lm: str | None = None,
-                 aggregator_temperature: float | None = None, retries: int = 2,
-                 max_workers: int | None = None):
+                 aggregator_temperature: float | None = None, max_workers: int | None = None,
+                 lms: LMPool | None = None):
         super().__init__()
         if not agents:
             raise ValueError("MoPA needs at least one agent, got none")
@@ -33,7 +39,6 @@ class MoPA(dspy.Module):
             raise ValueError(f"MoPA needs at least one layer, got layers={layers}")
         spec = get_task(task)
         self.agents = list(agents)
-        self.retries = retries
         # N proposers plus the previous layer's aggregation run at once; 1 = strictly sequential.
         self.max_workers = max_workers or len(self.agents) + 1
         self.aggregator_temperature = aggregator_temperature
@@ -44,13 +49,11 @@ class MoPA(dspy.Module):
         for slot, agent in zip(self.plan_slot, self.agents, strict=True):
             if slot is None or slot < len(self.planners):
                 continue
-            planner = dspy.Predict(for_task(Plan, spec))
-            planner.lm_spec = planner_lm if agent.kind == "plan" else (agent.lm or planner_lm)
-            self.planners.append(planner)
+            lm = planner_lm if agent.kind == "plan" else (agent.lm or planner_lm)
+            self.planners.append(make_predictor(for_task(Plan, spec), lms, lm))
 
-        self.layers = [Layer(spec, self.agents, first=(k == 0)) for k in range(layers)]
-        self.aggregator = dspy.Predict(for_task(Aggregate, spec))
-        self.aggregator.lm_spec = aggregator_lm
+        self.layers = [Layer(spec, self.agents, first=(k == 0), lms=lms) for k in range(layers)]
+        self.aggregator = make_predictor(for_task(Aggregate, spec), lms, aggregator_lm)
 
     def forward(self, profile: str, query: str, latest: str | None = None) -> dspy.Prediction:
         with Workers(self.max_workers) as workers:
@@ -60,7 +63,7 @@ class MoPA(dspy.Module):
             results, merged = [], []
             for layer in self.layers:
                 result = layer(profile=profile, query=query, plans=agent_plans, previous=drafts,
-                               workers=workers, retries=self.retries)
+                               workers=workers)
                 drafts = result.drafts
                 results.append(result)
                 merged.append(workers.submit(self.aggregate, query, drafts))
@@ -77,7 +80,7 @@ class MoPA(dspy.Module):
         """One plan per planner; ``plan_slot`` says which plan each agent works from."""
         def make(i: int) -> str:
             rollout = i + 1 if len(self.planners) > 1 else None  # own plans must differ
-            return make_plan(self.planners[i], self.retries, profile, query, rollout)
+            return make_plan(self.planners[i], profile, query, rollout)
 
         return workers.map([lambda i=i: make(i) for i in range(len(self.planners))])
 
@@ -85,5 +88,4 @@ class MoPA(dspy.Module):
         config = {}
         if self.aggregator_temperature is not None:
             config["temperature"] = self.aggregator_temperature
-        return call_predictor(self.aggregator, self.retries, config,
-                              query=query, drafts=format_drafts(drafts))
+        return call_predictor(self.aggregator, config, query=query, drafts=format_drafts(drafts))

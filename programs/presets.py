@@ -7,6 +7,7 @@ carries, and what ``build_program`` turns back into a DSPy module.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import dspy
 
@@ -15,6 +16,9 @@ from mopa.programs.copy_latest import CopyLatest
 from mopa.programs.mopa import MoPA
 from mopa.programs.planpers import PlanPers
 from mopa.programs.rag import RAGPersonalized
+
+if TYPE_CHECKING:
+    from mopa.lm.pool import LMPool
 
 
 @dataclass(frozen=True)
@@ -158,14 +162,17 @@ def _kinds(row: Preset, agents: int, rag_agents: int | None) -> list[str]:
     return ["rag"] * n_rag + ["plan"] * (agents - n_rag)
 
 
-def build_program(config: ProgramConfig) -> dspy.Module:
+def build_program(config: ProgramConfig, lms: LMPool | None = None) -> dspy.Module:
+    """The DSPy module for ``config``. With ``lms``, each predictor whose config names an LM is
+    pinned to that LM of the pool; the others (all of them without a pool, as in tests and the
+    Python API) use the LM of ``dspy.context``."""
     program = get_preset(config.preset).program
     if program == "copy-latest":
         return CopyLatest(task=config.task)
     if program == "rag":
-        return RAGPersonalized(task=config.task, lm=config.lm)
+        return RAGPersonalized(task=config.task, lm=config.lm, lms=lms)
     if program == "planpers":
-        return PlanPers(task=config.task, lm=config.lm, planner_lm=config.planner_lm)
+        return PlanPers(task=config.task, lm=config.lm, planner_lm=config.planner_lm, lms=lms)
     return MoPA(task=config.task, agents=config.agents, layers=config.layers,
                 planner_lm=config.planner_lm, aggregator_lm=config.aggregator_lm,
-                aggregator_temperature=config.aggregator_temperature)
+                aggregator_temperature=config.aggregator_temperature, lms=lms)

@@ -1,10 +1,9 @@
 """DSPy signatures: each docstring is the prompt, each field typed with a description."""
 
 from mopa.signatures.aggregator import Aggregate
-from mopa.signatures.planner import Plan, aspect_list
+from mopa.signatures.planner import Plan
 from mopa.signatures.proposer import Propose, ProposeWithPlan
 from mopa.signatures.refiner import Refine
 from mopa.signatures.wording import for_task, with_plan
 
-__all__ = ["Aggregate", "Plan", "Propose", "ProposeWithPlan", "Refine", "aspect_list",
-           "for_task", "with_plan"]
+__all__ = ["Aggregate", "Plan", "Propose", "ProposeWithPlan", "Refine", "for_task", "with_plan"]

@@ -1,8 +1,5 @@
 import dspy
 
-MAX_ASPECTS = 6
-PLAN_MAX_TOKENS = 96
-
 
 class Plan(dspy.Signature):
     """You are a helpful assistant that extracts the main aspects a {writer_noun} is likely to
@@ -13,14 +10,3 @@ class Plan(dspy.Signature):
     profile: str = dspy.InputField(desc="the {writer_noun}'s past {short_noun}s, most recent first")
     query: str = dspy.InputField(desc="the new {short_noun}'s {subject_noun} information")
     aspects: str = dspy.OutputField(desc="3-6 aspects the {writer_noun} is likely to mention")
-
-
-def aspect_list(text: str, most: int = MAX_ASPECTS) -> str:
-    """The plan as at most ``most`` distinct aspect lines (small models repeat themselves)."""
-    seen, lines = set(), []
-    for line in text.splitlines():
-        aspect = line.strip().lstrip("-*0123456789.) ").strip()
-        if aspect and aspect.lower() not in seen:
-            seen.add(aspect.lower())
-            lines.append(f"- {aspect}")
-    return "\n".join(lines[:most]) or text.strip()

@@ -87,6 +87,22 @@ def test_failed_examples_are_recorded_counted_and_retried_on_resume(data, tmp_pa
     assert resumed.records()[examples[1].id]["prediction"] == "now fine"
 
 
+@pytest.mark.parametrize("num_retries", [0, 1])
+def test_a_transient_lm_error_is_retried_by_the_lm_and_recorded_only_if_it_persists(
+        data, tmp_path, num_retries):
+    example = load_file(data)[0]
+    lm = fake_lm(lambda p: "a review", fail_first=1, num_retries=num_retries)
+    with RunStore(tmp_path / "run", {"test": 1}) as store, \
+            dspy.context(lm=lm, adapter=PlainTextAdapter()):
+        run_examples(build_program(make_config("rag")), [example], store, progress=False)
+    record = store.records()[example.id]
+    if num_retries:
+        assert record["error"] is None and record["prediction"] == "a review"
+    else:  # the cause, with its type
+        assert record["error"].startswith("LMServerError: ") and "simulated" in record["error"]
+    assert len(lm.engine.calls) == 1 + num_retries and record["lm_calls"] == 1
+
+
 def test_copy_latest_needs_no_lm(data, tmp_path):
     metrics = run(str(data), program="copy-latest", lm="no-such-model", out=str(tmp_path / "c"),
                   progress=False)

@@ -1,4 +1,5 @@
-"""LMs for MoPA: the embedded base model, LiteLLM models, a fake for tests, and one adapter.
+"""LMs for MoPA: the embedded base model, LiteLLM models, a fake for tests, and one adapter;
+``mopa.lm.pool`` holds the LMs of one run.
 
 Importing this package never imports llama_cpp: the embedded model loads on first use, so
 the package works without the `embedded` extra.

@@ -31,6 +31,9 @@ from dspy.lm15 import Request, Response
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 LOCAL_SERVER_PLACEHOLDER_KEY = "no-key"
+# Retries belong to dspy.LM: it retries only transient errors (rate limits, server errors,
+# timeouts), waiting as the server's Retry-After says or backing off; programs do not retry.
+NUM_RETRIES = 3
 MODEL_TYPES = ("chat", "text", "responses")
 _LITELLM_SPEC = re.compile(r"^[A-Za-z0-9_.\-]+/\S+$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -39,7 +42,8 @@ _KEY_LIKE = re.compile(r"^(sk|pk|rk|key|api)[-_]|^[A-Za-z0-9_\-]{32,}$")
 
 def make_lm(spec: str = "embedded", temperature: float = 0.7, max_tokens: int = 256,
             api_base: str | None = None, api_key_env: str | None = None,
-            model_type: str = "chat", **lm_kwargs: Any) -> dspy.LM:
+            model_type: str = "chat", num_retries: int = NUM_RETRIES,
+            **lm_kwargs: Any) -> dspy.LM:
     """A `dspy.LM` for `spec` (see the module docstring).
 
     model_type applies to LiteLLM specs only: "text" sends the prompt, unchanged, to the
@@ -47,7 +51,6 @@ def make_lm(spec: str = "embedded", temperature: float = 0.7, max_tokens: int = 
     vLLM (use it with PlainTextAdapter). "embedded" and "fake" are always text models.
     Extra keyword arguments go to `dspy.LM`.
     """
-    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     if not isinstance(spec, str) or not spec.strip():
         raise ValueError(f"LM spec must be a non-empty string, got {spec!r}; use 'embedded', "
                          "'fake' or a LiteLLM model string such as 'openai/gpt-4o'")
@@ -59,10 +62,12 @@ def make_lm(spec: str = "embedded", temperature: float = 0.7, max_tokens: int = 
         if spec == "embedded":
             from mopa.lm.embedded import embedded_lm
 
-            return embedded_lm(temperature=temperature, max_tokens=max_tokens, **lm_kwargs)
+            return embedded_lm(temperature=temperature, max_tokens=max_tokens,
+                               num_retries=num_retries, **lm_kwargs)
         from mopa.lm.fake import fake_lm
 
-        return fake_lm(temperature=temperature, max_tokens=max_tokens, **lm_kwargs)
+        return fake_lm(temperature=temperature, max_tokens=max_tokens, num_retries=num_retries,
+                       **lm_kwargs)
 
     if not _LITELLM_SPEC.match(spec):
         if _KEY_LIKE.match(spec):
@@ -84,7 +89,8 @@ def make_lm(spec: str = "embedded", temperature: float = 0.7, max_tokens: int = 
         engine = CompletionsEngine(spec, api_base=_checked_base(api_base),
                                    api_key_env=api_key_env)
         return dspy.LM(spec, model_type="text", temperature=temperature, max_tokens=max_tokens,
-                       engine=engine, async_engine=AsyncCompletionsEngine(engine), **lm_kwargs)
+                       num_retries=num_retries, engine=engine,
+                       async_engine=AsyncCompletionsEngine(engine), **lm_kwargs)
 
     kwargs: dict[str, Any] = dict(lm_kwargs)
     if api_key_env is not None:
@@ -93,7 +99,7 @@ def make_lm(spec: str = "embedded", temperature: float = 0.7, max_tokens: int = 
         kwargs["api_base"] = _checked_base(api_base)
         kwargs.setdefault("api_key", LOCAL_SERVER_PLACEHOLDER_KEY)
     return dspy.LM(spec, model_type=model_type, temperature=temperature,
-                   max_tokens=max_tokens, **kwargs)
+                   max_tokens=max_tokens, num_retries=num_retries, **kwargs)
 
 
 def _checked_env(name: str | None) -> str | None:

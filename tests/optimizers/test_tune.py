@@ -113,11 +113,11 @@ def test_a_failing_trial_is_recorded_with_its_reason_and_the_study_goes_on(kwarg
     real_build = tune_module.build_program
     calls = []
 
-    def first_one_explodes(config):
+    def first_one_explodes(config, lms):
         calls.append(config.preset)
         if len(calls) == 1:
             raise RuntimeError(f"preset {config.preset} exploded")
-        return real_build(config)
+        return real_build(config, lms)
 
     monkeypatch.setattr(tune_module, "build_program", first_one_explodes)
     result = tune(trials=3, **kwargs)
@@ -138,7 +138,7 @@ class _Broken(dspy.Module):
 
 
 def test_a_trial_whose_every_example_fails_is_a_failure_not_a_zero(kwargs, monkeypatch):
-    monkeypatch.setattr(tune_module, "build_program", lambda config: _Broken())
+    monkeypatch.setattr(tune_module, "build_program", lambda config, lms: _Broken())
     result = tune(trials=1, **kwargs)
     trial = load_study(kwargs).trials[0]
     assert trial.state.name == "FAIL"

@@ -7,6 +7,7 @@ import threading
 
 import dspy
 import pytest
+from dspy.lm15 import ServerError
 
 from mopa.lm import PlainTextAdapter, fake_lm
 from mopa.programs import Agent, MoPA, build_program, make_config
@@ -86,14 +87,15 @@ def test_all_predictors_are_visible_to_optimizers():
     assert sum(n.startswith("planners[") for n, _ in multi.named_predictors()) == 3
 
 
-def analysis_agent_fails(error: str, times: int | None = None):
-    """A responder whose analysis agent raises ``times`` times per prompt (None: always)."""
+def analysis_agent_fails(error: Exception, times: int | None = None):
+    """A responder whose analysis agent raises ``error`` ``times`` times per prompt (None:
+    always)."""
     seen: dict[str, int] = {}
 
     def respond(prompt):
         if "Your role: Analytical" in prompt and (times is None or seen.get(prompt, 0) < times):
             seen[prompt] = seen.get(prompt, 0) + 1
-            raise RuntimeError(error)
+            raise error
         return scripted(prompt)
 
     respond.seen = seen
@@ -101,13 +103,15 @@ def analysis_agent_fails(error: str, times: int | None = None):
 
 
 def test_a_failing_proposer_is_recorded_and_the_layer_goes_on():
-    flaky = analysis_agent_fails("boom")
+    flaky = analysis_agent_fails(RuntimeError("boom"))
     program = MoPA(agents=(Agent("plan", role="content"), Agent("plan", role="analysis")),
-                   layers=2, retries=1)
+                   layers=2)
     with dspy.context(lm=fake_lm(flaky), adapter=PlainTextAdapter()):
         pred = program(profile=PROFILE, query=QUERY)
     assert pred.layers[0]["drafts"] == ["L1-content"]
-    assert "agent 2" in pred.layers[0]["failures"][0] and "boom" in pred.layers[0]["failures"][0]
+    failure = pred.layers[0]["failures"][0]
+    assert failure.startswith("agent 2: ") and "boom" in failure  # the cause, with its type
+    assert sum(flaky.seen.values()) == 2  # once per layer: not a transient error, not retried
     assert pred.output == "merged(L2-content)"
 
 
@@ -131,11 +135,19 @@ def test_proposers_of_a_layer_run_concurrently():
     assert peak[0] >= 4
 
 
-def test_a_transient_lm_error_is_retried_and_leaves_no_failure():
-    flaky_once = analysis_agent_fails("rate limited", times=1)
+@pytest.mark.parametrize("num_retries", [0, 1])
+def test_a_transient_lm_error_is_retried_by_the_lm_not_the_program(num_retries):
+    flaky_once = analysis_agent_fails(ServerError("rate limited", retry_after=0), times=1)
+    lm = fake_lm(flaky_once, num_retries=num_retries)
     program = MoPA(agents=(Agent("plan", role="content"), Agent("plan", role="analysis")),
-                   layers=1, retries=2)
-    with dspy.context(lm=fake_lm(flaky_once), adapter=PlainTextAdapter()):
+                   layers=1)
+    with dspy.context(lm=lm, adapter=PlainTextAdapter()), metered() as meter:
         pred = program(profile=PROFILE, query=QUERY)
-    assert flaky_once.seen and pred.layers[0]["failures"] == []
-    assert pred.layers[0]["drafts"] == ["L1-content", "L1-analysis"]
+    assert meter.calls == 4  # planner, 2 proposals, aggregation: the program called each once
+    if num_retries:
+        assert len(lm.engine.calls) == 5  # the LM retried the failed proposal itself
+        assert pred.layers[0]["failures"] == []
+        assert pred.layers[0]["drafts"] == ["L1-content", "L1-analysis"]
+    else:
+        assert len(lm.engine.calls) == 4
+        assert "rate limited" in pred.layers[0]["failures"][0]

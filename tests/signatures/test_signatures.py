@@ -2,7 +2,7 @@ import dspy
 import pytest
 
 from mopa.lm import PlainTextAdapter, fake_lm
-from mopa.signatures import Aggregate, Plan, Propose, ProposeWithPlan, Refine, aspect_list, for_task
+from mopa.signatures import Aggregate, Plan, Propose, ProposeWithPlan, Refine, for_task
 from mopa.tasks import TASKS
 
 
@@ -20,13 +20,6 @@ def test_every_signature_is_worded_for_every_task(task, signature):
 def test_plan_variant_adds_the_plan_after_the_profile():
     assert list(ProposeWithPlan.input_fields) == ["profile", "plan", "query"]
     assert list(Propose.input_fields) == ["profile", "query"]
-
-
-def test_aspect_list_dedupes_and_caps_at_six():
-    raw = "- New strings\n- new strings\n2. Price\n* Tone\nDurability\nLooks\nFeel\nWeight"
-    assert aspect_list(raw) == ("- New strings\n- Price\n- Tone\n- Durability\n- Looks\n"
-                                "- Feel")
-    assert aspect_list("  ") == ""
 
 
 def test_base_model_planner_is_cued_into_a_list():

@@ -5,6 +5,10 @@ optionally with ``@<temperature>`` (``embedded@1.0``) so one model can stand in 
 differently-sampled proposers. ``text:`` marks a base model behind an OpenAI-compatible
 completions endpoint (``text:openai/gemma --api-base http://127.0.0.1:8000/v1``): it gets plain
 prompts, like the embedded model, instead of chat messages.
+
+Programs take a pool when they are built (``build_program(config, lms)``) and pin each
+predictor whose config names a spec to ``lms.get(spec)``; the others follow ``dspy.context``,
+where the runner puts ``lms.default``.
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ from __future__ import annotations
 import threading
 
 import dspy
+
+from mopa.lm.factory import make_lm
 
 
 def split_spec(spec: str) -> tuple[str, float | None]:
@@ -39,8 +45,6 @@ class LMPool:
         spec = spec or self.default_spec
         with self._lock:
             if spec not in self._lms:
-                from mopa.lm import make_lm
-
                 name, temperature = split_spec(spec)
                 text = name.startswith("text:")
                 self._lms[spec] = make_lm(
@@ -55,13 +59,3 @@ class LMPool:
     @property
     def default(self) -> dspy.LM:
         return self.get(None)
-
-    def attach(self, program: dspy.Module) -> dspy.Module:
-        """Pin each predictor that names an LM spec to that LM; others use the default."""
-        for _, predictor in program.named_predictors():
-            spec = getattr(predictor, "lm_spec", None)
-            predictor.lm = self.get(spec) if spec else None
-        return program
-
-    def specs(self) -> list[str]:
-        return sorted(self._lms)

@@ -1,0 +1,58 @@
+"""How programs build and call their predictors: shared by RAG-Personalized, PlanPers and MoPA.
+
+A call that fails raises: transient LM errors (rate limits, server errors) are already retried
+by ``dspy.LM`` (``num_retries``, see ``mopa.lm.factory``), so whatever reaches a program is a
+real failure, which MoPA records per agent and the runner per example, with its cause.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import dspy
+
+if TYPE_CHECKING:
+    from mopa.lm.pool import LMPool
+
+MAX_ASPECTS = 6
+PLAN_MAX_TOKENS = 96  # 3-6 aspect lines of 2-5 words need few tokens
+
+
+def make_predictor(signature: type[dspy.Signature], lms: LMPool | None,
+              lm: str | None) -> dspy.Predict:
+    """A predictor pinned to the LM its config names (``lm``, a spec) from ``lms``; without a
+    pool or a spec it keeps no LM of its own and uses the one of ``dspy.context``."""
+    predict = dspy.Predict(signature)
+    if lms is not None and lm:
+        predict.set_lm(lms.get(lm))
+    return predict
+
+
+def call_predictor(predictor: dspy.Predict, config: dict | None = None, **inputs) -> str:
+    """The predictor's (single) output field."""
+    name = next(iter(predictor.signature.output_fields))
+    return predictor(**inputs, config=dict(config or {}))[name]
+
+
+def aspect_list(text: str, most: int = MAX_ASPECTS) -> str:
+    """The plan as at most ``most`` distinct aspect lines (small models repeat themselves)."""
+    seen, lines = set(), []
+    for line in text.splitlines():
+        aspect = line.strip().lstrip("-*0123456789.) ").strip()
+        if aspect and aspect.lower() not in seen:
+            seen.add(aspect.lower())
+            lines.append(f"- {aspect}")
+    return "\n".join(lines[:most]) or text.strip()
+
+
+def make_plan(planner: dspy.Predict, profile: str, query: str,
+              rollout_id: int | None = None) -> str:
+    """One planner call: a short list of aspects."""
+    config = {"max_tokens": PLAN_MAX_TOKENS}
+    if rollout_id is not None:
+        config["rollout_id"] = rollout_id
+    return aspect_list(call_predictor(planner, config, profile=profile, query=query))
+
+
+def format_drafts(drafts: list[str]) -> str:
+    return "\n\n".join(f"Draft {i}: {d}" for i, d in enumerate(drafts, start=1))

@@ -29,11 +29,16 @@ LOGIT_ROWS = 64
 
 
 def _log_softmax_at(logits: np.ndarray, targets: Sequence[int]) -> list[float]:
-    """log p(target) per row, in float64 (stable: shift by the row max)."""
-    rows = logits.astype(np.float64)
-    rows -= rows.max(axis=1, keepdims=True)
-    log_z = np.log(np.exp(rows).sum(axis=1))
-    return (rows[np.arange(len(targets)), list(targets)] - log_z).tolist()
+    """log p(target) per row. In place, in float32 (a float64 copy of 64 × 262144 logits took
+    a third of the scoring time); the row max is subtracted first and the sum of exponentials
+    accumulated in float64, so the result is accurate to ~1e-6."""
+    rows = np.arange(len(targets))
+    peak = logits.max(axis=1, keepdims=True)
+    logits -= peak
+    picked = logits[rows, list(targets)].astype(np.float64)
+    np.exp(logits, out=logits)
+    log_z = np.log(logits.sum(axis=1, dtype=np.float64))
+    return (picked - log_z).tolist()
 
 
 def _fit(llama: Any, context: list[int], text: list[int]) -> list[int]:

@@ -1,0 +1,176 @@
+"""Which aggregator and length policy should MoPA adopt with a small base model?
+
+On the SELECTION half (mopa/splits.py) of a LongLaMP file, for each length policy, a pool of
+up to N RAG-Personalized drafts per example (bench/draft_pool.py) is generated once; then
+selectors pick one draft from the first n = 1..N without any further generation, and each
+pick is scored against the reference, beside the controls (first draft = RAG-Personalized
+under the same policy, `longest`, copy-latest) with paired bootstrap CIs.
+
+    MOPA_LLAMA_THREADS=1 python bench/aggregators.py --limit 40 --drafts 8 \\
+        --policies user1.5,fixed256
+Phases: generate (drafts), score (log-probabilities of every draft), report (the tables); the
+default runs all three. Everything is resumable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from draft_pool import DraftPool  # noqa: E402
+from draft_scores import LogprobStore, candidates, clean, score_all  # noqa: E402
+from pickers import SELECTORS  # noqa: E402
+
+from mopa.bootstrap import paired_bootstrap  # noqa: E402
+from mopa.data import load_file  # noqa: E402
+from mopa.metrics import score_pair  # noqa: E402
+from mopa.splits import selection_test_split  # noqa: E402
+
+DEFAULT_DATA = ROOT.parent / "shared" / "data" / "amazon_mi_product_review_temporal.dev300.jsonl"
+DEFAULT_OUT = ROOT / "runs" / "bench" / "aggregators"
+log = logging.getLogger("aggregators")
+
+
+def generate(examples, pool: DraftPool, policies: list[str]) -> None:
+    start = time.perf_counter()
+    for n, ex in enumerate(examples, 1):
+        for policy in policies:
+            rec = pool.get(ex, policy)
+            log.info("%d/%d %s %s max_tokens=%d draft s=%s (%.0f s total)", n, len(examples),
+                     ex.id, policy, rec["max_tokens"], rec["seconds"],
+                     time.perf_counter() - start)
+
+
+METRICS = ("meteor", "rougeL", "rouge1")
+
+
+def ci(system, baseline) -> dict:
+    return paired_bootstrap(system, baseline).as_dict()
+
+
+def evaluate(examples, pool: DraftPool, policies, store: LogprobStore, drafts: int,
+             layer: int = 1) -> dict:
+    """Per (policy, trim, selector, n): per-example scores of the pick, then means and CIs."""
+    examples = [ex for ex in examples
+                if all((ex.id, p, layer) in pool.lines for p in policies)]
+    scored: dict[tuple[str, str], dict] = {}
+
+    def score(ex, text: str) -> dict:
+        if (ex.id, text) not in scored:
+            scored[ex.id, text] = score_pair(text, ex.output)
+        return scored[ex.id, text]
+
+    systems: dict[tuple, dict] = {}
+    for policy in policies:
+        for trim in (False, True):
+            cands = [candidates(ex, pool.lines[ex.id, policy, layer], trim, store, pool)
+                     for ex in examples]
+            for name, select in SELECTORS.items():
+                for n in range(1, drafts + 1):
+                    picks = [select(c, n) for c in cands]
+                    texts = [c.texts[i] if i is not None else "" for c, i in zip(cands, picks,
+                                                                                 strict=True)]
+                    rows = [score(ex, t) for ex, t in zip(examples, texts, strict=True)]
+                    systems[policy, trim, name, n] = {
+                        **{m: [r[m] for r in rows] for m in METRICS},
+                        "words": [len(t.split()) for t in texts],
+                        "user_words": [c.user_words for c in cands], "picks": picks}
+    copy = [score_pair(clean(ex.latest_text(), trim=False), ex.output) for ex in examples]
+    copy_latest = {m: [r[m] for r in copy] for m in METRICS}
+    copy_latest["words"] = [len(ex.latest_text().split()) for ex in examples]
+    today = systems.get(("fixed256", False, "first (RAG)", 1))
+    rows = []
+    for (policy, trim, name, n), sysd in systems.items():
+        row = {"policy": policy, "trim": trim, "selector": name, "n": n,
+               **{m: sum(sysd[m]) / len(sysd[m]) for m in (*METRICS, "words", "user_words")}}
+        baselines = {"rag": systems[policy, trim, "first (RAG)", 1],
+                     "longest": systems[policy, trim, "longest", n], "copy": copy_latest}
+        if today is not None:
+            baselines["rag_fixed256"] = today
+        for base, values in baselines.items():
+            for m in ("meteor", "rougeL"):
+                row[f"d_{m}_vs_{base}"] = ci(sysd[m], values[m])
+        rows.append(row)
+    return {"n_examples": len(examples), "ids": [ex.id for ex in examples], "rows": rows,
+            "copy_latest": {m: sum(v) / len(v) for m, v in copy_latest.items()},
+            "picks": {f"{p}|{t}|{s}|{n}": v["picks"] for (p, t, s, n), v in systems.items()
+                      if n == drafts}}
+
+
+def _d(interval: dict) -> str:
+    mark = "*" if interval["low"] > 0 or interval["high"] < 0 else ""
+    return f"{interval['estimate']:+.3f} [{interval['low']:+.3f},{interval['high']:+.3f}]{mark}"
+
+
+def markdown(result: dict, drafts: int) -> str:
+    cl = result["copy_latest"]
+    lines = [f"n = {result['n_examples']} examples (selection half). copy-latest: METEOR "
+             f"{cl['meteor']:.3f}, ROUGE-L {cl['rougeL']:.3f}, {cl['words']:.0f} words. "
+             "Deltas are paired bootstrap 95% CIs; * = excludes 0.", "",
+             f"### N = {drafts} drafts", "",
+             "| policy | trim | selector | METEOR | ROUGE-L | ROUGE-1 | words (user) | "
+             "ΔM vs RAG same policy | ΔRL vs RAG | ΔM vs longest | ΔRL vs longest | "
+             "ΔM vs copy-latest | ΔRL vs copy-latest |", "|" + "---|" * 13]
+    for r in result["rows"]:
+        if r["n"] != drafts:
+            continue
+        lines.append(
+            f"| {r['policy']} | {'on' if r['trim'] else 'off'} | {r['selector']} | "
+            f"{r['meteor']:.3f} | {r['rougeL']:.3f} | {r['rouge1']:.3f} | "
+            f"{r['words']:.0f} ({r['user_words']:.0f}) | {_d(r['d_meteor_vs_rag'])} | "
+            f"{_d(r['d_rougeL_vs_rag'])} | {_d(r['d_meteor_vs_longest'])} | "
+            f"{_d(r['d_rougeL_vs_longest'])} | {_d(r['d_meteor_vs_copy'])} | "
+            f"{_d(r['d_rougeL_vs_copy'])} |")
+    for metric in ("meteor", "rougeL"):
+        lines += ["", f"### {metric} vs number of drafts n", "",
+                  "| policy | trim | selector | " + " | ".join(f"n={n}" for n in
+                                                          range(1, drafts + 1)) + " |",
+                  "|" + "---|" * (drafts + 3)]
+        curves: dict[tuple, dict] = {}
+        for r in result["rows"]:
+            curves.setdefault((r["policy"], r["trim"], r["selector"]), {})[r["n"]] = r[metric]
+        for (policy, trim, name), curve in curves.items():
+            lines.append(f"| {policy} | {'on' if trim else 'off'} | {name} | " + " | ".join(
+                f"{curve[n]:.3f}" for n in range(1, drafts + 1)) + " |")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", default=str(DEFAULT_DATA))
+    parser.add_argument("--limit", type=int, default=40)
+    parser.add_argument("--drafts", type=int, default=8)
+    parser.add_argument("--policies", default="user1.5,fixed256")
+    parser.add_argument("--phase", default="all", choices=("generate", "score", "report", "all"))
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", default=str(DEFAULT_OUT))
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    selection, _ = selection_test_split(load_file(args.data), seed=args.seed)
+    examples = selection[: args.limit]
+    policies = args.policies.split(",")
+    pool = DraftPool(out / "pool.jsonl", drafts=args.drafts)
+    store = LogprobStore(out / "logprobs.jsonl")
+    if args.phase in ("generate", "all"):
+        generate(examples, pool, policies)
+    if args.phase in ("score", "all"):
+        score_all(examples, pool, policies, store)
+    if args.phase in ("report", "all"):
+        result = evaluate(examples, pool, policies, store, args.drafts)
+        text = markdown(result, args.drafts)
+        (out / "report.md").write_text(text + "\n", encoding="utf-8")
+        (out / "report.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
+        print(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -4,15 +4,22 @@
 usage tracking; the engine only turns one `dspy.lm15.Request` into one `Response`.
 
 The model is a base model: it continues text. The engine therefore sends the request's text
-as a raw completion prompt (`Llama.create_completion`, never the chat API: the GGUF has no
-chat template). Use it with `mopa.lm.PlainTextAdapter`, which writes prompts a base model
-continues naturally.
+as a raw completion prompt (never a chat template: the GGUF has none). Use it with
+`mopa.lm.PlainTextAdapter`, which writes prompts a base model continues naturally.
 
-Long prompts: when prompt tokens + max_tokens exceed the context window, the prompt is cut
-from the START (keeping its end, which holds the task and the output cue), the beginning-of-
-text token is kept, a warning is logged, and the response records it in
+Concurrent calls are served together: every engine on one model file submits to one
+`mopa.lm.scheduler.Scheduler`, which decodes up to `DEFAULT_PARALLEL` sequences per step in
+one llama.cpp context and reads a prompt prefix that is already cached only once (see
+`scheduler.py` for the schedule, `llama_batch.py` for the context and why in-process).
+Sampling is per request (temperature, top_k, top_p, seed, stop strings, max_tokens), with
+llama-cpp-python's defaults and sampler chain, so a request alone gets what the old
+single-sequence `create_completion` path gave.
+
+Long prompts: when prompt tokens + max_tokens exceed the request window (`n_ctx`), the prompt
+is cut from the START (keeping its end, which holds the task and the output cue), the
+beginning-of-text token is kept, a warning is logged, and the response records it in
 `provider_data["prompt_truncated_tokens"]` and in an `Adaptation` (visible in
-`lm.history[i]["adaptations"]`).
+`lm.history[i]["adaptations"]`). The window is per request, whatever else runs beside it.
 
 `llama_cpp` is imported only when a model is first loaded, so this module imports without
 the `embedded` extra.
@@ -24,6 +31,7 @@ import logging
 import os
 import random
 import threading
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +40,7 @@ import dspy
 from dspy.lm15 import Adaptation, Message, Request, Response, Usage
 
 from mopa.lm.async_engine import AsyncFromSync
+from mopa.lm.scheduler import Job, Sampling, Scheduler
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +50,12 @@ DEFAULT_N_CTX = 8192
 # so badly (measured: 146 s instead of 8 s for one call) that 1 is far faster, hence the
 # machine-level override, like OMP_NUM_THREADS.
 DEFAULT_N_THREADS = int(os.environ.get("MOPA_LLAMA_THREADS", "2"))
+# Sequences decoded side by side, also machine-level: it bounds how many proposers (times
+# examples under --workers) share a step; more queue for a free sequence.
+DEFAULT_PARALLEL = int(os.environ.get("MOPA_LLAMA_PARALLEL", "8"))
+# KV cells per parallel sequence on average (a MoPA prompt is ~1200 tokens + 256 generated);
+# a single request can still use its whole n_ctx window, as the cells are shared.
+CELLS_PER_SEQUENCE = 2048
 # Used only when a request carries no max_tokens (DSPy normally always sends one).
 FALLBACK_MAX_TOKENS = 256
 
@@ -89,8 +104,22 @@ def default_model_path() -> str:
 @dataclass
 class _LoadedModel:
     llama: Any
-    # llama.cpp contexts are not thread-safe: every use of one model goes through its lock.
+    # Guards the Llama object's own context, which only mopa.lm.scoring uses (llama.cpp
+    # contexts are not thread-safe). Generation runs in the scheduler's separate context on
+    # the same weights, so scoring and generation do not wait for each other.
     lock: threading.Lock
+    _scheduler: Scheduler | None = None
+
+    def scheduler(self) -> Scheduler:
+        """The batch scheduler of this model, its context created on first use."""
+        with _MODELS_LOCK:
+            if self._scheduler is None:
+                from mopa.lm.llama_batch import LlamaBatchBackend
+
+                cells = max(self.llama.n_ctx(), DEFAULT_PARALLEL * CELLS_PER_SEQUENCE)
+                self._scheduler = Scheduler(LlamaBatchBackend(
+                    self.llama, DEFAULT_PARALLEL, cells, self.llama.context_params.n_threads))
+            return self._scheduler
 
 
 _MODELS: dict[tuple[str, int, int], _LoadedModel] = {}
@@ -100,7 +129,11 @@ _MODELS_LOCK = threading.Lock()
 
 def load_model(model_path: str, n_ctx: int = DEFAULT_N_CTX,
                n_threads: int = DEFAULT_N_THREADS) -> _LoadedModel:
-    """Load a GGUF once per process per (path, n_ctx, n_threads); later calls reuse it."""
+    """Load a GGUF once per process per (path, n_ctx, n_threads); later calls reuse it.
+
+    The Llama's own context (n_ctx cells) serves `mopa.lm.scoring`, under `lock`; generation
+    uses `scheduler()`, a second context on the same weights.
+    """
     key = (str(Path(model_path).resolve()), n_ctx, n_threads)
     with _MODELS_LOCK:
         loaded = _MODELS.get(key)
@@ -149,24 +182,21 @@ class LlamaCppEngine:
         if max_tokens >= self.n_ctx:
             raise ValueError(f"max_tokens={max_tokens} leaves no room for a prompt in the "
                              f"{self.n_ctx}-token context; lower max_tokens or raise n_ctx")
-        options: dict[str, Any] = {"max_tokens": max_tokens, "stop": list(config.stop)}
-        for name in ("temperature", "top_p", "top_k", "frequency_penalty", "presence_penalty"):
-            value = getattr(config, name)
-            if value is not None:
-                options[name] = value
-        # llama-cpp-python without a seed reuses one fixed seed on every call, so the same
-        # prompt would always give the same sample and DSPy rollout ids (which never reach the
-        # engine) could not draw distinct samples. Draw a fresh seed instead; it is recorded.
-        options["seed"] = config.seed if config.seed is not None else _SEEDS.randrange(2**31)
+        sampling = {name: getattr(config, name) for name in (
+            "temperature", "top_p", "top_k", "frequency_penalty", "presence_penalty")
+            if getattr(config, name) is not None}
+        # Without a seed every call would sample with one fixed seed, so the same prompt would
+        # always give the same sample and DSPy rollout ids (which never reach the engine)
+        # could not draw distinct samples. Draw a fresh seed instead; it is recorded.
+        seed = config.seed if config.seed is not None else _SEEDS.randrange(2**31)
 
         loaded = self.model()
-        with loaded.lock:
-            tokens, cut = self._fit(loaded.llama, request_prompt(request), max_tokens)
-            out = loaded.llama.create_completion(prompt=tokens, **options)
+        tokens, cut = self._fit(loaded.llama, request_prompt(request), max_tokens)
+        done = loaded.scheduler().run(Job(tokens, max_tokens, tuple(s for s in config.stop if s),
+                                          Sampling(**sampling, seed=seed)))
 
-        choice = out["choices"][0]
-        usage = out.get("usage") or {}
-        provider_data, adaptations = {"seed": options["seed"]}, ()
+        provider_data = {"seed": seed, "prompt_cached_tokens": done.reused_tokens}
+        adaptations = ()
         if cut:
             provider_data["prompt_truncated_tokens"] = cut
             adaptations = (Adaptation(
@@ -174,9 +204,9 @@ class LlamaCppEngine:
                 reason=f"the prompt did not fit the {self.n_ctx}-token context with "
                        f"max_tokens={max_tokens}; its first {cut} tokens were dropped"),)
         return text_response(
-            request, choice.get("text") or "", choice.get("finish_reason") or "stop",
-            usage.get("prompt_tokens", len(tokens)), usage.get("completion_tokens", 0),
-            response_id=out.get("id"), provider_data=provider_data, adaptations=adaptations)
+            request, done.text, done.finish_reason, len(tokens), done.completion_tokens,
+            response_id=f"cmpl-{uuid.uuid4()}", provider_data=provider_data,
+            adaptations=adaptations)
 
     def _fit(self, llama: Any, prompt: str, max_tokens: int) -> tuple[list[int], int]:
         """Tokenize; if prompt + output would overflow the context, drop tokens from the start.
@@ -200,6 +230,12 @@ class LlamaCppEngine:
         from dspy.lm15 import response_to_events
 
         return response_to_events(self.complete(request))
+
+    def token_logprobs(self, context: str, text: str) -> list[float]:
+        """log p of each token of ``text`` after ``context`` (prefill only; see lm.scoring)."""
+        from mopa.lm.scoring import token_logprobs
+
+        return token_logprobs(self.model(), context, text)
 
     def close(self) -> None:
         """Models stay cached for the process (loading is the slow part); nothing to close."""

@@ -26,7 +26,7 @@ QUERY = "Generate the review text for a guitar stand."
 def time_program(max_workers: int | None, agents: int, layers: int, latency: float,
                  repeats: int) -> list[float]:
     config = make_config("planner-mopa", agents=agents, layers=layers)
-    program = MoPA(agents=config.agents, layers=layers, max_workers=max_workers)
+    program = MoPA(config, max_workers=max_workers)
     lm = fake_lm(latency=latency)
     times = []
     with dspy.context(lm=lm, adapter=PlainTextAdapter()):

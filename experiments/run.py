@@ -19,7 +19,7 @@ from mopa.experiments.plots import plot_experiment
 from mopa.experiments.spec import Experiment, System
 from mopa.lm.pool import LMPool
 from mopa.program_io import program_hash
-from mopa.programs.presets import PRESETS, build_program, comma_list, make_config
+from mopa.programs import PRESETS, build_program, comma_list, make_config
 from mopa.run_store import RunStore
 from mopa.runner import execute
 

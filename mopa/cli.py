@@ -84,7 +84,7 @@ def cmd_results(**kwargs) -> None:
 def add_program_flags(p: argparse.ArgumentParser, program: str = "planner-mopa",
                       agents: int = 4, layers: int = 5) -> None:
     """Flags describing the program and its LMs (shared by run, compile, experiment)."""
-    from mopa.programs.presets import PRESETS
+    from mopa.programs import PRESETS
 
     p.add_argument("--program", default=program, choices=PRESETS)
     p.add_argument("--agents", type=int, default=agents, help="proposers per layer (MoPA)")

@@ -5,17 +5,20 @@ from __future__ import annotations
 import dspy
 
 from mopa.data import Example
+from mopa.length import median_words
 from mopa.retrieval import profile_block, retrieve
 
-INPUT_FIELDS = ("profile", "query", "latest")
+INPUT_FIELDS = ("profile", "query", "latest", "user_words")
 
 
-def program_inputs(example: Example, k: int = 4, max_words: int | None = 100) -> dict[str, str]:
+def program_inputs(example: Example, k: int = 4, max_words: int | None = 100) -> dict:
     return {
         "profile": profile_block(retrieve(example, k=k, max_words=max_words)),
         # The input sentence reduced to the new text's header, shaped like the profile items.
         "query": example.spec.describe_input(example.input),
         "latest": example.latest_text(),
+        # How long this user writes: programs with a length factor fit max tokens to it.
+        "user_words": median_words(example),
     }
 
 

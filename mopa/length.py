@@ -38,6 +38,18 @@ def median_words(example: Example) -> float | None:
     return median(len(t.split()) for t in texts) if texts else None
 
 
+def budget_from_words(words: float | None, factor: float,
+                      tokens_per_word: float = TOKENS_PER_WORD, lo: int = MIN_TOKENS,
+                      hi: int = MAX_TOKENS) -> int:
+    """max_tokens for a user whose past texts have a median of ``words`` words (None: no past
+    texts, so the fixed default)."""
+    if factor <= 0:
+        raise ValueError(f"factor must be > 0, got {factor}")
+    if words is None:
+        return max(lo, min(hi, FALLBACK_TOKENS))
+    return max(lo, min(hi, round(factor * words * tokens_per_word)))
+
+
 def user_token_budget(example: Example, factor: float = 1.5,
                       tokens_per_word: float = TOKENS_PER_WORD,
                       count_tokens: Callable[[str], int] | None = None,

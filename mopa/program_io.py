@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import dspy
 
-from mopa.programs.presets import ProgramConfig, build_program
+from mopa.programs import ProgramConfig, build_program
 
 if TYPE_CHECKING:
     from mopa.lm.pool import LMPool

@@ -15,7 +15,7 @@ from mopa.inputs import program_inputs
 from mopa.lm import PlainTextAdapter
 from mopa.lm.pool import LMPool
 from mopa.program_io import load_program, program_hash
-from mopa.programs.presets import ProgramConfig, build_program, make_config
+from mopa.programs import ProgramConfig, build_program, make_config
 from mopa.run_metrics import run_metrics
 from mopa.run_store import RunStore
 from mopa.usage import metered
@@ -38,6 +38,8 @@ def predict_one(program: dspy.Module, example: Example, k: int = 4,
         "raw_prediction": raw,
         "plans": list(pred.plans) if pred is not None else [],
         "layers": list(pred.layers) if pred is not None else [],
+        # Layers that ran (adaptive depth stops early; skipped layers keep the last output).
+        "depth": getattr(pred, "depth", None) if pred is not None else None,
         "error": error,
         **meter.as_dict(),
         "seconds": round(time.perf_counter() - start, 3),

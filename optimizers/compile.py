@@ -26,7 +26,7 @@ from mopa.optimizers.compile_scores import score_test, section, selection_about
 from mopa.optimizers.feedback import feedback_metric, optimizer_metric
 from mopa.optimizers.holdout import draw_test
 from mopa.program_io import program_hash, rebuild, save_program
-from mopa.programs.presets import build_program, make_config
+from mopa.programs import build_program, make_config
 from mopa.run_store import RunStore
 from mopa.runner import execute
 

@@ -18,7 +18,7 @@ import dspy
 from mopa.bootstrap import paired_bootstrap
 from mopa.metrics import score_pairs
 from mopa.program_io import program_hash
-from mopa.programs.presets import ProgramConfig
+from mopa.programs import ProgramConfig
 from mopa.run_metrics import final_text
 from mopa.run_store import RunStore
 from mopa.runner import execute

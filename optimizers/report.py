@@ -35,7 +35,7 @@ from mopa.optimizers.holdout import study_test_examples
 from mopa.optimizers.report_plots import plots
 from mopa.optimizers.study import PARENT_ATTR, open_storage
 from mopa.program_io import program_hash
-from mopa.programs.presets import ProgramConfig, build_program, make_config
+from mopa.programs import ProgramConfig, build_program, make_config
 from mopa.run_metrics import final_text
 from mopa.run_store import RunStore
 from mopa.runner import execute

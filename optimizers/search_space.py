@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 
 from mopa.lm.pool import split_spec
 from mopa.programs.agents import ROLES
-from mopa.programs.presets import PRESETS, ProgramConfig, layered_presets, make_config
+from mopa.programs import PRESETS, ProgramConfig, layered_presets, make_config
 
 
 def multi_lm_presets() -> tuple[str, ...]:

@@ -29,7 +29,7 @@ from mopa.optimizers.holdout import study_test_examples
 from mopa.optimizers.search_space import SearchSpace, space_from_flags, suggest
 from mopa.optimizers.study import open_storage, open_study
 from mopa.program_io import program_hash
-from mopa.programs.presets import build_program
+from mopa.programs import build_program
 from mopa.run_store import RunStore
 from mopa.runner import execute
 

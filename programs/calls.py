@@ -11,8 +11,11 @@ from typing import TYPE_CHECKING
 
 import dspy
 
+from mopa.length import budget_from_words, trim_to_sentence
+
 if TYPE_CHECKING:
     from mopa.lm.pool import LMPool
+    from mopa.programs.config import ProgramConfig
 
 MAX_ASPECTS = 6
 PLAN_MAX_TOKENS = 96  # 3-6 aspect lines of 2-5 words need few tokens
@@ -52,6 +55,20 @@ def make_plan(planner: dspy.Predict, profile: str, query: str,
     if rollout_id is not None:
         config["rollout_id"] = rollout_id
     return aspect_list(call_predictor(planner, config, profile=profile, query=query))
+
+
+def length_config(config: ProgramConfig, user_words: float | None) -> dict:
+    """The call config of this example's generations: max tokens fitted to the user when the
+    program has a length factor (otherwise the LM's own max_tokens applies)."""
+    if config.length_factor is None:
+        return {}
+    return {"max_tokens": budget_from_words(user_words, config.length_factor)}
+
+
+def finish(config: ProgramConfig, text: str) -> str:
+    """A generated text as the program keeps it: cut back to its last complete sentence when
+    the program trims (a generation stopped by max_tokens ends mid-sentence)."""
+    return trim_to_sentence(text) if config.trim else text
 
 
 def format_drafts(drafts: list[str]) -> str:

@@ -26,15 +26,15 @@ class LayerResult:
 class Layer(dspy.Module):
     """A flat list of predictors, one per agent, so optimizers and save/load see all of them.
 
-    The first layer proposes from the profile (and the plan, for planning agents); later layers
-    refine: each agent also reads the previous layer's drafts.
+    Each agent proposes from the profile (and the plan, for planning agents); a layer that
+    ``reads_drafts`` (the report's refinement) also shows each agent the previous layer's drafts.
     """
 
-    def __init__(self, task: Task, agents: list[Agent], first: bool,
+    def __init__(self, task: Task, agents: list[Agent], reads_drafts: bool,
                  lms: LMPool | None = None):
         super().__init__()
         self.agents = list(agents)
-        base = Propose if first else Refine
+        base = Refine if reads_drafts else Propose
         self.proposers = []
         for agent in self.agents:
             signature = with_plan(base) if agent.uses_plan else base
@@ -42,7 +42,7 @@ class Layer(dspy.Module):
                 make_predictor(for_task(signature, task, role=agent.role_text), lms, agent.lm))
 
     def forward(self, profile: str, query: str, plans: list[str | None], previous: list[str],
-                workers: Workers) -> LayerResult:
+                workers: Workers, config: dict | None = None) -> LayerResult:
         def propose(i: int) -> str:
             inputs = {"profile": profile, "query": query}
             if self.agents[i].uses_plan:
@@ -50,7 +50,8 @@ class Layer(dspy.Module):
             if previous:
                 inputs["drafts"] = format_drafts(previous)
             # A distinct rollout per agent: identical agents sample distinct drafts, still cached.
-            return call_predictor(self.proposers[i], {"rollout_id": i + 1}, **inputs)
+            return call_predictor(self.proposers[i], {**(config or {}), "rollout_id": i + 1},
+                                  **inputs)
 
         futures = [workers.submit(propose, i) for i in range(len(self.proposers))]
         result = LayerResult(drafts=[])

@@ -6,23 +6,26 @@ from typing import TYPE_CHECKING
 
 import dspy
 
-from mopa.programs.calls import call_predictor, make_plan, make_predictor
+from mopa.programs.calls import call_predictor, finish, length_config, make_plan, make_predictor
 from mopa.signatures import Plan, ProposeWithPlan, for_task
 from mopa.tasks import get_task
 
 if TYPE_CHECKING:
     from mopa.lm.pool import LMPool
+    from mopa.programs.config import ProgramConfig
 
 
 class PlanPers(dspy.Module):
-    def __init__(self, task: str = "product_review", lm: str | None = None,
-                 planner_lm: str | None = None, lms: LMPool | None = None):
+    def __init__(self, config: ProgramConfig, lms: LMPool | None = None):
         super().__init__()
-        spec = get_task(task)
-        self.planner = make_predictor(for_task(Plan, spec), lms, planner_lm)
-        self.generate = make_predictor(for_task(ProposeWithPlan, spec), lms, lm)
+        spec = get_task(config.task)
+        self.config = config
+        self.planner = make_predictor(for_task(Plan, spec), lms, config.planner_lm)
+        self.generate = make_predictor(for_task(ProposeWithPlan, spec), lms, config.lm)
 
-    def forward(self, profile: str, query: str, latest: str | None = None) -> dspy.Prediction:
+    def forward(self, profile: str, query: str, latest: str | None = None,
+                user_words: float | None = None) -> dspy.Prediction:
         plan = make_plan(self.planner, profile, query)
-        output = call_predictor(self.generate, profile=profile, plan=plan, query=query)
-        return dspy.Prediction(output=output, plans=[plan], layers=[])
+        output = call_predictor(self.generate, length_config(self.config, user_words),
+                                profile=profile, plan=plan, query=query)
+        return dspy.Prediction(output=finish(self.config, output), plans=[plan], layers=[])

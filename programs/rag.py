@@ -6,20 +6,23 @@ from typing import TYPE_CHECKING
 
 import dspy
 
-from mopa.programs.calls import call_predictor, make_predictor
+from mopa.programs.calls import call_predictor, finish, length_config, make_predictor
 from mopa.signatures import Propose, for_task
 from mopa.tasks import get_task
 
 if TYPE_CHECKING:
     from mopa.lm.pool import LMPool
+    from mopa.programs.config import ProgramConfig
 
 
 class RAGPersonalized(dspy.Module):
-    def __init__(self, task: str = "product_review", lm: str | None = None,
-                 lms: LMPool | None = None):
+    def __init__(self, config: ProgramConfig, lms: LMPool | None = None):
         super().__init__()
-        self.generate = make_predictor(for_task(Propose, get_task(task)), lms, lm)
+        self.config = config
+        self.generate = make_predictor(for_task(Propose, get_task(config.task)), lms, config.lm)
 
-    def forward(self, profile: str, query: str, latest: str | None = None) -> dspy.Prediction:
-        output = call_predictor(self.generate, profile=profile, query=query)
-        return dspy.Prediction(output=output, plans=[], layers=[])
+    def forward(self, profile: str, query: str, latest: str | None = None,
+                user_words: float | None = None) -> dspy.Prediction:
+        output = call_predictor(self.generate, length_config(self.config, user_words),
+                                profile=profile, query=query)
+        return dspy.Prediction(output=finish(self.config, output), plans=[], layers=[])

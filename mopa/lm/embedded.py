@@ -231,6 +231,12 @@ class LlamaCppEngine:
 
         return response_to_events(self.complete(request))
 
+    def token_logprobs(self, context: str, text: str) -> list[float]:
+        """log p of each token of ``text`` after ``context`` (prefill only; see lm.scoring)."""
+        from mopa.lm.scoring import token_logprobs
+
+        return token_logprobs(self.model(), context, text)
+
     def close(self) -> None:
         """Models stay cached for the process (loading is the slow part); nothing to close."""
 

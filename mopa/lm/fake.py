@@ -76,6 +76,12 @@ class FakeEngine:
         self._calls: list[str] = []
         self.requests: list[Request] = []
 
+    def token_logprobs(self, context: str, text: str) -> list[float]:
+        """A deterministic stand-in for scoring: a word the context contains is likely (log p
+        0), any other word unlikely (-5); one value per word."""
+        seen = set(context.lower().split())
+        return [0.0 if w.lower() in seen else -5.0 for w in text.split()]
+
     def __getstate__(self) -> dict:
         # Locks do not pickle or deepcopy; a copy gets its own lock and a snapshot of the log.
         with self._lock:

@@ -144,3 +144,15 @@ def count_tokens(loaded_model: Any, text: str) -> int:
     """Tokens of `text` as `token_logprobs` counts them: the log-probabilities of a prefix of
     the text (e.g. the text trimmed to its last sentence) are the first count_tokens(prefix)."""
     return len(loaded_model.llama.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+
+def require_scorer(lm: Any, purpose: str):
+    """The LM's ``token_logprobs(context, text)``, or a clear error naming what to use instead:
+    an aggregator that scores drafts needs an LM that can give log-probabilities."""
+    score = getattr(getattr(lm, "engine", None), "token_logprobs", None)
+    if score is None:
+        model = getattr(lm, "model", type(lm).__name__)
+        raise ValueError(f"the {purpose} aggregator scores drafts with token log-probabilities, "
+                         f"which {model} cannot give; use an LM that can (embedded, fake) as "
+                         "--aggregator-lm, or --aggregator consensus/longest/merge")
+    return score

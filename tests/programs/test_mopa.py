@@ -32,8 +32,8 @@ def scripted(prompt: str) -> str:
 
 def run_reference():
     lm = fake_lm(scripted)
-    program = MoPA(agents=(Agent("plan", role="content"), Agent("plan", role="analysis")),
-                   layers=2)
+    program = MoPA(make_config("role-planner-mopa", agents=2, layers=2,
+                               roles="content,analysis"))
     with dspy.context(lm=lm, adapter=PlainTextAdapter()), metered() as meter:
         pred = program(profile=PROFILE, query=QUERY)
     return lm.engine.calls, meter, pred
@@ -104,8 +104,8 @@ def analysis_agent_fails(error: Exception, times: int | None = None):
 
 def test_a_failing_proposer_is_recorded_and_the_layer_goes_on():
     flaky = analysis_agent_fails(RuntimeError("boom"))
-    program = MoPA(agents=(Agent("plan", role="content"), Agent("plan", role="analysis")),
-                   layers=2)
+    program = MoPA(make_config("role-planner-mopa", agents=2, layers=2,
+                               roles="content,analysis"))
     with dspy.context(lm=fake_lm(flaky), adapter=PlainTextAdapter()):
         pred = program(profile=PROFILE, query=QUERY)
     assert pred.layers[0]["drafts"] == ["L1-content"]
@@ -139,8 +139,8 @@ def test_proposers_of_a_layer_run_concurrently():
 def test_a_transient_lm_error_is_retried_by_the_lm_not_the_program(num_retries):
     flaky_once = analysis_agent_fails(ServerError("rate limited", retry_after=0), times=1)
     lm = fake_lm(flaky_once, num_retries=num_retries)
-    program = MoPA(agents=(Agent("plan", role="content"), Agent("plan", role="analysis")),
-                   layers=1)
+    program = MoPA(make_config("role-planner-mopa", agents=2, layers=1,
+                               roles="content,analysis"))
     with dspy.context(lm=lm, adapter=PlainTextAdapter()), metered() as meter:
         pred = program(profile=PROFILE, query=QUERY)
     assert meter.calls == 4  # planner, 2 proposals, aggregation: the program called each once

@@ -13,7 +13,7 @@ from mopa.programs.agents import Agent, planner_count
 from mopa.programs.presets import Preset, get_preset
 
 # How a layer's drafts become its output (see programs/selection.py for the choices).
-AGGREGATORS = ("merge", "consensus", "likelihood", "contrast", "longest")
+AGGREGATORS = ("merge", "consensus", "fusion", "likelihood", "contrast", "longest", "concat")
 # How layers after the first refine: "drafts" = each proposer reads the previous layer's drafts
 # (the report's design, needs instruction following); "exemplar" = the previous layer's output
 # is shown as the user's most recent past text and the proposers write again (a base model
@@ -35,7 +35,8 @@ class ProgramConfig:
     similarity: str = "meteor"  # consensus: how much two drafts agree
     refine: str = "drafts"
     # Max tokens per example = length_factor x the user's median past length (None: the run's
-    # fixed max_tokens), and trim outputs that stop mid-sentence.
+    # fixed max_tokens; fusion and concat then aim at the median itself), and trim outputs
+    # that stop mid-sentence.
     length_factor: float | None = None
     trim: bool = False
     # Adaptive depth: stop adding layers once a layer's output is at least this similar

@@ -97,7 +97,7 @@ class MoPA(dspy.Module):
                                workers=workers, config=call)
                 drafts = [finish(self.config, d) for d in result.drafts]
                 records.append({"drafts": drafts, "failures": result.failures})
-                pending.append(workers.submit(self.aggregate, profile, query, drafts))
+                pending.append(workers.submit(self.aggregate, profile, query, drafts, user_words))
             for record, future in zip(records, pending, strict=True):
                 record.update(future.result())
 
@@ -116,9 +116,18 @@ class MoPA(dspy.Module):
 
         return workers.map([lambda i=i: make(i) for i in range(len(self.planners))])
 
-    def aggregate(self, profile: str, query: str, drafts: list[str]) -> dict:
+    def aggregate(self, profile: str, query: str, drafts: list[str],
+                  user_words: float | None = None) -> dict:
         """The layer's output, and for a choice, which draft and the scores behind it."""
         kind = self.config.aggregator
+        if kind in ("fusion", "concat"):
+            target = None if user_words is None else user_words * (self.config.length_factor
+                                                                     or 1.0)
+            if kind == "fusion":
+                text, choice = selection.fusion(drafts, target, self.config.similarity)
+            else:
+                text, choice = selection.concat(drafts, target)
+            return {"output": text, "choice": choice.as_dict()}
         if kind == "merge":
             config = {}
             if self.config.aggregator_temperature is not None:

@@ -10,12 +10,18 @@ among drafts needs no instruction following:
 - ``contrast``: likelihood with the user's texts minus likelihood with the query alone, i.e.
   the draft most specific to this user rather than the most generic one.
 - ``longest``: the longest draft, a control: it shows how much of a gain is only length.
+- ``fusion``: an extractive merge a base model needs no skill for: the consensus draft, then
+  the sentences of the other drafts that most drafts support and the text does not yet say,
+  until it is as long as this user usually writes.
+- ``concat``: the drafts' sentences in rollout order up to the same length, a control: it
+  shows how much of fusion's gain is only the length and the extra drafts.
 
 Every choice returns the scores behind it, which the program records per layer.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from statistics import fmean
@@ -79,3 +85,65 @@ def contrast(drafts: Sequence[str], scorer: TokenScorer, context: str,
                                                                      " " + d)
               for d in drafts]
     return Choice(_argmax(scores), scores)
+
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_WORD = re.compile(r"[a-z0-9']+")
+# A sentence that repeats this much of the text already chosen adds nothing new.
+REDUNDANT = 0.6
+
+
+def _words(text: str) -> set[str]:
+    return set(_WORD.findall(text.lower()))
+
+
+def _coverage(sentence: set[str], text: set[str]) -> float:
+    return len(sentence & text) / len(sentence) if sentence else 1.0
+
+
+def _sentences(draft: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE.split(draft.strip()) if s.strip()]
+
+
+def concat(drafts: Sequence[str], target_words: float | None) -> tuple[str, Choice]:
+    text = drafts[0].strip()
+    for draft in drafts[1:]:
+        for sentence in _sentences(draft):
+            if target_words is None or len(text.split()) >= target_words:
+                return text, Choice(0, [0.0] * len(drafts))
+            text = f"{text} {sentence}"
+    return text, Choice(0, [0.0] * len(drafts))
+
+
+def fusion(drafts: Sequence[str], target_words: float | None,
+           metric: str = "meteor") -> tuple[str, Choice]:
+    """The consensus draft extended, sentence by sentence, to about ``target_words`` words.
+
+    A candidate sentence's support is the mean share of its words found in each other draft:
+    content several proposers wrote independently. Sentences are added by support, skipping
+    ones mostly said already, until the text reaches the target (no target: the draft alone).
+    """
+    base = consensus(drafts, metric)
+    text = drafts[base.index].strip()
+    if target_words is None or len(text.split()) >= target_words:
+        return text, base
+    bags = [_words(d) for d in drafts]
+    candidates = []
+    for i, draft in enumerate(drafts):
+        if i == base.index:
+            continue
+        for sentence in _sentences(draft):
+            words = _words(sentence)
+            if len(words) < 3:
+                continue
+            others = [b for j, b in enumerate(bags) if j != i]
+            candidates.append((fmean(_coverage(words, b) for b in others), sentence, words))
+    chosen = _words(text)
+    for _, sentence, words in sorted(candidates, key=lambda c: -c[0]):
+        if len(text.split()) >= target_words:
+            break
+        if _coverage(words, chosen) >= REDUNDANT:
+            continue
+        text = f"{text} {sentence}"
+        chosen |= words
+    return text, base

@@ -10,7 +10,7 @@ import pytest
 from dspy.lm15 import ServerError
 
 from mopa.lm import PlainTextAdapter, fake_lm
-from mopa.programs import Agent, MoPA, build_program, make_config
+from mopa.programs import MoPA, build_program, make_config
 from mopa.programs.presets import PRESETS
 from mopa.usage import metered
 

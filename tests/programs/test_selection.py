@@ -58,3 +58,30 @@ def test_contrast_removes_what_the_query_alone_predicts():
     choice = selection.contrast(drafts, _word_scorer, with_user, query_only)
     assert choice.index == 1
     assert choice.as_dict() == {"chosen": 2, "scores": [0.0, round(10 / 3, 4)]}
+
+
+FUSION_DRAFTS = [
+    "The tuner is accurate. It clips on easily.",
+    "Accurate tuner. The display is bright on stage. It clips on easily.",
+    "The display is bright on stage. Battery life is long.",
+    "I like pizza. Pizza is great food for everyone.",
+]
+
+
+def test_fusion_extends_the_consensus_draft_with_supported_new_sentences():
+    text, base = selection.fusion(FUSION_DRAFTS, target_words=16, metric="rougeL")
+    assert text.startswith(FUSION_DRAFTS[base.index])
+    assert "Pizza" not in text  # no other draft supports it
+    assert text.count("clips on easily") == 1  # said already: not repeated
+    assert len(text.split()) >= 16 or "Battery" in text
+
+
+def test_fusion_without_a_target_or_already_long_is_the_consensus_draft():
+    base = selection.consensus(FUSION_DRAFTS).index
+    assert selection.fusion(FUSION_DRAFTS, None)[0] == FUSION_DRAFTS[base]
+    assert selection.fusion(FUSION_DRAFTS, 3)[0] == FUSION_DRAFTS[base]
+
+
+def test_concat_appends_sentences_in_order_up_to_the_target():
+    text, _ = selection.concat(FUSION_DRAFTS, target_words=10)
+    assert text == "The tuner is accurate. It clips on easily. Accurate tuner."

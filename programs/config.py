@@ -35,10 +35,12 @@ class ProgramConfig:
     similarity: str = "meteor"  # consensus: how much two drafts agree
     refine: str = "drafts"
     # Max tokens per example = length_factor x the user's median past length (None: the run's
-    # fixed max_tokens; fusion and concat then aim at the median itself), and trim outputs
-    # that stop mid-sentence.
+    # fixed max_tokens), and trim outputs that stop mid-sentence.
     length_factor: float | None = None
     trim: bool = False
+    # fusion and concat write target_factor x the user's median past length (1.0: as long as
+    # this user usually writes).
+    target_factor: float = 1.0
     # Adaptive depth: stop adding layers once a layer's output is at least this similar
     # (ROUGE-L F1) to the previous layer's (None: always run every layer).
     stop_similarity: float | None = None
@@ -51,6 +53,7 @@ class ProgramConfig:
             (self.refine in REFINES, "refine", ", ".join(REFINES)),
             (self.length_factor is None or self.length_factor > 0, "length_factor",
              "a number > 0, or none"),
+            (self.target_factor > 0, "target_factor", "a number > 0"),
             (self.stop_similarity is None or 0 < self.stop_similarity <= 1, "stop_similarity",
              "a number in (0, 1], or none"),
         ]

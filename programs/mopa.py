@@ -121,8 +121,7 @@ class MoPA(dspy.Module):
         """The layer's output, and for a choice, which draft and the scores behind it."""
         kind = self.config.aggregator
         if kind in ("fusion", "concat"):
-            target = None if user_words is None else user_words * (self.config.length_factor
-                                                                     or 1.0)
+            target = None if user_words is None else user_words * self.config.target_factor
             if kind == "fusion":
                 text, choice = selection.fusion(drafts, target, self.config.similarity)
             else:

@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from draft_pool import DraftPool  # noqa: E402
 from draft_scores import LogprobStore, candidates, clean, score_all  # noqa: E402
-from pickers import SELECTORS  # noqa: E402
+from pickers import SELECTORS, Candidates  # noqa: E402
 
 from mopa.bootstrap import paired_bootstrap  # noqa: E402
 from mopa.data import load_file  # noqa: E402
@@ -86,6 +86,19 @@ def evaluate(examples, pool: DraftPool, policies, store: LogprobStore, drafts: i
     copy_latest = {m: [r[m] for r in copy] for m in METRICS}
     copy_latest["words"] = [len(ex.latest_text().split()) for ex in examples]
     today = systems.get(("fixed256", False, "first (RAG)", 1))
+    drafts_stats = {}
+    for policy in policies:
+        recs = [pool.lines[ex.id, policy, layer] for ex in examples]
+        texts = [clean(d, trim=False) for r in recs for d in r["drafts"][:drafts]]
+        full = [len(store.tokenize(d)) >= r["max_tokens"] - 2
+                for r in recs for d in r["drafts"][:drafts]]
+        kept = [t for t in texts if t.strip()]
+        drafts_stats[policy] = {
+            "mean_max_tokens": sum(r["max_tokens"] for r in recs) / len(recs),
+            "empty": 1 - len(kept) / len(texts), "hit_max_tokens": sum(full) / len(full),
+            "mean_words_nonempty": sum(len(t.split()) for t in kept) / max(1, len(kept)),
+            "seconds_per_draft": sum(s for r in recs for s in r["seconds"][:drafts])
+            / sum(len(r["seconds"][:drafts]) for r in recs)}
     rows = []
     for (policy, trim, name, n), sysd in systems.items():
         row = {"policy": policy, "trim": trim, "selector": name, "n": n,
@@ -100,8 +113,63 @@ def evaluate(examples, pool: DraftPool, policies, store: LogprobStore, drafts: i
         rows.append(row)
     return {"n_examples": len(examples), "ids": [ex.id for ex in examples], "rows": rows,
             "copy_latest": {m: sum(v) / len(v) for m, v in copy_latest.items()},
+            "drafts": drafts_stats, "reference_words": sum(len(ex.output.split())
+                                                           for ex in examples) / len(examples),
             "picks": {f"{p}|{t}|{s}|{n}": v["picks"] for (p, t, s, n), v in systems.items()
                       if n == drafts}}
+
+
+def refine(examples, pool: DraftPool, store: LogprobStore, policy: str, trim: bool,
+           selector: str, drafts: int) -> dict:
+    """Layer 2 a base model can do: the layer-1 pick joins the profile as the user's newest
+    past text and the proposer writes again (no instruction to revise); the same selector then
+    picks among the layer-2 drafts, or among them plus the layer-1 pick."""
+    select = SELECTORS[selector]
+    examples = [ex for ex in examples if (ex.id, policy, 1) in pool.lines]
+    rows: dict[str, list[dict]] = {"layer 1 pick": [], "layer 2 first draft": [],
+                                   "layer 2 pick": [], "layer 2 pick incl. layer-1 pick": []}
+    words: dict[str, list[int]] = {name: [] for name in rows}
+    for n, ex in enumerate(examples, 1):
+        c1 = candidates(ex, pool.lines[ex.id, policy, 1], trim, store, pool)
+        i = select(c1, drafts)
+        chosen = c1.texts[i] if i is not None else ""
+        rec = pool.get(ex, policy, layer=2, previous=chosen or None)
+        log.info("refine %d/%d %s draft s=%s", n, len(examples), ex.id, rec["seconds"])
+        if selector in ("likelihood", "contrast"):
+            score_all([ex], pool, [policy], store, layer=2)
+        c2 = candidates(ex, rec, trim, store, pool)
+        both = Candidates(id=ex.id, texts=[chosen, *c2.texts], user_words=c2.user_words,
+                          lp_profile=[c1.lp_profile[i] if i is not None else None,
+                                      *c2.lp_profile],
+                          lp_query=[c1.lp_query[i] if i is not None else None, *c2.lp_query])
+        j, k = select(c2, drafts), select(both, drafts + 1)
+        for name, text in (("layer 1 pick", chosen), ("layer 2 first draft", c2.texts[0]),
+                           ("layer 2 pick", c2.texts[j] if j is not None else ""),
+                           ("layer 2 pick incl. layer-1 pick",
+                            both.texts[k] if k is not None else "")):
+            rows[name].append(score_pair(text, ex.output))
+            words[name].append(len(text.split()))
+    base = rows["layer 1 pick"]
+    out = {"policy": policy, "trim": trim, "selector": selector, "n_examples": len(base),
+           "systems": {}}
+    for name, values in rows.items():
+        out["systems"][name] = {
+            **{m: sum(r[m] for r in values) / len(values) for m in METRICS},
+            "words": sum(words[name]) / len(values),
+            **{f"d_{m}_vs_layer1": ci([r[m] for r in values], [r[m] for r in base])
+               for m in ("meteor", "rougeL")}}
+    return out
+
+
+def refine_markdown(result: dict) -> str:
+    lines = [f"### Refinement probe ({result['selector']}, {result['policy']}, trim "
+             f"{'on' if result['trim'] else 'off'}, n = {result['n_examples']})", "",
+             "| system | METEOR | ROUGE-L | words | ΔM vs layer-1 pick | ΔRL vs layer-1 pick |",
+             "|---|---|---|---|---|---|"]
+    for name, r in result["systems"].items():
+        lines.append(f"| {name} | {r['meteor']:.3f} | {r['rougeL']:.3f} | {r['words']:.0f} | "
+                     f"{_d(r['d_meteor_vs_layer1'])} | {_d(r['d_rougeL_vs_layer1'])} |")
+    return "\n".join(lines)
 
 
 def _d(interval: dict) -> str:
@@ -113,7 +181,13 @@ def markdown(result: dict, drafts: int) -> str:
     cl = result["copy_latest"]
     lines = [f"n = {result['n_examples']} examples (selection half). copy-latest: METEOR "
              f"{cl['meteor']:.3f}, ROUGE-L {cl['rougeL']:.3f}, {cl['words']:.0f} words. "
+             f"References: {result['reference_words']:.0f} words on average. "
              "Deltas are paired bootstrap 95% CIs; * = excludes 0.", "",
+             "| policy | mean max_tokens | empty drafts | drafts that hit max_tokens | words "
+             "(non-empty) | s per draft (incl. cache hits) |", "|---|---|---|---|---|---|",
+             *(f"| {p} | {d['mean_max_tokens']:.0f} | {d['empty']:.0%} | "
+               f"{d['hit_max_tokens']:.0%} | {d['mean_words_nonempty']:.0f} | "
+               f"{d['seconds_per_draft']:.2f} |" for p, d in result["drafts"].items()), "",
              f"### N = {drafts} drafts", "",
              "| policy | trim | selector | METEOR | ROUGE-L | ROUGE-1 | words (user) | "
              "ΔM vs RAG same policy | ΔRL vs RAG | ΔM vs longest | ΔRL vs longest | "
@@ -148,7 +222,10 @@ def main(argv=None) -> None:
     parser.add_argument("--limit", type=int, default=40)
     parser.add_argument("--drafts", type=int, default=8)
     parser.add_argument("--policies", default="user1.5,fixed256")
-    parser.add_argument("--phase", default="all", choices=("generate", "score", "report", "all"))
+    parser.add_argument("--phase", default="all",
+                        choices=("generate", "score", "report", "all", "refine"))
+    parser.add_argument("--refine", default="user1.5,on,consensus-meteor",
+                        help="policy,trim(on|off),selector of the refinement probe")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=str(DEFAULT_OUT))
     args = parser.parse_args(argv)
@@ -169,6 +246,13 @@ def main(argv=None) -> None:
         text = markdown(result, args.drafts)
         (out / "report.md").write_text(text + "\n", encoding="utf-8")
         (out / "report.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
+        print(text)
+    if args.phase == "refine":
+        policy, trim, selector = args.refine.split(",")
+        result = refine(examples, pool, store, policy, trim == "on", selector, args.drafts)
+        text = refine_markdown(result)
+        (out / "refine.md").write_text(text + "\n", encoding="utf-8")
+        (out / "refine.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
         print(text)
 
 

@@ -83,14 +83,19 @@ def consensus(metric: str, among: Callable[[Candidates, list[int]], list[int]] |
     return select
 
 
-def likelihood(c: Candidates, n: int) -> int | None:
-    usable = [i for i in c.usable(n) if c.lp_profile[i] is not None]
-    return _best(usable, lambda i: c.lp_profile[i])
-
-
-def contrast(c: Candidates, n: int) -> int | None:
+def _scored(c: Candidates, n: int, among) -> list[int]:
     usable = [i for i in c.usable(n) if c.lp_profile[i] is not None and c.lp_query[i] is not None]
-    return _best(usable, lambda i: c.lp_profile[i] - c.lp_query[i])
+    return among(c, usable) if among and usable else usable
+
+
+def likelihood_of(among=None):
+    """The draft with the highest mean token log p given the user's retrieved texts."""
+    return lambda c, n: _best(_scored(c, n, among), lambda i: c.lp_profile[i])
+
+
+def contrast_of(among=None):
+    """The draft whose mean token log p gains most from the user's texts over the query alone."""
+    return lambda c, n: _best(_scored(c, n, among), lambda i: c.lp_profile[i] - c.lp_query[i])
 
 
 def in_band(low: float = 0.67, high: float = 1.5):
@@ -115,8 +120,11 @@ SELECTORS: dict[str, Callable[[Candidates, int], int | None]] = {
     "closest-to-user": closest_to_user,
     "consensus-meteor": consensus("meteor"),
     "consensus-rougeL": consensus("rougeL"),
-    "likelihood": likelihood,
-    "contrast": contrast,
+    "likelihood": likelihood_of(),
+    "contrast": contrast_of(),
+    # Combinations: the length habit (or the majority) filters, the other signal decides.
     "consensus-meteor-band": consensus("meteor", in_band()),
     "consensus-meteor-long": consensus("meteor", at_least_user),
+    "likelihood-long": likelihood_of(at_least_user),
+    "contrast-long": contrast_of(at_least_user),
 }

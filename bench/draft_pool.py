@@ -25,8 +25,23 @@ from mopa.signatures import Propose, for_task
 FIXED_TOKENS = 256  # today's default max_tokens
 
 
+# "-para" policies let a draft run on past a blank line. The adapter's default stop (the
+# first blank line) ends most drafts long before max_tokens (the first 6 examples: 10% of
+# drafts reached it, at ~75 words against users' ~170), so a token budget alone cannot make
+# drafts as long as the user writes. The run-on guards stay: the adapter cuts at the next
+# record's label and at any prompt field label, and clean_text cuts run-ons.
+PARA_SUFFIX = "-para"
+PARA_STOP = ["\n\n\n\n"]
+
+
+def policy_config(policy: str) -> dict:
+    return {"stop": list(PARA_STOP)} if policy.endswith(PARA_SUFFIX) else {}
+
+
 def policy_tokens(example: Example, policy: str) -> int:
-    """max_tokens under a policy name: "fixed256" or "user<factor>" (e.g. "user1.5")."""
+    """max_tokens under a policy name: "fixed256" or "user<factor>" (e.g. "user1.5"), either
+    optionally with the "-para" suffix."""
+    policy = policy.removesuffix(PARA_SUFFIX)
     if policy.startswith("fixed"):
         return int(policy[len("fixed"):] or FIXED_TOKENS)
     if policy.startswith("user"):
@@ -101,7 +116,9 @@ class DraftPool:
         with dspy.context(lm=self.lm(max_tokens), adapter=PlainTextAdapter()):
             for i in range(1, self.drafts + 1):
                 start = time.perf_counter()
-                drafts.append(call_predictor(predictor, 2, {"rollout_id": i}, **inputs))
+                drafts.append(call_predictor(predictor, 2,
+                                             {"rollout_id": i, **policy_config(policy)},
+                                             **inputs))
                 seconds.append(round(time.perf_counter() - start, 3))
         rec = {"id": example.id, "policy": policy, "layer": layer, "max_tokens": max_tokens,
                "previous": previous, "drafts": drafts, "seconds": seconds}

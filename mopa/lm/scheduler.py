@@ -17,6 +17,12 @@ is admitted only if the reservations fit, and idle caches are dropped, least rec
 first, before a step could run out of cells. Sharing only lowers the real use, so a decode
 never finds the cache full.
 
+Reproducibility: llama.cpp's kernels round differently for batches of different shapes
+(measured on this model: up to ~1 on a logit between two chunkings of one prompt), so a seeded
+call gives exactly the same sample only when it is computed in the same batches, e.g. as the
+first call of a process; beside other calls a sampled token can differ. Re-runs of a program
+are made identical by DSPy's cache, not by the engine.
+
 The backend is the model (see `mopa.lm.llama_batch`); the scheduler is plain Python and is
 tested with a fake one.
 """
@@ -81,6 +87,9 @@ class Backend(Protocol):
 
 
 NEW, PREFILL, GEN = "new", "prefill", "gen"
+# Shorter common prefixes (e.g. only the beginning-of-text token) are read again rather than
+# copied: they save almost nothing, and a copy ties a call's numbers to another call's batch.
+MIN_REUSE = 16
 
 
 @dataclass
@@ -168,6 +177,7 @@ class Scheduler:
             # Keep only what the new prompt can use, so a job that waits (see _start) holds
             # no more cells than it reserved.
             keep = common_prefix(slot.cached, job.prompt, len(job.prompt) - 1)
+            keep = keep if keep >= MIN_REUSE else 0
             self.backend.seq_rm(slot.seq, keep)
             del slot.cached[keep:]
             slot.job, slot.state, slot.out, slot.text = job, NEW, [], bytearray()
@@ -224,8 +234,10 @@ class Scheduler:
                 best, length = other, n
         pending = max((common_prefix(o.job.prompt, prompt, limit) for o in self.slots
                        if o.state == PREFILL), default=0)
-        if pending > length:
+        if pending > length and pending >= MIN_REUSE:
             return  # another job is reading a longer common prefix: copy it when it is there
+        if length < MIN_REUSE:
+            best, length = slot, 0
         if best is slot:
             self.backend.seq_rm(slot.seq, length)
         else:

@@ -161,3 +161,11 @@ def test_threads_submitting_at_once_get_their_own_answers():
     for i, done in results.items():
         step = 1 + i % 3
         assert done.text == " ".join(str(1000 * i + step * k) for k in range(1, 7)) + " "
+
+
+def test_a_short_common_prefix_is_read_again_not_copied():
+    backend = FakeBackend()
+    results = drain(Scheduler(backend), [job([1, 2, 3, 10], max_tokens=2),
+                                         job([1, 2, 3, 20], max_tokens=2)])
+    assert [r.reused_tokens for r in results] == [0, 0]
+    assert [r.text for r in results] == ["11 12 ", "21 22 "]

@@ -28,7 +28,7 @@ class Claim:
 def verdict(system: list[float], baseline: list[float]) -> tuple[str, str]:
     """(verdict, evidence) for "system beats baseline"."""
     iv = paired_bootstrap(system, baseline)
-    sign = 1 if iv.low > 0 else -1 if iv.high < 0 else 0
+    sign = iv.sign
     evidence = f"{iv} ({iv.method}, n = {iv.n})"
     if iv.n < SMALL_N:
         p = sign_flip_p(system, baseline)

@@ -5,22 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from mopa.bootstrap import bootstrap_mean, paired_bootstrap
 from mopa.data import Example
-from mopa.metrics import score_pairs
-from mopa.run_metrics import final_text, layer_texts
-from mopa.run_store import RunStore
+from mopa.run_scores import RunScores, columns, mean_intervals, paired_intervals
 
-SCORES = ("rouge1", "rougeL", "meteor")
 COMPARED = ("meteor", "rougeL")  # the report's headline metrics
-
-
-def _columns(rows: list[dict]) -> dict[str, list[float]]:
-    return {m: [r[m] for r in rows] for m in SCORES}
-
-
-def _summary(columns: dict[str, list[float]]) -> dict:
-    return {m: bootstrap_mean(columns[m]).as_dict() for m in SCORES}
 
 
 def previous_systems(path: Path, settings: dict) -> list[dict]:
@@ -48,27 +36,19 @@ def compare_systems(examples: list[Example], runs: dict, baselines: tuple[str, .
     ``previous`` entries that were not rerun are kept in their place; ``command`` (the argv
     that ran ``runs``) is recorded in each new entry so the results say how to reproduce them.
     """
-    refs = [ex.output for ex in examples]
     current = {}
     for label, run in runs.items():
-        records = RunStore.read(run["dir"])
-        got = [records.get(ex.id, {}) for ex in examples]
-        rows = score_pairs([final_text(r, clean) for r in got], refs)
-        final = _columns(rows)
-        depth = max((len(r.get("layers") or []) for r in got), default=0)
-        layers = [_columns(score_pairs([layer_texts(r, d, clean) for r in got], refs))
-                  for d in range(depth)]
-        config, metrics = run["config"], run["metrics"]
+        scores, config = RunScores.read(examples, run["dir"], clean), run["config"]
         current[label] = {
             "label": label, "preset": config.preset, "agents": len(config.agents),
-            "layers": config.layers, "n": metrics["n"], "failed": metrics["failed"],
-            "empty": sum(1 for r in rows if r["empty"]),
-            "per_example": metrics["per_example"],
+            "layers": config.layers, "n": len(examples), "failed": scores.failed,
+            "empty": sum(1 for r in scores.final if r["empty"]),
+            "per_example": scores.per_example,
             "run_dir": str(run["dir"]),
             "command": command,
             # Per-example scores, in example order, so any later comparison can be paired.
-            "scores": final,
-            "layer_scores": layers,
+            "scores": columns(scores.final),
+            "layer_scores": [columns(rows) for rows in scores.layers],
         }
     entries = [current.pop(e["label"], e) for e in previous] + list(current.values())
     add_intervals(entries, baselines)
@@ -81,12 +61,11 @@ def add_intervals(entries: list[dict], baselines: tuple[str, ...]) -> None:
     the others' deltas, and scores saved by older code get the current interval method."""
     by_preset = {e["preset"]: e for e in entries}
     for entry in entries:
-        entry["metrics"] = _summary(entry["scores"])
-        entry["by_layer"] = [{"layer": d + 1, **_summary(cols)}
+        entry["metrics"] = mean_intervals(entry["scores"])
+        entry["by_layer"] = [{"layer": d + 1, **mean_intervals(cols)}
                              for d, cols in enumerate(entry["layer_scores"])]
         entry["vs"] = {
-            baseline: {m: paired_bootstrap(entry["scores"][m], by_preset[baseline]["scores"][m])
-                       .as_dict() for m in COMPARED}
+            baseline: paired_intervals(entry["scores"], by_preset[baseline]["scores"], COMPARED)
             for baseline in baselines
             if baseline in by_preset and by_preset[baseline] is not entry
         }

@@ -10,7 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-METRICS = (("rouge1", "ROUGE-1"), ("rougeL", "ROUGE-L"), ("meteor", "METEOR"))
+from mopa.metrics import SCORE_LABELS  # noqa: E402
 
 
 def _band(ax, xs, points, label, marker="o"):
@@ -40,7 +40,7 @@ def plot_agents(results: dict, root: Path) -> Path:
             families.setdefault(entry["label"].split(" N=")[0], []).append(entry)
     fig, axes = _figure(f"Final-layer performance by agent count "
                         f"(n={results['settings']['n']}, {results['settings']['lm']})")
-    for ax, (metric, name) in zip(axes, METRICS, strict=True):
+    for ax, (metric, name) in zip(axes, SCORE_LABELS.items(), strict=True):
         for family, entries in families.items():
             entries = sorted(entries, key=lambda e: e["agents"])
             _band(ax, [e["agents"] for e in entries], [e["metrics"][metric] for e in entries],
@@ -56,7 +56,7 @@ def plot_depth(results: dict, root: Path) -> Path:
     entries = {e["preset"]: e for e in results["systems"]}
     fig, axes = _figure(f"Performance by layer depth (n={results['settings']['n']}, "
                         f"{results['settings']['lm']})")
-    for ax, (metric, name) in zip(axes, METRICS, strict=True):
+    for ax, (metric, name) in zip(axes, SCORE_LABELS.items(), strict=True):
         for preset, individual in (("rag-mopa", "rag"), ("planner-mopa", "planpers")):
             if preset not in entries:
                 continue
@@ -79,7 +79,7 @@ def plot_table(results: dict, root: Path) -> Path:
     """Each system's metric with its 95% CI (a visual companion to the table)."""
     entries = results["systems"]
     fig, axes = _figure(f"Systems (n={results['settings']['n']}, {results['settings']['lm']})")
-    for ax, (metric, name) in zip(axes, METRICS, strict=True):
+    for ax, (metric, name) in zip(axes, SCORE_LABELS.items(), strict=True):
         ys = range(len(entries))
         est = [e["metrics"][metric]["estimate"] for e in entries]
         err = [[est[i] - e["metrics"][metric]["low"] for i, e in enumerate(entries)],

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from mopa.bootstrap import Interval
+
 
 def _ci(iv: dict, signed: bool = False) -> str:
-    fmt = "{:+.4f}" if signed else "{:.4f}"
-    mark = " *" if signed and (iv["low"] > 0 or iv["high"] < 0) else ""
-    return f"{fmt.format(iv['estimate'])} [{fmt.format(iv['low'])}, {fmt.format(iv['high'])}]{mark}"
+    """A mean's interval, or a difference's (signed, starred when it excludes 0)."""
+    return Interval(**iv).format(signed=signed, star=signed)
 
 
 def results_table(results: dict) -> str:

@@ -32,14 +32,26 @@ class Interval:
     method: str = "percentile"
 
     @property
+    def sign(self) -> int:
+        """1 when the interval lies above 0, -1 below, 0 when it contains 0."""
+        return 1 if self.low > 0 else -1 if self.high < 0 else 0
+
+    @property
     def excludes_zero(self) -> bool:
-        return self.low > 0 or self.high < 0
+        return self.sign != 0
 
     def as_dict(self) -> dict:
         return asdict(self)
 
+    def format(self, signed: bool = True, star: bool = False) -> str:
+        """``estimate [low, high]`` to 4 places; ``signed`` for differences, where ``star``
+        marks one that excludes 0 with " *"."""
+        f = "+.4f" if signed else ".4f"
+        text = f"{self.estimate:{f}} [{self.low:{f}}, {self.high:{f}}]"
+        return text + " *" if star and self.excludes_zero else text
+
     def __str__(self) -> str:
-        return f"{self.estimate:+.4f} [{self.low:+.4f}, {self.high:+.4f}]"
+        return self.format()
 
 
 def _check(a: np.ndarray, name: str) -> None:

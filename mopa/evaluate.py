@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from mopa.data import Example
-from mopa.metrics import aggregate, score_pairs
+from mopa.metrics import aggregate
 from mopa.predictions import read_predictions
-from mopa.run_metrics import final_text
+from mopa.run_scores import RunScores
 
 
 def evaluate_predictions(examples: list[Example], predictions_path: str | Path,
@@ -31,8 +31,6 @@ def evaluate_predictions(examples: list[Example], predictions_path: str | Path,
         )
     if not predictions:
         raise ValueError(f"{predictions_path}: no predictions for any example of the data")
-    rows = score_pairs([final_text(predictions.get(ex.id, {}), clean) for ex in examples],
-                       [ex.output for ex in examples])
-    result = aggregate(rows)
+    result = aggregate(RunScores(examples, predictions, clean).final)
     result["missing"] = sum(1 for ex in examples if ex.id not in predictions)
     return result

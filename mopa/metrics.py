@@ -23,8 +23,10 @@ from typing import Any
 
 from mopa import meteor as _meteor
 
-METRICS = ("rouge1", "rougeL", "meteor", "mean")
-SCORE_KEYS = ("rouge1", "rougeL", "meteor")
+# The per-example scores (with the names plots show); "mean" averages them.
+SCORE_LABELS = {"rouge1": "ROUGE-1", "rougeL": "ROUGE-L", "meteor": "METEOR"}
+SCORE_KEYS = tuple(SCORE_LABELS)
+METRICS = (*SCORE_KEYS, "mean")
 
 # Below this many non-empty pairs a worker pool's start-up and its workers' cold word
 # caches cost about what they save (measured on 2 cores; see bench/score_speed.py).

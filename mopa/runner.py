@@ -9,14 +9,13 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 import dspy
 from tqdm import tqdm
 
-from mopa.cleaning import clean_text
 from mopa.data import Example, load, select
 from mopa.inputs import program_inputs
 from mopa.lm import PlainTextAdapter
 from mopa.lm.pool import LMPool
 from mopa.program_io import load_program, program_hash
 from mopa.programs import ProgramConfig, build_program, make_config
-from mopa.run_metrics import run_metrics
+from mopa.run_scores import output_text, run_metrics
 from mopa.run_store import RunStore
 from mopa.usage import metered
 
@@ -34,7 +33,7 @@ def predict_one(program: dspy.Module, example: Example, k: int = 4,
     raw = pred.output if pred is not None else ""
     return {
         "id": example.id,
-        "prediction": clean_text(raw) if clean else raw,
+        "prediction": output_text(raw, clean),
         "raw_prediction": raw,
         "plans": list(pred.plans) if pred is not None else [],
         "layers": list(pred.layers) if pred is not None else [],

@@ -19,6 +19,8 @@ from mlflow import MlflowClient
 from mlflow.entities import Metric, Param, RunStatus, RunTag
 from mlflow.exceptions import MlflowException
 
+from mopa.metrics import SCORE_KEYS
+
 PARENT_TAG = "mlflow.parentRunId"
 REDACTED = "***"
 _SECRET_QUERY_KEYS = ("password", "passwd", "pwd", "secret", "token", "key", "auth")
@@ -168,14 +170,14 @@ def log_metrics(client: MlflowClient, run_id: str, values: dict[str, float],
 def log_run_metrics(client: MlflowClient, run_id: str, metrics: dict) -> None:
     """A ``mopa.runner.execute`` metrics dict: final scores, every layer (step = layer), the
     copy-latest baseline on the same examples, and cost per example."""
-    scores = ("rouge1", "rougeL", "meteor")
-    log_metrics(client, run_id, {m: metrics["final"][m] for m in scores})
-    log_metrics(client, run_id, {f"copy_latest_{m}": metrics["copy_latest"][m] for m in scores})
+    log_metrics(client, run_id, {m: metrics["final"][m] for m in SCORE_KEYS})
+    log_metrics(client, run_id, {f"copy_latest_{m}": metrics["copy_latest"][m]
+                                 for m in SCORE_KEYS})
     log_metrics(client, run_id, {**metrics["per_example"], "n": metrics["n"],
                                  "failed": metrics["failed"], "empty": metrics["final"]["empty"]})
     now = int(time.time() * 1000)
     layers = [Metric(f"{m}_by_layer", float(layer[m]), now, int(layer["layer"]))
-              for layer in metrics.get("layers", []) for m in scores]
+              for layer in metrics.get("layers", []) for m in SCORE_KEYS]
     for i in range(0, len(layers), _BATCH):
         client.log_batch(run_id, metrics=layers[i:i + _BATCH])
 

@@ -21,7 +21,7 @@ import dspy
 from mopa.data import load, select
 from mopa.inputs import to_dspy
 from mopa.lm.pool import LMPool
-from mopa.metrics import METRICS
+from mopa.metrics import METRICS, SCORE_KEYS
 from mopa.optimizers.compile_scores import score_test, section, selection_about
 from mopa.optimizers.feedback import feedback_metric, optimizer_metric
 from mopa.optimizers.holdout import draw_test
@@ -140,7 +140,7 @@ def compile_program(data: str, program: str = "planpers", optimizer: str = "boot
     # hash keeps "before" valid across reruns that change only the optimizer's knobs.
     with RunStore(eval_dir / "before", {**manifest, "program_hash": program_hash(student)},
                   replace_stale=True) as store:
-        before = execute(student, config, val_ex, store, **exec_args)
+        execute(student, config, val_ex, store, **exec_args)
 
     from mopa.lm import PlainTextAdapter
 
@@ -160,13 +160,13 @@ def compile_program(data: str, program: str = "planpers", optimizer: str = "boot
         "copro_breadth": copro_breadth, "copro_depth": copro_depth, "mipro_auto": mipro_auto,
         "prompt_lm": prompt_lm, "reflection_lm": reflection_lm}}
     with RunStore(eval_dir / "after", after_manifest, replace_stale=True) as store:
-        after = execute(compiled, config, val_ex, store, **exec_args)
+        execute(compiled, config, val_ex, store, **exec_args)
     test_flags = {"test": test, "test_data": test_data}
     result = {
         "optimizer": optimizer, "metric": metric, "program": config.as_dict(),
         "train": len(train_ex), "val": len(val_ex),
-        "selection": section(selection_about(optimizer), val_ex, before, after,
-                             eval_dir / "before", eval_dir / "after", clean),
+        "selection": section(selection_about(optimizer), val_ex, eval_dir / "before",
+                             eval_dir / "after", clean),
         "test": score_test(build_program(config, lms), compiled, config, test_ex,
                            eval_dir / "test",
                            ({**manifest, **test_flags}, {**after_manifest, **test_flags}),
@@ -221,7 +221,7 @@ def _log_to_mlflow(result: dict, lm_args: dict, prompt_lm: str | None,
     tracking.log_metrics(client, run_id, {f"{name}_{when}_{m}": result[name][when][m]
                                           for name in ("selection", "test") if result[name]
                                           for when in ("before", "after", "copy_latest")
-                                          for m in ("rouge1", "rougeL", "meteor")})
+                                          for m in SCORE_KEYS})
     tracking.log_artifacts(client, run_id, [result["program_file"]])
     tracking.finish_run(client, run_id)
     return run_id

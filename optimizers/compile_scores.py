@@ -15,11 +15,10 @@ from pathlib import Path
 
 import dspy
 
-from mopa.bootstrap import paired_bootstrap
-from mopa.metrics import score_pairs
+from mopa.metrics import aggregate
 from mopa.program_io import program_hash
 from mopa.programs import ProgramConfig
-from mopa.run_metrics import final_text
+from mopa.run_scores import RunScores, columns, paired_intervals
 from mopa.run_store import RunStore
 from mopa.runner import execute
 
@@ -36,25 +35,15 @@ def selection_about(optimizer: str) -> str:
             "(it selects on the training examples), so they are held out too")
 
 
-def paired(examples: list, a_dir: Path, b_dir: Path, clean: bool) -> dict:
-    """Paired bootstrap CI of a - b on ``examples``, per metric, from two run directories."""
-    refs = [ex.output for ex in examples]
-    rows = []
-    for run_dir in (a_dir, b_dir):
-        records = RunStore.read(run_dir)
-        rows.append(score_pairs([final_text(records.get(ex.id, {}), clean)
-                                 for ex in examples], refs))
-    return {m: paired_bootstrap([r[m] for r in rows[0]], [r[m] for r in rows[1]]).as_dict()
-            for m in ("rouge1", "rougeL", "meteor")}
-
-
-def section(about: str, examples: list, before: dict, after: dict, before_dir: Path,
-            after_dir: Path, clean: bool) -> dict:
-    """Before/after metrics of one set of examples (``execute``'s results) and their CIs."""
-    return {"examples": about, "n": len(examples), "before": before["final"],
-            "after": after["final"], "copy_latest": after["copy_latest"],
-            "after_vs_before": paired(examples, after_dir, before_dir, clean),
-            "after_vs_copy_latest": after["vs_copy_latest"]}
+def section(about: str, examples: list, before_dir: Path, after_dir: Path, clean: bool) -> dict:
+    """Before/after metrics of one set of examples, from the two run directories, and the
+    paired CIs of after - before and after - copy-latest."""
+    before, after = (RunScores.read(examples, d, clean) for d in (before_dir, after_dir))
+    after_scores = columns(after.final)
+    return {"examples": about, "n": len(examples), "before": aggregate(before.final),
+            "after": aggregate(after.final), "copy_latest": aggregate(after.copy_latest),
+            "after_vs_before": paired_intervals(after_scores, columns(before.final)),
+            "after_vs_copy_latest": paired_intervals(after_scores, columns(after.copy_latest))}
 
 
 def score_test(uncompiled: dspy.Module, compiled: dspy.Module, config: ProgramConfig,
@@ -65,11 +54,10 @@ def score_test(uncompiled: dspy.Module, compiled: dspy.Module, config: ProgramCo
     ``manifests`` are the validation stores' (before, after) plus the test flags. Like those
     stores, these hold outputs derived from this compile, so other settings replace them.
     """
-    metrics = {}
     for name, module, manifest in (("before", uncompiled, manifests[0]),
                                    ("after", compiled, manifests[1])):
         with RunStore(test_dir / name, {**manifest, "program_hash": program_hash(module)},
                       replace_stale=True) as store:
-            metrics[name] = execute(module, config, examples, store, **exec_args)
-    return section(TEST_ABOUT, examples, metrics["before"], metrics["after"],
-                   test_dir / "before", test_dir / "after", exec_args["clean"])
+            execute(module, config, examples, store, **exec_args)
+    return section(TEST_ABOUT, examples, test_dir / "before", test_dir / "after",
+                   exec_args["clean"])

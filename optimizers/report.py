@@ -2,7 +2,8 @@
 
 For the top trials: their metrics, LM calls per example, and the paired-bootstrap 95% CI of
 their per-example difference against ``copy-latest`` and against the ``rag`` program run on
-the same examples with the same settings (run once per study, resumable).
+the same examples with the same settings (run once per study, resumable). Copy-latest needs no
+run: its scores on the same examples come with every run's (``run_scores``).
 
 Two tables, because the examples that rank the trials cannot also judge the winner:
 
@@ -27,30 +28,22 @@ from pathlib import Path
 import optuna
 
 from mopa import tracking
-from mopa.bootstrap import paired_bootstrap
+from mopa.bootstrap import Interval
 from mopa.data import load, select
 from mopa.lm.pool import LMPool
-from mopa.metrics import score_pairs
+from mopa.metrics import aggregate
 from mopa.optimizers.holdout import study_test_examples
 from mopa.optimizers.report_plots import plots
 from mopa.optimizers.study import PARENT_ATTR, open_storage
 from mopa.program_io import program_hash
 from mopa.programs import ProgramConfig, build_program, make_config
-from mopa.run_metrics import final_text
+from mopa.run_scores import RunScores, columns, paired_intervals
 from mopa.run_store import RunStore
 from mopa.runner import execute
 
-SCORES = ("rouge1", "rougeL", "meteor")
-BASELINES = ("rag", "copy-latest")
+BASELINE = "rag"  # the program every trial is compared with, besides copy-latest
 SELECTION_TITLE = "selection (the examples that chose the winner: optimistic)"
 TEST_TITLE = "test (held out)"
-
-
-def _scores(examples: list, run_dir: str | Path, clean: bool) -> dict[str, list[float]]:
-    records = RunStore.read(run_dir)
-    rows = score_pairs([final_text(records.get(ex.id, {}), clean) for ex in examples],
-                       [ex.output for ex in examples])
-    return {m: [r[m] for r in rows] for m in SCORES}
 
 
 def _settings(trial: optuna.trial.FrozenTrial) -> dict:
@@ -84,23 +77,21 @@ def best_trials(study: optuna.Study, top: int) -> list[optuna.trial.FrozenTrial]
 def trial_rows(trials: list, runs: list[tuple[Path, dict]], examples: list, out: Path,
                settings: dict) -> list[dict]:
     """One row per trial from its run (directory, metrics) on ``examples``, with CIs against
-    the baselines run on the same examples into ``out/baseline-<preset>``."""
+    copy-latest and the baseline program run on the same examples into ``out/baseline-rag``."""
     clean = settings["clean"]
-    baselines = {}
-    for preset in BASELINES:
-        _run(make_config(preset, task=examples[0].task), examples, out / f"baseline-{preset}",
-             settings)
-        baselines[preset] = _scores(examples, out / f"baseline-{preset}", clean)
+    base_dir = out / f"baseline-{BASELINE}"
+    _run(make_config(BASELINE, task=examples[0].task), examples, base_dir, settings)
+    base = RunScores.read(examples, base_dir, clean)
+    baselines = {BASELINE: columns(base.final), "copy-latest": columns(base.copy_latest)}
     rows = []
     for t, (run_dir, metrics) in zip(trials, runs, strict=True):
-        scores = _scores(examples, run_dir, clean)
+        final = RunScores.read(examples, run_dir, clean).final
         config = t.user_attrs["config"]
         rows.append({
             "trial": t.number, "params": t.params, "preset": config["preset"],
             "agents": len(config["agents"]), "layers": config["layers"],
-            "final": metrics["final"], "lm_calls": metrics["per_example"]["lm_calls"],
-            "vs": {b: {m: paired_bootstrap(scores[m], base[m]).as_dict() for m in SCORES}
-                   for b, base in baselines.items()},
+            "final": aggregate(final), "lm_calls": metrics["per_example"]["lm_calls"],
+            "vs": {b: paired_intervals(columns(final), scores) for b, scores in baselines.items()},
         })
     return rows
 
@@ -131,9 +122,8 @@ def test_section(trials: list, spec: dict, examples: list, test_dir: Path) -> di
 
 
 def markdown(section: dict) -> str:
-    def ci(iv):
-        star = " *" if iv["low"] > 0 or iv["high"] < 0 else ""
-        return f"{iv['estimate']:+.4f} [{iv['low']:+.4f}, {iv['high']:+.4f}]{star}"
+    def ci(iv: dict) -> str:
+        return Interval(**iv).format(star=True)
 
     lines = [f"## {section['title']}", "", section["about"] + ".", "",
              "| trial | preset | N×L | R-1 | R-L | METEOR | LM calls/ex | ΔMETEOR vs rag | "

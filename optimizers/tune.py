@@ -25,18 +25,17 @@ from mlflow import MlflowClient
 from mopa import tracking
 from mopa.data import SELECTIONS, load, select
 from mopa.lm.pool import LMPool
+from mopa.metrics import METRICS, SCORE_KEYS  # METRICS are maximized
 from mopa.optimizers.holdout import study_test_examples
 from mopa.optimizers.search_space import SearchSpace, space_from_flags, suggest
 from mopa.optimizers.study import open_storage, open_study
 from mopa.program_io import program_hash
 from mopa.programs import build_program
+from mopa.run_scores import COSTS  # per example, minimized
 from mopa.run_store import RunStore
 from mopa.runner import execute
 
 log = logging.getLogger(__name__)
-
-METRICS = ("rouge1", "rougeL", "meteor", "mean")  # maximized
-COSTS = ("lm_calls", "prompt_tokens", "completion_tokens", "seconds")  # per example, minimized
 
 
 def parse_objectives(metric: str, objectives: str | list[str] | None) -> list[str]:
@@ -53,7 +52,7 @@ def parse_objectives(metric: str, objectives: str | list[str] | None) -> list[st
 
 def objective_value(metrics: dict, name: str) -> float:
     if name == "mean":
-        return sum(metrics["final"][m] for m in ("rouge1", "rougeL", "meteor")) / 3
+        return sum(metrics["final"][m] for m in SCORE_KEYS) / len(SCORE_KEYS)
     if name in COSTS:
         return float(metrics["per_example"][name])
     return float(metrics["final"][name])

@@ -1,0 +1,91 @@
+"""One scoring path: every reader of a run directory gets run_metrics' numbers."""
+
+import json
+from types import SimpleNamespace
+
+import pytest
+
+from mopa.cli import main
+from mopa.data import load, select
+from mopa.experiments.compare import compare_systems
+from mopa.metrics import SCORE_KEYS, score_pairs
+from mopa.optimizers import report
+from mopa.optimizers.compile_scores import section
+from mopa.programs import ProgramConfig
+from mopa.run_scores import RunScores, run_metrics
+from mopa.run_store import RunStore
+
+DATA = "demo:product_review"
+N = 4
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """Run directories of a MoPA, rag and copy-latest on the same examples."""
+    root = tmp_path_factory.mktemp("runs")
+    flags = {"mopa": ["planner-mopa", "--agents", "2", "--layers", "3"],
+             "rag": ["rag"], "copy-latest": ["copy-latest"]}
+    for name, program in flags.items():
+        assert main(["run", "--data", DATA, "--program", *program, "--lm", "fake", "--limit",
+                     str(N), "--out", str(root / name), "--no-progress"]) == 0
+    return root
+
+
+@pytest.fixture(scope="module")
+def examples():
+    return select(load(DATA), N)
+
+
+def _metrics(examples, run_dir):
+    return run_metrics(examples, RunStore.read(run_dir))
+
+
+def test_skipped_layers_score_their_recorded_output_and_the_mean_depth_is_reported(examples):
+    a, b = examples[0].output, "a different text altogether"
+    records = {examples[0].id: {"raw_prediction": b, "depth": 1, "layers": [
+                   {"output": b}, {"output": b, "skipped": True}]},
+               examples[1].id: {"raw_prediction": a, "depth": 2, "layers": [
+                   {"output": b}, {"output": a}]}}
+    scores = RunScores(examples[:2], records)
+    assert scores.layers[1] == score_pairs([b, a], [ex.output for ex in examples[:2]])
+    assert scores.per_example["depth"] == 1.5
+    assert "depth" not in RunScores(examples[:2], {}).per_example  # records without depth
+
+
+def test_a_mopa_run_reports_its_depth_and_a_single_agent_run_none(examples, runs):
+    metrics = _metrics(examples, runs / "mopa")
+    assert len(metrics["layers"]) == 3 and metrics["per_example"]["depth"] == 3
+    assert "depth" not in _metrics(examples, runs / "rag")["per_example"]
+
+
+def test_compile_report_and_experiments_give_run_metrics_numbers(examples, runs, tmp_path):
+    mopa, rag, copy = (_metrics(examples, runs / n) for n in ("mopa", "rag", "copy-latest"))
+    assert copy["final"] == mopa["copy_latest"]  # the program and the baseline agree
+
+    compiled = section("val", examples, runs / "rag", runs / "mopa", clean=True)
+    assert (compiled["before"], compiled["after"]) == (rag["final"], mopa["final"])
+    assert compiled["copy_latest"] == mopa["copy_latest"]
+    assert compiled["after_vs_copy_latest"] == mopa["vs_copy_latest"]
+
+    trial = SimpleNamespace(number=0, params={}, user_attrs={
+        "run_dir": str(runs / "mopa"), "config": json.loads(
+            (runs / "mopa" / "run.json").read_text())["config"]})
+    [row] = report.trial_rows([trial], [(runs / "mopa", mopa)], examples, tmp_path,
+                              report._settings(trial))
+    assert row["final"] == mopa["final"]
+    assert row["vs"]["copy-latest"] == mopa["vs_copy_latest"]
+
+    systems = {n: {"config": ProgramConfig.from_dict(json.loads(
+        (runs / n / "run.json").read_text())["config"]), "dir": runs / n}
+        for n in ("mopa", "rag", "copy-latest")}
+    entry = compare_systems(examples, systems, ("rag", "copy-latest"), clean=True)[0]
+    assert (entry["n"], entry["failed"], entry["empty"]) == (
+        mopa["n"], mopa["failed"], mopa["final"]["empty"])
+    assert entry["per_example"] == mopa["per_example"]
+    for m in SCORE_KEYS:
+        assert entry["metrics"][m]["estimate"] == pytest.approx(mopa["final"][m], rel=1e-12)
+        assert [layer[m]["estimate"] for layer in entry["by_layer"]] == pytest.approx(
+            [layer[m] for layer in mopa["layers"]], rel=1e-12)
+    for m, interval in entry["vs"]["copy-latest"].items():
+        assert interval == mopa["vs_copy_latest"][m]
+    assert entry["vs"]["rag"] == {m: row["vs"]["rag"][m] for m in entry["vs"]["rag"]}

@@ -2,33 +2,32 @@
 
 Built from the resolved settings rather than copied from ``sys.argv``: every value that
 changes outputs is spelled out (defaults included, ``--report-protocol`` expanded), so the
-command still reproduces the run after a default changes.
+command still reproduces the run after a default changes. The flags come from the settings
+dataclasses the command line is generated from (``mopa.flags.to_argv``), so a new setting is
+spelled out too; settings saved by older code simply lack it.
 """
 
 from __future__ import annotations
+
+from mopa.flags import to_argv
+from mopa.programs.config import ProgramChoice
+from mopa.settings import DataSettings, RunSettings
 
 
 def experiment_argv(settings: dict, systems: str | None = None,
                     agent_counts: str | None = None, out: str | None = None,
                     workers: int = 1) -> list[str]:
-    s = settings
-    argv = ["mopa", "experiment", s["experiment"], "--data", s["data"], "--lm", s["lm"]]
-    if s["limit"] is not None:
-        argv += ["--limit", str(s["limit"])]
-    argv += ["--selection", s["selection"], "--seed", str(s["seed"]), "--k", str(s["k"]),
-             "--max-words", str(s["max_words"])]
-    if not s["clean"]:
-        argv.append("--no-clean")
-    argv += ["--agents", str(s["agents"]), "--layers", str(s["layers"]),
-             "--proposer-lms", ",".join(s["md_lms"])]
-    for flag, key in (("--planner-lm", "planner_lm"), ("--aggregator-lm", "aggregator_lm")):
-        if s[key]:
-            argv += [flag, s[key]]
-    if s["api_base"]:
+    """``settings`` as ``run_experiment`` records them (flag dests, plus the experiment's name,
+    the -md proposer LMs and n)."""
+    s = dict(settings)
+    if s.get("api_base"):
         from mopa.tracking import redact_url  # imports mlflow: only when there is a URL
 
-        argv += ["--api-base", redact_url(s["api_base"])]
-    argv += ["--temperature", str(s["temperature"]), "--max-tokens", str(s["max_tokens"])]
+        s["api_base"] = redact_url(s["api_base"])
+    argv = ["mopa", "experiment", s["experiment"], *to_argv(DataSettings, s),
+            *to_argv(RunSettings, s),
+            *to_argv(ProgramChoice, s, exclude=("preset", "roles", "rag_agents", "proposer_lms")),
+            "--proposer-lms", ",".join(s["md_lms"])]
     if agent_counts:
         argv += ["--agent-counts", agent_counts]
     if systems:

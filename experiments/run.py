@@ -9,24 +9,27 @@ and to one MLflow parent run with a nested run per system.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
-from mopa.data import load, select
 from mopa.experiments import EXPERIMENTS
 from mopa.experiments.command import experiment_argv
 from mopa.experiments.compare import compare_systems, previous_systems
 from mopa.experiments.plots import plot_experiment
 from mopa.experiments.spec import Experiment, System
-from mopa.lm.pool import LMPool
+from mopa.flags import recorded
 from mopa.program_io import program_hash
-from mopa.programs import PRESETS, build_program, comma_list, make_config
+from mopa.programs import PRESETS, ProgramChoice, build_program, comma_list
 from mopa.run_store import RunStore
 from mopa.runner import execute
+from mopa.settings import DataSettings, RunSettings, TrackingSettings
 
 # The report's protocol: test split, the 1000 records with the most profile items, k=4, items
 # cut to 100 words, outputs cleaned by rules before scoring.
-REPORT_PROTOCOL = {"limit": 1000, "selection": "most-profile", "k": 4, "max_words": 100,
-                   "clean": True}
+REPORT_DATA = {"limit": 1000, "selection": "most-profile"}
+REPORT_RUN = {"k": 4, "max_words": 100, "clean": True}
+# What each system of an experiment sets itself (the rest of the ProgramChoice is shared).
+PER_SYSTEM = ("preset", "roles", "rag_agents", "proposer_lms")
 
 
 def parse_counts(value: str | None) -> tuple[int, ...] | None:
@@ -62,66 +65,62 @@ def resolve_systems(experiment: Experiment, agent_counts: tuple[int, ...] | None
     return chosen
 
 
-def run_experiment(name: str, data: str, lm: str = "embedded", limit: int | None = None,
-                   selection: str = "first", seed: int = 0, k: int = 4, max_words: int = 100,
-                   clean: bool = True, report_protocol: bool = False, agents: int | None = None,
-                   layers: int | None = None, agent_counts: str | None = None,
-                   systems: str | None = None, proposer_lms: str | None = None,
-                   planner_lm: str | None = None, aggregator_lm: str | None = None,
-                   api_base: str | None = None, temperature: float = 0.7,
-                   max_tokens: int = 256, workers: int = 1, out: str = "runs/experiments",
-                   tracking_uri: str | None = None, progress: bool = True) -> dict:
+def run_experiment(name: str, data: DataSettings, settings: RunSettings,
+                   program: ProgramChoice, report_protocol: bool = False,
+                   agent_counts: str | None = None, systems: str | None = None,
+                   out: str = "runs/experiments",
+                   tracking_settings: TrackingSettings | None = None) -> dict:
+    """Run the experiment's systems (or those ``systems`` names) on the examples ``data``
+    selects. ``program`` is what the systems share: LMs per role, options, and the agents and
+    layers of systems that do not set them (None: the experiment's defaults); each system sets
+    its preset, roles and RAG agents, and the -md ones take ``program.proposer_lms``."""
     if name not in EXPERIMENTS:
         raise ValueError(f"unknown experiment {name!r}; expected one of: {', '.join(EXPERIMENTS)}")
     experiment = EXPERIMENTS[name]
     if report_protocol:
-        limit, selection, k, max_words, clean = (REPORT_PROTOCOL[key] for key in
-                                                 ("limit", "selection", "k", "max_words", "clean"))
-    agents = agents or experiment.defaults.get("agents", 4)
-    layers = layers or experiment.defaults.get("layers", 5)
-    examples = select(load(data), limit, how=selection, seed=seed)
-    if not examples:
-        raise ValueError(f"{data}: no examples selected")
+        data, settings = replace(data, **REPORT_DATA), replace(settings, **REPORT_RUN)
+    program = replace(program, agents=program.agents or experiment.defaults.get("agents", 4),
+                      layers=program.layers or experiment.defaults.get("layers", 5))
+    examples = data.examples()
     task = examples[0].task
     # -md needs several LMs; with one model, differently-sampled copies stand in for them.
-    md_lms = comma_list(proposer_lms) or [f"{lm}@0.3", f"{lm}@1.0"]
+    md_lms = comma_list(program.proposer_lms) or [f"{settings.lm}@0.3", f"{settings.lm}@1.0"]
     chosen = resolve_systems(experiment, parse_counts(agent_counts), systems)
 
     root = Path(out) / name
-    settings = {"experiment": name, "data": data, "lm": lm, "limit": limit,
-                "selection": selection, "seed": seed, "k": k, "max_words": max_words,
-                "clean": clean, "agents": agents, "layers": layers, "md_lms": md_lms,
-                "planner_lm": planner_lm, "aggregator_lm": aggregator_lm, "api_base": api_base,
-                "temperature": temperature, "max_tokens": max_tokens, "n": len(examples)}
-    previous = previous_systems(root / "results.json", settings)
-    lms = LMPool(lm, temperature, max_tokens, api_base)
+    record = {"experiment": name, **recorded(data), **recorded(settings),
+              **recorded(program, exclude=PER_SYSTEM), "md_lms": md_lms, "n": len(examples)}
+    previous = previous_systems(root / "results.json", record)
+    lms = settings.lm_pool()
     runs = {}
     for system in chosen:
-        config = make_config(system.preset, task=task, agents=system.agents or agents,
-                             layers=system.layers or layers,
-                             roles=list(system.roles) if system.roles else None,
-                             proposer_lms=md_lms if PRESETS[system.preset].multi_lm else None,
-                             rag_agents=system.rag_agents, planner_lm=planner_lm,
-                             aggregator_lm=aggregator_lm)
+        config = replace(
+            program, preset=system.preset, agents=system.agents or program.agents,
+            layers=system.layers or program.layers,
+            roles=",".join(system.roles) if system.roles else None,
+            rag_agents=system.rag_agents,
+            proposer_lms=",".join(md_lms) if PRESETS[system.preset].multi_lm else None,
+        ).config(task)
         module = build_program(config, lms)
-        manifest = {**settings, "config": config.as_dict(), "program_hash": program_hash(module)}
+        manifest = {**record, "config": config.as_dict(), "program_hash": program_hash(module)}
         with RunStore(root / system.slug, manifest) as store:
-            metrics = execute(module, config, examples, store, lms, workers=workers, k=k,
-                              max_words=max_words, clean=clean, progress=progress)
+            metrics = execute(module, config, examples, store, lms, settings)
         runs[system.label] = {"system": system, "config": config, "metrics": metrics,
                               "dir": store.dir}
 
-    results = {"settings": settings, "kind": experiment.kind,
+    results = {"settings": record, "kind": experiment.kind,
                "description": experiment.description,
                "systems": compare_systems(
-                   examples, runs, experiment.baselines, clean, previous,
-                   command=experiment_argv(settings, systems, agent_counts, out, workers))}
+                   examples, runs, experiment.baselines, settings.clean, previous,
+                   command=experiment_argv(record, systems, agent_counts, out,
+                                           settings.workers))}
     root.mkdir(parents=True, exist_ok=True)
     (root / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     figures = plot_experiment(results, root)
     results["figures"] = [str(f) for f in figures]
     (root / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    _log_to_mlflow(results, runs, root, figures, tracking_uri)
+    _log_to_mlflow(results, runs, root, figures,
+                   (tracking_settings or TrackingSettings()).tracking_uri)
     return results
 
 

@@ -14,68 +14,68 @@ from __future__ import annotations
 
 import random
 from contextlib import contextmanager
+from dataclasses import asdict
 from pathlib import Path
 
 import dspy
 
 from mopa.data import load, select
+from mopa.flags import recorded
 from mopa.inputs import to_dspy
 from mopa.lm.pool import LMPool
-from mopa.metrics import METRICS, SCORE_KEYS
+from mopa.metrics import SCORE_KEYS
 from mopa.optimizers.compile_scores import score_test, section, selection_about
 from mopa.optimizers.feedback import feedback_metric, optimizer_metric
 from mopa.optimizers.holdout import draw_test
+from mopa.optimizers.settings import OptimizerSettings, SplitSettings
 from mopa.program_io import program_hash, rebuild, save_program
-from mopa.programs import build_program, make_config
+from mopa.programs import ProgramChoice, build_program
 from mopa.run_store import RunStore
 from mopa.runner import execute
+from mopa.settings import DataSettings, RunSettings, TrackingSettings
 
-OPTIMIZERS = ("bootstrap", "mipro", "copro", "gepa")
 
-
-def split_examples(data: str, train: int, val: int, val_data: str | None = None,
-                   seed: int = 0, test: int | None = None,
-                   test_data: str | None = None) -> tuple[list, list, list]:
-    """Disjoint train/val lists (from two sources, or a seeded shuffle of one), and the test
-    examples asked for by ``test``/``test_data``, disjoint by id from both (see ``holdout``)."""
-    if val_data:
-        train_ex, val_ex = select(load(data), train), select(load(val_data), val)
+def split_examples(data: DataSettings, split: SplitSettings) -> tuple[list, list, list]:
+    """Disjoint train/val lists (from two sources, or a seeded shuffle of the examples ``data``
+    selects), and the test examples asked for by ``split.test``/``split.test_data``, disjoint
+    by id from both (see ``holdout``)."""
+    train, val = split.train, split.val
+    if split.val_data:
+        train_ex, val_ex = data.examples()[:train], select(load(split.val_data), val)
     else:
-        examples = load(data)
+        examples = data.examples()
         if train + val > len(examples):
-            raise ValueError(f"{data} has {len(examples)} examples, fewer than --train {train} "
-                             f"+ --val {val}; lower them or pass --val-data")
+            raise ValueError(f"{data.data} has {len(examples)} examples, fewer than --train "
+                             f"{train} + --val {val}; lower them or pass --val-data")
         order = list(range(len(examples)))
-        random.Random(seed).shuffle(order)
+        random.Random(data.seed).shuffle(order)
         train_ex = [examples[i] for i in order[:train]]
         val_ex = [examples[i] for i in order[train:train + val]]
-    if test is None and test_data is None:
+    if split.test is None and split.test_data is None:
         return train_ex, val_ex, []
     used = {ex.id for ex in train_ex + val_ex}
-    return train_ex, val_ex, draw_test(data, used, test, test_data, seed, train_ex[0].task,
-                                       size_flag="--test")
+    return train_ex, val_ex, draw_test(data.data, used, split.test, split.test_data, data.seed,
+                                       train_ex[0].task, size_flag="--test")
 
 
-def make_optimizer(optimizer: str, metric: str, task_lm: dspy.LM, prompt_lm: dspy.LM,
-                   reflection_lm: dspy.LM,
-                   max_demos: int, gepa_calls: int, copro_breadth: int, copro_depth: int,
-                   mipro_auto: str, workers: int, seed: int):
-    score = optimizer_metric(metric)
-    if optimizer == "bootstrap":
-        return dspy.BootstrapFewShot(metric=score, max_bootstrapped_demos=max_demos,
-                                     max_labeled_demos=max_demos)
-    if optimizer == "mipro":
-        return dspy.MIPROv2(metric=score, prompt_model=prompt_lm, task_model=task_lm,
-                            auto=mipro_auto,
-                            max_bootstrapped_demos=max_demos, max_labeled_demos=max_demos,
+def make_optimizer(knobs: OptimizerSettings, lms: LMPool, workers: int, seed: int):
+    score = optimizer_metric(knobs.metric)
+    if knobs.optimizer == "bootstrap":
+        return dspy.BootstrapFewShot(metric=score, max_bootstrapped_demos=knobs.max_demos,
+                                     max_labeled_demos=knobs.max_demos)
+    if knobs.optimizer == "mipro":
+        return dspy.MIPROv2(metric=score, prompt_model=lms.get(knobs.prompt_lm),
+                            task_model=lms.default, auto=knobs.mipro_auto,
+                            max_bootstrapped_demos=knobs.max_demos,
+                            max_labeled_demos=knobs.max_demos,
                             num_threads=workers, seed=seed, verbose=False)
-    if optimizer == "copro":
-        return dspy.COPRO(prompt_model=prompt_lm, metric=score, breadth=copro_breadth,
-                          depth=copro_depth)
-    if optimizer == "gepa":
-        return dspy.GEPA(metric=feedback_metric(metric), reflection_lm=reflection_lm,
-                         max_metric_calls=gepa_calls, num_threads=workers, seed=seed)
-    raise ValueError(f"unknown optimizer {optimizer!r}; expected one of: {', '.join(OPTIMIZERS)}")
+    if knobs.optimizer == "copro":
+        return dspy.COPRO(prompt_model=lms.get(knobs.prompt_lm), metric=score,
+                          breadth=knobs.copro_breadth, depth=knobs.copro_depth)
+    # OptimizerSettings admits no other name, so what is left is GEPA.
+    return dspy.GEPA(metric=feedback_metric(knobs.metric),
+                     reflection_lm=lms.get(knobs.reflection_lm),
+                     max_metric_calls=knobs.gepa_calls, num_threads=workers, seed=seed)
 
 
 def run_optimizer(opt, optimizer: str, student: dspy.Module, trainset: list, valset: list,
@@ -91,46 +91,21 @@ def run_optimizer(opt, optimizer: str, student: dspy.Module, trainset: list, val
     return opt.compile(student, trainset=trainset, valset=valset)
 
 
-def compile_program(data: str, program: str = "planpers", optimizer: str = "bootstrap",
-                    metric: str = "meteor", train: int = 8, val: int = 8,
-                    val_data: str | None = None, test: int | None = None,
-                    test_data: str | None = None, agents: int = 2, layers: int = 1,
-                    roles: str | None = None, rag_agents: int | None = None,
-                    lm: str = "embedded", proposer_lms: str | None = None,
-                    planner_lm: str | None = None, aggregator_lm: str | None = None,
-                    aggregator_temperature: float | None = None, prompt_lm: str | None = None,
-                    reflection_lm: str | None = None, api_base: str | None = None,
-                    temperature: float = 0.7, max_tokens: int = 256, max_demos: int = 2,
-                    gepa_calls: int = 60, copro_breadth: int = 3, copro_depth: int = 1,
-                    mipro_auto: str = "light", k: int = 4, max_words: int = 100,
-                    clean: bool = True, workers: int = 1, seed: int = 0,
-                    out: str = "program.json", tracking_uri: str | None = None,
-                    experiment: str = "mopa-compile", traces: bool = False,
-                    progress: bool = True) -> dict:
-    if metric not in METRICS:
-        raise ValueError(f"unknown metric {metric!r}; expected one of: {', '.join(METRICS)}")
-    if optimizer not in OPTIMIZERS:
-        raise ValueError(f"unknown optimizer {optimizer!r}; expected one of: "
-                         f"{', '.join(OPTIMIZERS)}")
-    train_ex, val_ex, test_ex = split_examples(data, train, val, val_data, seed, test,
-                                               test_data)
-    task = train_ex[0].task
-    config = make_config(program, task=task, agents=agents, layers=layers, roles=roles,
-                         proposer_lms=proposer_lms, rag_agents=rag_agents,
-                         planner_lm=planner_lm, aggregator_lm=aggregator_lm,
-                         aggregator_temperature=aggregator_temperature)
+def compile_program(data: DataSettings, split: SplitSettings, settings: RunSettings,
+                    program: ProgramChoice, optimizer: OptimizerSettings,
+                    out: str | Path = "program.json",
+                    tracking_settings: TrackingSettings | None = None,
+                    traces: bool = False) -> dict:
+    tracking_settings = tracking_settings or TrackingSettings()
+    experiment = tracking_settings.experiment or "mopa-compile"
+    train_ex, val_ex, test_ex = split_examples(data, split)
+    config = program.config(train_ex[0].task)
     if config.preset == "copy-latest":
         raise ValueError("copy-latest has no prompts to compile; pick an LM program")
     eval_dir = Path(out).parent / f"{Path(out).stem}-eval"
-    lm_args = {"lm": lm, "temperature": temperature, "max_tokens": max_tokens,
-               "api_base": api_base, "workers": workers, "k": k, "max_words": max_words,
-               "clean": clean, "progress": progress}
-    manifest = {"data": data, "val_data": val_data, "train": train, "val": val, "seed": seed,
-                "config": config.as_dict(), **{k_: v for k_, v in lm_args.items()
-                                               if k_ not in ("workers", "progress")}}
-    lms = LMPool(default=lm, temperature=temperature, max_tokens=max_tokens, api_base=api_base)
-    exec_args = {"lms": lms, "workers": workers, "k": k, "max_words": max_words, "clean": clean,
-                 "progress": progress}
+    manifest = {**recorded(data), **recorded(split), **recorded(settings),
+                "config": config.as_dict()}
+    lms = settings.lm_pool()
 
     student = build_program(config, lms)
     # Both evaluation stores are derived from this compile, like the --out file it overwrites:
@@ -140,42 +115,39 @@ def compile_program(data: str, program: str = "planpers", optimizer: str = "boot
     # hash keeps "before" valid across reruns that change only the optimizer's knobs.
     with RunStore(eval_dir / "before", {**manifest, "program_hash": program_hash(student)},
                   replace_stale=True) as store:
-        execute(student, config, val_ex, store, **exec_args)
+        execute(student, config, val_ex, store, lms, settings)
 
     from mopa.lm import PlainTextAdapter
 
-    opt = make_optimizer(optimizer, metric, lms.default, lms.get(prompt_lm),
-                         lms.get(reflection_lm),
-                         max_demos, gepa_calls, copro_breadth, copro_depth, mipro_auto,
-                         workers, seed)
+    opt = make_optimizer(optimizer, lms, settings.workers, data.seed)
     # Autologging registers a DSPy callback globally, so it must start before the context.
-    with _traced(traces, tracking_uri, experiment), \
+    with _traced(traces, tracking_settings.tracking_uri, experiment), \
             dspy.context(lm=lms.default, adapter=PlainTextAdapter()):
-        compiled = run_optimizer(opt, optimizer, student, to_dspy(train_ex, k, max_words),
-                                 to_dspy(val_ex, k, max_words), workers)
+        compiled = run_optimizer(opt, optimizer.optimizer, student,
+                                 to_dspy(train_ex, settings.k, settings.max_words),
+                                 to_dspy(val_ex, settings.k, settings.max_words),
+                                 settings.workers)
     compiled = rebuild(compiled, config, lms)  # optimizers may reset the student's LMs
 
-    after_manifest = {**manifest, "program_hash": program_hash(compiled), "optimizer": {
-        "name": optimizer, "metric": metric, "max_demos": max_demos, "gepa_calls": gepa_calls,
-        "copro_breadth": copro_breadth, "copro_depth": copro_depth, "mipro_auto": mipro_auto,
-        "prompt_lm": prompt_lm, "reflection_lm": reflection_lm}}
+    after_manifest = {**manifest, "program_hash": program_hash(compiled),
+                      "optimizer": asdict(optimizer)}
     with RunStore(eval_dir / "after", after_manifest, replace_stale=True) as store:
-        execute(compiled, config, val_ex, store, **exec_args)
-    test_flags = {"test": test, "test_data": test_data}
+        execute(compiled, config, val_ex, store, lms, settings)
+    test_flags = {"test": split.test, "test_data": split.test_data}
     result = {
-        "optimizer": optimizer, "metric": metric, "program": config.as_dict(),
-        "train": len(train_ex), "val": len(val_ex),
-        "selection": section(selection_about(optimizer), val_ex, eval_dir / "before",
-                             eval_dir / "after", clean),
+        "optimizer": optimizer.optimizer, "metric": optimizer.metric,
+        "program": config.as_dict(), "train": len(train_ex), "val": len(val_ex),
+        "selection": section(selection_about(optimizer.optimizer), val_ex, eval_dir / "before",
+                             eval_dir / "after", settings.clean),
         "test": score_test(build_program(config, lms), compiled, config, test_ex,
                            eval_dir / "test",
                            ({**manifest, **test_flags}, {**after_manifest, **test_flags}),
-                           exec_args) if test_ex else None,
+                           lms, settings) if test_ex else None,
         "program_file": str(out), "eval_dir": str(eval_dir),
     }
     save_program(compiled, config, out, extra={"compile": result})
-    result["mlflow_run_id"] = _log_to_mlflow(result, lm_args, prompt_lm, reflection_lm,
-                                             tracking_uri, experiment)
+    result["mlflow_run_id"] = _log_to_mlflow(result, settings, optimizer,
+                                             tracking_settings.tracking_uri, experiment)
     return result
 
 
@@ -201,8 +173,8 @@ def _traced(enabled: bool, tracking_uri: str | None, experiment: str):
         mlflow.dspy.autolog(disable=True)
 
 
-def _log_to_mlflow(result: dict, lm_args: dict, prompt_lm: str | None,
-                   reflection_lm: str | None, tracking_uri: str | None, experiment: str) -> str:
+def _log_to_mlflow(result: dict, settings: RunSettings, optimizer: OptimizerSettings,
+                   tracking_uri: str | None, experiment: str) -> str:
     """One MLflow run per compile: params, before/after metrics, the program JSON."""
     from mlflow import MlflowClient
 
@@ -212,9 +184,10 @@ def _log_to_mlflow(result: dict, lm_args: dict, prompt_lm: str | None,
     experiment_id = tracking.get_or_create_experiment(client, experiment)
     params = {"optimizer": result["optimizer"], "metric": result["metric"],
               "train": result["train"], "val": result["val"],
-              "test": result["test"]["n"] if result["test"] else 0, "lm": lm_args["lm"],
-              "api_base": tracking.redact_url(lm_args["api_base"]), "prompt_lm": prompt_lm,
-              "reflection_lm": reflection_lm, **tracking.flatten_config(result["program"])}
+              "test": result["test"]["n"] if result["test"] else 0, "lm": settings.lm,
+              "api_base": tracking.redact_url(settings.api_base),
+              "prompt_lm": optimizer.prompt_lm, "reflection_lm": optimizer.reflection_lm,
+              **tracking.flatten_config(result["program"])}
     run_id = tracking.start_run(client, experiment_id,
                                 f"compile-{result['optimizer']}-{result['program']['preset']}",
                                 params=params)

@@ -15,12 +15,14 @@ from pathlib import Path
 
 import dspy
 
+from mopa.lm.pool import LMPool
 from mopa.metrics import aggregate
 from mopa.program_io import program_hash
 from mopa.programs import ProgramConfig
 from mopa.run_scores import RunScores, columns, paired_intervals
 from mopa.run_store import RunStore
 from mopa.runner import execute
+from mopa.settings import RunSettings
 
 SELECTS_ON_VAL = ("mipro", "gepa")
 TEST_ABOUT = ("the test examples (--test/--test-data), disjoint by id from train and val and "
@@ -47,8 +49,8 @@ def section(about: str, examples: list, before_dir: Path, after_dir: Path, clean
 
 
 def score_test(uncompiled: dspy.Module, compiled: dspy.Module, config: ProgramConfig,
-               examples: list, test_dir: Path, manifests: tuple[dict, dict],
-               exec_args: dict) -> dict:
+               examples: list, test_dir: Path, manifests: tuple[dict, dict], lms: LMPool,
+               settings: RunSettings) -> dict:
     """Run both programs on the test examples into ``test_dir/{before,after}``; the section.
 
     ``manifests`` are the validation stores' (before, after) plus the test flags. Like those
@@ -58,6 +60,6 @@ def score_test(uncompiled: dspy.Module, compiled: dspy.Module, config: ProgramCo
                                    ("after", compiled, manifests[1])):
         with RunStore(test_dir / name, {**manifest, "program_hash": program_hash(module)},
                       replace_stale=True) as store:
-            execute(module, config, examples, store, **exec_args)
+            execute(module, config, examples, store, lms, settings)
     return section(TEST_ABOUT, examples, test_dir / "before", test_dir / "after",
-                   exec_args["clean"])
+                   settings.clean)

@@ -23,23 +23,25 @@ study's MLflow parent run.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import optuna
 
 from mopa import tracking
 from mopa.bootstrap import Interval
-from mopa.data import load, select
-from mopa.lm.pool import LMPool
+from mopa.flags import from_args
 from mopa.metrics import aggregate
 from mopa.optimizers.holdout import study_test_examples
 from mopa.optimizers.report_plots import plots
+from mopa.optimizers.settings import StudySettings
 from mopa.optimizers.study import PARENT_ATTR, open_storage
 from mopa.program_io import program_hash
 from mopa.programs import ProgramConfig, build_program, make_config
 from mopa.run_scores import RunScores, columns, paired_intervals
 from mopa.run_store import RunStore
 from mopa.runner import execute
+from mopa.settings import DataSettings, RunSettings, TrackingSettings
 
 BASELINE = "rag"  # the program every trial is compared with, besides copy-latest
 SELECTION_TITLE = "selection (the examples that chose the winner: optimistic)"
@@ -56,14 +58,12 @@ def _settings(trial: optuna.trial.FrozenTrial) -> dict:
 
 def _run(config: ProgramConfig, examples: list, run_dir: Path, settings: dict) -> dict:
     """Run ``config`` on ``examples`` with a trial's settings (resumable); its metrics."""
-    lms = LMPool(settings["lm"], settings["temperature"], settings["max_tokens"],
-                 settings.get("api_base"))
+    run_settings = replace(from_args(RunSettings, settings), progress=False)
+    lms = run_settings.lm_pool()
     module = build_program(config, lms)
     with RunStore(run_dir, {**settings, "config": config.as_dict(),
                             "program_hash": program_hash(module)}) as store:
-        return execute(module, config, examples, store, lms, k=settings["k"],
-                       max_words=settings["max_words"], clean=settings["clean"],
-                       progress=False)
+        return execute(module, config, examples, store, lms, run_settings)
 
 
 def best_trials(study: optuna.Study, top: int) -> list[optuna.trial.FrozenTrial]:
@@ -145,31 +145,34 @@ def no_test_note(study: str) -> str:
             f"`mopa report --study {study} --test-limit N` (or `--test-data SRC`).")
 
 
-def report(study: str = "mopa", storage: str = "sqlite:///optuna.db", top: int = 5,
-           tracking_uri: str | None = None, out: str = "runs/tune",
-           test_limit: int | None = None, test_data: str | None = None) -> dict:
+def report(study: StudySettings, top: int = 5,
+           tracking_settings: TrackingSettings | None = None) -> dict:
+    """The ``top`` trials of ``study`` compared on its trials' examples and, if the study holds
+    a test selection (or ``study.test_limit``/``test_data`` ask for one), on held-out ones."""
     from mlflow import MlflowClient
 
-    client = MlflowClient(tracking.configure(tracking_uri))
-    loaded = optuna.load_study(study_name=study, storage=open_storage(storage, client))
+    tracking_settings = tracking_settings or TrackingSettings()
+    client = MlflowClient(tracking.configure(tracking_settings.tracking_uri))
+    name = study.study
+    loaded = optuna.load_study(study_name=name, storage=open_storage(study.storage, client))
     trials = best_trials(loaded, top)
     if not trials:
-        raise ValueError(f"study {study!r} has no completed trial yet; run `mopa tune --study "
-                         f"{study}` first")
+        raise ValueError(f"study {name!r} has no completed trial yet; run `mopa tune --study "
+                         f"{name}` first")
     settings = _settings(trials[0])
-    examples = select(load(settings["data"]), settings["limit"], how=settings["selection"],
-                      seed=settings["seed"])
+    data = from_args(DataSettings, settings)
+    examples = data.examples()
     # Every example any trial ran on helped rank the trials, so none of them may be a test one.
     done = [t for t in loaded.trials if t.state == optuna.trial.TrialState.COMPLETE]
     used = {ex.id for ex in examples}.union(*(RunStore.read(t.user_attrs["run_dir"])
                                               for t in done))
-    test = study_test_examples(loaded, settings["data"], used, test_limit, test_data,
-                               settings["seed"], examples[0].task)
-    study_dir = Path(out) / study
+    test = study_test_examples(loaded, data.data, used, study.test_limit, study.test_data,
+                               data.seed, examples[0].task)
+    study_dir = Path(study.out) / name
     sections = {"selection": selection_section(trials, examples, study_dir, settings),
                 "test": test and test_section(trials, *test, study_dir / "test")}
     text = "\n\n".join([markdown(sections["selection"]),
-                        markdown(sections["test"]) if test else no_test_note(study)])
+                        markdown(sections["test"]) if test else no_test_note(name)])
     report_dir = study_dir / "report"
     report_dir.mkdir(parents=True, exist_ok=True)
     (report_dir / "best_trials.md").write_text(text + "\n", encoding="utf-8")

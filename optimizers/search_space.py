@@ -18,11 +18,11 @@ Conditional parameters always have the same choices, so the space stays consiste
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from mopa.lm.pool import split_spec
+from mopa.programs import PRESETS, ProgramConfig, ProgramOptions, layered_presets, make_config
 from mopa.programs.agents import ROLES
-from mopa.programs import PRESETS, ProgramConfig, layered_presets, make_config
 
 
 def multi_lm_presets() -> tuple[str, ...]:
@@ -164,8 +164,12 @@ def space_from_flags(presets=None, agents=None, layers=None, roles=None, propose
     )
 
 
-def suggest(trial, space: SearchSpace, task: str) -> ProgramConfig:
-    """One program structure from an Optuna trial (or ``optuna.trial.FixedTrial``)."""
+def suggest(trial, space: SearchSpace, task: str,
+            options: ProgramOptions | None = None) -> ProgramConfig:
+    """One program structure from an Optuna trial (or ``optuna.trial.FixedTrial``), with the
+    program ``options`` every trial shares (the aggregator temperature, when searched, is the
+    trial's)."""
+    options = options or ProgramOptions()
     preset = trial.suggest_categorical("preset", list(space.presets))
     agents = trial.suggest_int("agents", *space.agents)
     layers = trial.suggest_int("layers", *space.layers)
@@ -180,12 +184,11 @@ def suggest(trial, space: SearchSpace, task: str) -> ProgramConfig:
     elif row.searched_lms and space.proposer_lms:
         proposer_lms = [trial.suggest_categorical(f"lm_{i}", list(space.proposer_lms))
                         for i in range(agents)]
-    temperature = None
+    temperature = options.aggregator_temperature
     if space.aggregator_temperature is not None:
         temperature = trial.suggest_float("aggregator_temperature", *space.aggregator_temperature)
-    return make_config(preset, task=task, agents=agents, layers=layers, roles=roles,
-                       proposer_lms=proposer_lms, rag_agents=rag_agents,
-                       aggregator_temperature=temperature)
+    return make_config(preset, task, agents, layers, roles, proposer_lms, rag_agents,
+                       **asdict(replace(options, aggregator_temperature=temperature)))
 
 
 def _items(value: str | Sequence) -> list:

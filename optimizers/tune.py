@@ -13,9 +13,7 @@ each trial's MLflow run is created by the process that runs it, so each trial is
 
 from __future__ import annotations
 
-import argparse
 import logging
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -23,17 +21,19 @@ import optuna
 from mlflow import MlflowClient
 
 from mopa import tracking
-from mopa.data import SELECTIONS, load, select
+from mopa.flags import recorded
 from mopa.lm.pool import LMPool
 from mopa.metrics import METRICS, SCORE_KEYS  # METRICS are maximized
 from mopa.optimizers.holdout import study_test_examples
-from mopa.optimizers.search_space import SearchSpace, space_from_flags, suggest
+from mopa.optimizers.search_space import SearchSpace, suggest
+from mopa.optimizers.settings import StudySettings, TuneSettings
 from mopa.optimizers.study import open_storage, open_study
 from mopa.program_io import program_hash
-from mopa.programs import build_program
+from mopa.programs import ProgramOptions, build_program
 from mopa.run_scores import COSTS  # per example, minimized
 from mopa.run_store import RunStore
 from mopa.runner import execute
+from mopa.settings import DataSettings, RunSettings, TrackingSettings
 
 log = logging.getLogger(__name__)
 
@@ -61,13 +61,16 @@ def objective_value(metrics: dict, name: str) -> float:
 class TrialRunner:
     """The Optuna objective: one trial = one program structure run over the examples."""
 
-    def __init__(self, space: SearchSpace, examples: list, names: list[str], study_name: str,
-                 out: Path, client: MlflowClient, experiment_id: str, parent_run_id: str,
-                 run_params: dict, manifest: dict, exec_kwargs: dict):
-        self.space, self.examples, self.names = space, examples, names
-        self.study_name, self.out = study_name, out
+    def __init__(self, space: SearchSpace, options: ProgramOptions, examples: list,
+                 names: list[str], study: StudySettings, client: MlflowClient,
+                 experiment_id: str, parent_run_id: str, run_params: dict, lms: LMPool,
+                 settings: RunSettings):
+        self.space, self.options, self.examples, self.names = space, options, examples, names
+        self.study_name, self.out = study.study, Path(study.out)
         self.client, self.experiment_id, self.parent_run_id = client, experiment_id, parent_run_id
-        self.run_params, self.manifest, self.exec_kwargs = run_params, manifest, exec_kwargs
+        # run_params (data, LM and retrieval settings) are each trial's MLflow params and the
+        # base of its run manifest.
+        self.run_params, self.lms, self.settings = run_params, lms, settings
 
     def __call__(self, trial: optuna.Trial) -> float | list[float]:
         run_id = tracking.start_run(self.client, self.experiment_id, f"trial-{trial.number}",
@@ -89,17 +92,17 @@ class TrialRunner:
         return values if len(values) > 1 else values[0]
 
     def _run(self, trial: optuna.Trial, run_id: str) -> list[float]:
-        config = suggest(trial, self.space, self.examples[0].task)
+        config = suggest(trial, self.space, self.examples[0].task, self.options)
         trial.set_user_attr("config", config.as_dict())
         tracking.log_params(self.client, run_id,
                             {**tracking.flatten_config(config.as_dict()), **self.run_params})
         run_dir = self.out / self.study_name / f"trial-{trial.number}"
         trial.set_user_attr("run_dir", str(run_dir))
-        module = build_program(config, self.exec_kwargs["lms"])
-        with RunStore(run_dir, {**self.manifest, "study": self.study_name,
+        module = build_program(config, self.lms)
+        with RunStore(run_dir, {**self.run_params, "study": self.study_name,
                                 "trial": trial.number, "config": config.as_dict(),
                                 "program_hash": program_hash(module)}) as store:
-            metrics = execute(module, config, self.examples, store, **self.exec_kwargs)
+            metrics = execute(module, config, self.examples, store, self.lms, self.settings)
         tracking.log_run_metrics(self.client, run_id, metrics)
         tracking.log_artifacts(self.client, run_id, [store.predictions_path, store.metrics_path,
                                                      store.dir / "run.json"])
@@ -151,59 +154,48 @@ def report(result: dict) -> None:
     print(f"compare trials: {result['mlflow_ui']}")
 
 
-def tune(data: str, study: str = "mopa", storage: str = "sqlite:///optuna.db", trials: int = 10,
-         metric: str = "meteor", objectives: str | None = None, limit: int | None = 20,
-         selection: str = "first", seed: int = 0, lm: str = "embedded",
-         api_base: str | None = None, temperature: float = 0.7, max_tokens: int = 256,
-         workers: int = 1, k: int = 4, max_words: int = 100, clean: bool = True,
-         tracking_uri: str | None = None, experiment: str = "mopa-tune", out: str = "runs/tune",
-         presets: str | None = None, agents: str | None = None, layers: str | None = None,
-         roles: str | None = None, proposer_lms: str | None = None,
-         aggregator_temperature: str | None = None, timeout: float | None = None,
-         parent_timeout: float = 60.0, progress: bool = True, test_limit: int | None = None,
-         test_data: str | None = None) -> dict:
-    """Run ``trials`` more trials of the study (created or resumed) and return its summary.
+def tune(data: DataSettings, settings: RunSettings, study: StudySettings,
+         search: TuneSettings, space: SearchSpace | None = None,
+         options: ProgramOptions | None = None,
+         tracking_settings: TrackingSettings | None = None) -> dict:
+    """Run ``search.trials`` more trials of the study (created or resumed) on the examples
+    ``data`` selects, and return its summary.
 
-    Space flags (``presets`` ... ``aggregator_temperature``) narrow ``SearchSpace``; ``None``
-    keeps its default. ``objectives`` ("meteor,lm_calls") overrides ``metric`` and gives a
-    Pareto front instead of a best trial. Several processes may call this on one study.
-    ``test_limit``/``test_data`` record the study's held-out test selection (see ``holdout``).
+    Each trial builds a structure from ``space`` (default: the whole ``SearchSpace``) with the
+    program ``options`` fixed. ``search.objectives`` ("meteor,lm_calls") overrides
+    ``search.metric`` and gives a Pareto front instead of a best trial. Several processes may
+    call this on one study. ``study.test_limit``/``test_data`` record the study's held-out test
+    selection (see ``holdout``).
     """
-    names = parse_objectives(metric, objectives)
-    space = space_from_flags(presets, agents, layers, roles, proposer_lms, aggregator_temperature)
-    if trials < 0:
-        raise ValueError(f"--trials must be >= 0, got {trials}")
-    examples = select(load(data), limit, how=selection, seed=seed)
-    if not examples:
-        raise ValueError(f"{data}: no examples selected (limit={limit})")
-    client = MlflowClient(tracking.configure(tracking_uri))
-    run_params = {"lm": lm, "api_base": tracking.redact_url(api_base), "data": data,
-                  "limit": limit, "selection": selection, "seed": seed, "k": k,
-                  "max_words": max_words, "clean": clean, "temperature": temperature,
-                  "max_tokens": max_tokens}
-    parent_params = {"study": study, "storage": tracking.redact_url(storage),
-                     "objectives": names, "out": out, "test_limit": test_limit,
-                     "test_data": test_data, **run_params,
+    space, options = space or SearchSpace(), options or ProgramOptions()
+    tracking_settings = tracking_settings or TrackingSettings()
+    names = parse_objectives(search.metric, search.objectives)
+    examples = data.examples()
+    client = MlflowClient(tracking.configure(tracking_settings.tracking_uri))
+    run_params = {**recorded(data), **recorded(settings),
+                  "api_base": tracking.redact_url(settings.api_base)}
+    parent_params = {"study": study.study, "storage": tracking.redact_url(study.storage),
+                     "objectives": names, "out": study.out, "test_limit": study.test_limit,
+                     "test_data": study.test_data, **run_params,
                      **{f"space_{key}": value for key, value in space.as_dict().items()}}
-    optuna_storage = open_storage(storage, client)
+    optuna_storage = open_storage(study.storage, client)
     directions = ["minimize" if n in COSTS else "maximize" for n in names]
     optuna_study, parent, experiment_id = open_study(
-        optuna_storage, storage, study, names, directions, client, experiment, parent_params,
-        parent_timeout)
+        optuna_storage, study.storage, study.study, names, directions, client,
+        tracking_settings.experiment or "mopa-tune", parent_params, search.parent_timeout)
     try:
-        test = study_test_examples(optuna_study, data, {ex.id for ex in examples}, test_limit,
-                                   test_data, seed, examples[0].task)
+        test = study_test_examples(optuna_study, data.data, {ex.id for ex in examples},
+                                   study.test_limit, study.test_data, data.seed,
+                                   examples[0].task)
     except ValueError:
         tracking.finish_run(client, parent)  # the study is fine; only these flags are refused
         raise
-    runner = TrialRunner(
-        space, examples, names, study, Path(out), client, experiment_id, parent, run_params,
-        manifest=run_params,
-        exec_kwargs={"lms": LMPool(lm, temperature, max_tokens, api_base), "workers": workers,
-                     "k": k, "max_words": max_words, "clean": clean, "progress": progress})
-    optuna_study.optimize(runner, n_trials=trials, timeout=timeout, catch=(Exception,))
+    runner = TrialRunner(space, options, examples, names, study, client, experiment_id, parent,
+                         run_params, settings.lm_pool(), settings)
+    optuna_study.optimize(runner, n_trials=search.trials, timeout=search.timeout,
+                          catch=(Exception,))
 
-    result = {"study": study, "storage": tracking.redact_url(storage),
+    result = {"study": study.study, "storage": tracking.redact_url(study.storage),
               **summarize(optuna_study, names), "experiment_id": experiment_id,
               "parent_run_id": parent, "tracking_uri": tracking.redact_url(client.tracking_uri),
               "mlflow_ui": tracking.ui_command(client.tracking_uri),
@@ -221,62 +213,3 @@ def tune(data: str, study: str = "mopa", storage: str = "sqlite:///optuna.db", t
     tracking.finish_run(client, parent)
     report(result)
     return result
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """The ``mopa tune`` flags; each maps one-to-one to a keyword of ``tune``."""
-    a = parser.add_argument
-    a("--data", required=True, help="validation data: a .jsonl/.json path, "
-      "longlamp:<config>[:<split>], or demo:<task>")
-    a("--study", default="mopa", help="Optuna study name (rerun to resume it)")
-    a("--storage", default="sqlite:///optuna.db", help="Optuna storage: sqlite:///optuna.db, "
-      "postgresql://user:password@host/db (many workers), or a journal file ending in .log")
-    a("--trials", type=int, default=10, help="trials this process runs")
-    a("--metric", default="meteor", choices=METRICS, help="metric to maximize")
-    a("--objectives", help="several objectives, overriding --metric, e.g. meteor,lm_calls "
-      f"(maximize metrics, minimize {', '.join(COSTS)} per example): a Pareto front")
-    a("--limit", type=int, default=20, help="validation examples per trial")
-    a("--selection", default="first", choices=SELECTIONS)
-    a("--seed", type=int, default=0, help="seed of --selection random and of the test draw")
-    a("--test-limit", type=int, help="hold out N seeded random examples of --data, disjoint "
-      "from the trials' ones, for `mopa report` (recorded in the study)")
-    a("--test-data", help="hold out this source's examples (all, or --test-limit of them) "
-      "for `mopa report`; ids the trials use are dropped")
-    a("--lm", default="embedded", help="default LM spec: embedded, fake, or a LiteLLM model")
-    a("--api-base", help="OpenAI-compatible server URL; keys come from the environment only")
-    a("--temperature", type=float, default=0.7)
-    a("--max-tokens", type=int, default=256)
-    a("--workers", type=int, default=1, help="examples run concurrently within a trial")
-    a("--k", type=int, default=4, help="BM25 top-k profile items")
-    a("--max-words", type=int, default=100, help="cut each profile item to N words")
-    a("--no-clean", dest="clean", action="store_false", help="score raw outputs")
-    a("--tracking-uri", help="MLflow tracking URI (default: MLflow's, sqlite:///mlflow.db)")
-    a("--experiment", default="mopa-tune", help="MLflow experiment of a new study")
-    a("--out", default="runs/tune", help="trial runs go to OUT/STUDY/trial-N")
-    a("--presets", help="comma-separated MoPA presets to search (default: all but the -md "
-      "ones, which join when --proposer-lms is given)")
-    a("--agents", help="agents per layer: N or LOW-HIGH (default 1-10)")
-    a("--layers", help="layers: N or LOW-HIGH (default 1-5)")
-    a("--roles", help="role pool per agent slot: content,analysis,usefulness,style,none")
-    a("--proposer-lms", help="LM specs for the -md presets and custom, e.g. fake,fake@0.2")
-    a("--aggregator-temperature", help="T, LOW-HIGH (default 0.0-1.0), or none (not tuned)")
-    a("--timeout", type=float, help="stop starting trials after this many seconds")
-    a("--parent-timeout", type=float, default=60.0,
-      help="seconds a joining worker waits for the study's MLflow parent run")
-    a("--no-progress", dest="progress", action="store_false")
-    return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = add_arguments(argparse.ArgumentParser(
-        prog="mopa tune", description="Search MoPA program structures with Optuna + MLflow."))
-    try:
-        tune(**vars(parser.parse_args(argv)))
-    except (ValueError, FileNotFoundError, RuntimeError) as e:
-        print(f"mopa tune: error: {e}", file=sys.stderr)
-        return 2
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,16 +1,20 @@
-"""What a program is, as plain data: ``ProgramConfig``.
+"""What a program is, as plain data: ``ProgramConfig``, and what a command chooses of it:
+``ProgramChoice``.
 
-It is what a run logs, what a saved program carries, and what ``build_program`` turns back into
-a DSPy module. Every field is JSON-able; a new program setting is a new field here (read by the
-program that uses it), and ``make_config`` resolves a preset row into the agent slots.
+A config is what a run logs, what a saved program carries, and what ``build_program`` turns back
+into a DSPy module. Every field is JSON-able; a new program setting is a new field here, declared
+with ``setting(default, help)`` (read by the program that uses it): it is then a flag of every
+command that builds programs (``ProgramOptions`` copies it), and ``make_config`` resolves a
+preset row into the agent slots.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields, make_dataclass, replace
 
+from mopa.flags import setting
 from mopa.programs.agents import Agent, planner_count
-from mopa.programs.presets import Preset, get_preset
+from mopa.programs.presets import PRESETS, Preset, get_preset
 
 # How a layer's drafts become its output (see programs/selection.py for the choices).
 AGGREGATORS = ("merge", "consensus", "fusion", "likelihood", "contrast", "longest", "concat")
@@ -27,23 +31,29 @@ class ProgramConfig:
     task: str = "product_review"
     agents: tuple[Agent, ...] = field(default_factory=tuple)
     layers: int = 0
-    lm: str | None = None  # proposer LM of single-agent programs
-    planner_lm: str | None = None
-    aggregator_lm: str | None = None  # the merging LM, or the scoring LM of likelihood/contrast
-    aggregator_temperature: float | None = None
-    aggregator: str = "merge"
-    similarity: str = "meteor"  # consensus: how much two drafts agree
-    refine: str = "drafts"
-    # Max tokens per example = length_factor x the user's median past length (None: the run's
-    # fixed max_tokens), and trim outputs that stop mid-sentence.
-    length_factor: float | None = None
-    trim: bool = False
-    # fusion and concat write target_factor x the user's median past length (1.0: as long as
-    # this user usually writes).
-    target_factor: float = 1.0
-    # Adaptive depth: stop adding layers once a layer's output is at least this similar
-    # (ROUGE-L F1) to the previous layer's (None: always run every layer).
-    stop_similarity: float | None = None
+    lm: str | None = setting(None, "LM spec of the proposers when --proposer-lms is not given, and "
+                             "of single-agent programs (default: --lm)", flag="--proposer-lm")
+    planner_lm: str | None = setting(None, "LM spec of the planner(s) (default: --lm)")
+    aggregator_lm: str | None = setting(None, "LM spec of the aggregator: the merging LM, or the "
+                                        "scoring LM of likelihood/contrast (default: --lm)")
+    aggregator_temperature: float | None = setting(None, "sampling temperature of the "
+                                                   "aggregator (default: its LM's)")
+    aggregator: str = setting("merge", "how a layer's drafts become its output (see "
+                              "programs/selection.py)", choices=AGGREGATORS)
+    similarity: str = setting("meteor", "consensus: how much two drafts agree",
+                              choices=("meteor", "rougeL"))
+    refine: str = setting("drafts", "how layers after the first refine: drafts = read the "
+                          "previous layer's drafts; exemplar = see its output as the user's "
+                          "latest text and write again", choices=REFINES)
+    length_factor: float | None = setting(None, "max tokens per example = this x the user's "
+                                          "median past length (default: --max-tokens)")
+    trim: bool = setting(False, "cut outputs that stop mid-sentence after their last sentence")
+    target_factor: float = setting(1.0, "fusion and concat write this x the user's median past "
+                                   "length (1.0: as long as this user usually writes)")
+    # Adaptive depth: the layers that would follow change little, so they are skipped.
+    stop_similarity: float | None = setting(None, "stop adding layers once a layer's output "
+                                            "is at least this similar (ROUGE-L F1) to the "
+                                            "previous layer's (default: run every layer)")
 
     def __post_init__(self):
         get_preset(self.preset)  # raises on an unknown name
@@ -90,6 +100,38 @@ class ProgramConfig:
 # Settings make_config resolves itself; every other ProgramConfig field passes straight through.
 _STRUCTURE = ("preset", "task", "agents", "layers")
 OPTIONS = tuple(f.name for f in fields(ProgramConfig) if f.name not in _STRUCTURE)
+
+# Those settings on their own, one flag each, as commands take them (tune, which searches the
+# structure, takes only these).
+ProgramOptions = make_dataclass(
+    "ProgramOptions",
+    [(f.name, f.type, field(default=f.default, default_factory=f.default_factory,
+                            metadata=f.metadata))
+     for f in fields(ProgramConfig) if f.name in OPTIONS],
+    frozen=True)
+ProgramOptions.__module__ = __name__  # where typing.get_type_hints resolves its annotations
+
+
+@dataclass(frozen=True)
+class ProgramChoice:
+    """A program as flags choose it: a preset, its structure and its options, before the data
+    says which task (``config(task)``)."""
+
+    preset: str = setting("planner-mopa", "the program: a preset of the report",
+                          flag="--program", choices=tuple(PRESETS))
+    agents: int = setting(4, "proposers per layer (MoPA)")
+    layers: int = setting(5, "number of layers (MoPA)")
+    roles: str | None = setting(None, "comma-separated role per agent slot (content, analysis, "
+                                "usefulness, style, free text, or none), cycled")
+    rag_agents: int | None = setting(None, "RAG agents in mopa-ad/custom (the rest plan)")
+    proposer_lms: str | None = setting(None, "comma-separated LM specs cycled over the "
+                                       "proposers (the -md presets); spec@T sets a "
+                                       "temperature, e.g. embedded@1.0")
+    options: ProgramOptions = field(default_factory=ProgramOptions)
+
+    def config(self, task: str) -> ProgramConfig:
+        return make_config(self.preset, task, self.agents, self.layers, self.roles,
+                           self.proposer_lms, self.rag_agents, **asdict(self.options))
 
 
 def comma_list(value: str | list | None) -> list | None:

@@ -6,10 +6,14 @@ import pytest
 from mopa.cli import main
 from mopa.data import load_file
 from mopa.lm import PlainTextAdapter, fake_lm
-from mopa.programs import build_program, make_config
+from mopa.programs import ProgramChoice, build_program, make_config
 from mopa.run_store import RunStore
 from mopa.runner import run, run_examples
+from mopa.settings import DataSettings, RunSettings
 from tests.conftest import review_record
+
+FAKE = RunSettings(lm="fake", progress=False)
+QUIET = RunSettings(progress=False)
 
 
 @pytest.fixture
@@ -23,8 +27,8 @@ def _lines(path):
 
 def test_run_writes_predictions_and_metrics(data, tmp_path):
     out = tmp_path / "run"
-    metrics = run(str(data), program="planner-mopa", agents=2, layers=2, lm="fake",
-                  out=str(out), progress=False)
+    metrics = run(DataSettings(str(data)), FAKE,
+                  ProgramChoice("planner-mopa", agents=2, layers=2), out)
     lines = _lines(out / "predictions.jsonl")
     assert len(lines) == 4 and all(r["error"] is None for r in lines)
     first = lines[0]
@@ -43,23 +47,23 @@ def test_run_writes_predictions_and_metrics(data, tmp_path):
 
 def test_rerun_resumes_without_recomputing(data, tmp_path):
     out = tmp_path / "run"
-    run(str(data), program="rag", lm="fake", out=str(out), progress=False)
+    run(DataSettings(str(data)), FAKE, ProgramChoice("rag"), out)
     path = out / "predictions.jsonl"
     lines = path.read_text().splitlines()
     path.write_text("\n".join(lines[:2]) + "\n")  # as if interrupted after two examples
-    run(str(data), program="rag", lm="fake", out=str(out), progress=False)
+    run(DataSettings(str(data)), FAKE, ProgramChoice("rag"), out)
     again = _lines(path)
     assert len(again) == 4
     assert [r["id"] for r in again[:2]] == [json.loads(x)["id"] for x in lines[:2]]
-    run(str(data), program="rag", lm="fake", out=str(out), progress=False)
+    run(DataSettings(str(data)), FAKE, ProgramChoice("rag"), out)
     assert len(_lines(path)) == 4  # nothing left to do: nothing appended
 
 
 def test_a_different_configuration_is_refused(data, tmp_path):
     out = tmp_path / "run"
-    run(str(data), program="rag", lm="fake", out=str(out), progress=False)
+    run(DataSettings(str(data)), FAKE, ProgramChoice("rag"), out)
     with pytest.raises(ValueError, match="different settings"):
-        run(str(data), program="planpers", lm="fake", out=str(out), progress=False)
+        run(DataSettings(str(data)), FAKE, ProgramChoice("planpers"), out)
 
 
 def test_failed_examples_are_recorded_counted_and_retried_on_resume(data, tmp_path):
@@ -74,7 +78,7 @@ def test_failed_examples_are_recorded_counted_and_retried_on_resume(data, tmp_pa
     store = RunStore(tmp_path / "run", {"test": 1})
     program = build_program(make_config("rag"))
     with store, dspy.context(lm=fake_lm(responder), adapter=PlainTextAdapter()):
-        run_examples(program, examples, store, progress=False)
+        run_examples(program, examples, store, QUIET)
     records = store.records()
     assert len(records) == 4
     assert "backend down" in records[examples[1].id]["error"]
@@ -83,7 +87,7 @@ def test_failed_examples_are_recorded_counted_and_retried_on_resume(data, tmp_pa
 
     with RunStore(tmp_path / "run", {"test": 1}) as resumed, \
             dspy.context(lm=fake_lm(lambda p: "now fine"), adapter=PlainTextAdapter()):
-        assert run_examples(program, examples, resumed, progress=False) == 1
+        assert run_examples(program, examples, resumed, QUIET) == 1
     assert resumed.records()[examples[1].id]["prediction"] == "now fine"
 
 
@@ -94,7 +98,7 @@ def test_a_transient_lm_error_is_retried_by_the_lm_and_recorded_only_if_it_persi
     lm = fake_lm(lambda p: "a review", fail_first=1, num_retries=num_retries)
     with RunStore(tmp_path / "run", {"test": 1}) as store, \
             dspy.context(lm=lm, adapter=PlainTextAdapter()):
-        run_examples(build_program(make_config("rag")), [example], store, progress=False)
+        run_examples(build_program(make_config("rag")), [example], store, QUIET)
     record = store.records()[example.id]
     if num_retries:
         assert record["error"] is None and record["prediction"] == "a review"
@@ -104,8 +108,8 @@ def test_a_transient_lm_error_is_retried_by_the_lm_and_recorded_only_if_it_persi
 
 
 def test_copy_latest_needs_no_lm(data, tmp_path):
-    metrics = run(str(data), program="copy-latest", lm="no-such-model", out=str(tmp_path / "c"),
-                  progress=False)
+    metrics = run(DataSettings(str(data)), RunSettings(lm="no-such-model", progress=False),
+                  ProgramChoice("copy-latest"), tmp_path / "c")
     assert metrics["final"] == metrics["copy_latest"]
     assert metrics["per_example"]["lm_calls"] == 0
 
@@ -134,11 +138,11 @@ def test_cli_reports_bad_input_without_traceback(write_jsonl, tmp_path, capsys):
 
 def test_an_interrupted_write_does_not_block_resume(data, tmp_path):
     out = tmp_path / "run"
-    run(str(data), program="rag", lm="fake", out=str(out), progress=False)
+    run(DataSettings(str(data)), FAKE, ProgramChoice("rag"), out)
     path = out / "predictions.jsonl"
     lines = path.read_text().splitlines()
     path.write_text("\n".join(lines[:2]) + "\n" + lines[2][:25])  # crash mid-append
-    run(str(data), program="rag", lm="fake", out=str(out), progress=False)
+    run(DataSettings(str(data)), FAKE, ProgramChoice("rag"), out)
     records = [json.loads(x) for x in path.read_text().splitlines()]
     assert len(records) == 4  # the fragment is gone; the two unfinished examples ran again
     assert [r["id"] for r in records[:2]] == [json.loads(x)["id"] for x in lines[:2]]
@@ -148,7 +152,7 @@ def test_an_interrupted_write_does_not_block_resume(data, tmp_path):
 def test_copy_latest_program_equals_the_copy_latest_baseline_exactly(write_jsonl, tmp_path):
     record = review_record("html", n_profile=2)
     record["profile"][-1]["reviewText"] = "Loud &amp; <b>clear</b>. Loud &amp; <b>clear</b>."
-    metrics = run(str(write_jsonl([record, review_record("plain")])), program="copy-latest",
-                  out=str(tmp_path / "c"), progress=False)
+    metrics = run(DataSettings(str(write_jsonl([record, review_record("plain")]))), QUIET,
+                  ProgramChoice("copy-latest"), tmp_path / "c")
     assert metrics["final"] == metrics["copy_latest"]
     assert metrics["vs_copy_latest"]["meteor"]["estimate"] == 0.0

@@ -9,6 +9,9 @@ from mopa.experiments.claims import depth_claims, table_claims, verdict
 from mopa.experiments.command import experiment_argv
 from mopa.experiments.compare import add_intervals, previous_systems
 from mopa.experiments.results_doc import write_results
+from mopa.flags import from_args, recorded
+from mopa.programs import ProgramChoice
+from mopa.settings import DataSettings, RunSettings
 
 SETTINGS = {"experiment": "table", "data": "demo:product_review", "lm": "fake", "limit": None,
             "selection": "first", "seed": 3, "k": 4, "max_words": 100, "clean": True,
@@ -95,9 +98,9 @@ def test_results_document_reproduces_from_what_it_prints(tmp_path):
     text = write_results(str(runs), str(tmp_path / "results.md"), notes=str(notes)).read_text()
 
     assert f"mopa results --runs {runs} --out {tmp_path / 'results.md'} --notes {notes}" in text
-    table_cmd = ("`mopa experiment table --data demo:product_review --lm fake --selection first "
-                 "--seed 3 --k 4 --max-words 100 --agents 2 --layers 1 --proposer-lms "
-                 "fake@0.3,fake@1.0 --planner-lm fake@0.2 --temperature 0.7 --max-tokens 64")
+    table_cmd = ("`mopa experiment table --data demo:product_review --selection first --seed 3 "
+                 "--lm fake --temperature 0.7 --max-tokens 64 --k 4 --max-words 100 --clean "
+                 "--agents 2 --layers 1 --planner-lm fake@0.2 --proposer-lms fake@0.3,fake@1.0")
     assert f"{table_cmd} --out {runs}` → copy-latest, PlanPers" in text
     assert f"{table_cmd} --systems rag --out {runs}` → RAG-Personalized" in text
     assert ("--limit 10 --selection first --seed 3" in text
@@ -122,3 +125,16 @@ def test_intervals_are_recomputed_and_other_settings_refuse_to_merge(tmp_path):
     assert previous_systems(path, dict(SETTINGS)) == entries
     with pytest.raises(ValueError, match=r"other settings \(changed: lm, n\)"):
         previous_systems(path, {**SETTINGS, "lm": "embedded", "n": 5})
+
+
+def test_the_printed_command_parses_back_to_the_recorded_settings():
+    from mopa.cli import build_parser
+
+    args = build_parser().parse_args(experiment_argv(SETTINGS, systems="rag", out="runs")[1:])
+    assert (args.name, args.systems, args.out) == ("table", "rag", "runs")
+    for cls in (DataSettings, RunSettings):
+        values = recorded(from_args(cls, args))
+        assert values == {k: SETTINGS[k] for k in values}
+    program = from_args(ProgramChoice, args)
+    assert (program.agents, program.layers, program.proposer_lms) == (2, 1, "fake@0.3,fake@1.0")
+    assert program.options.planner_lm == "fake@0.2" and program.options.aggregator_lm is None

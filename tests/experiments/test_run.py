@@ -6,7 +6,18 @@ from mlflow import MlflowClient
 from mopa.experiments import EXPERIMENTS
 from mopa.experiments.run import parse_counts, run_experiment
 from mopa.experiments.tables import layer_table, results_table
-from mopa.programs import table_presets
+from mopa.programs import ProgramChoice, table_presets
+from mopa.settings import DataSettings, RunSettings, TrackingSettings
+
+FAKE = RunSettings(lm="fake", progress=False)
+
+
+def _run(name, data, tmp_path, limit, agents=None, layers=None, **kw):
+    """An experiment with the fake LM, tracked in tmp_path/mlflow.db."""
+    return run_experiment(name, DataSettings(data, limit=limit), FAKE,
+                          ProgramChoice(agents=agents, layers=layers),
+                          tracking_settings=TrackingSettings(
+                              f"sqlite:///{tmp_path / 'mlflow.db'}"), **kw)
 
 
 def test_table_declares_the_nine_systems_and_the_baseline():
@@ -22,8 +33,7 @@ def test_parse_counts():
 
 def test_table_experiment_runs_compares_plots_and_logs(tmp_path):
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    results = run_experiment("table", "demo:product_review", lm="fake", agents=2, layers=1,
-                             limit=3, out=str(tmp_path), tracking_uri=uri, progress=False)
+    results = _run("table", "demo:product_review", tmp_path, 3, 2, 1, out=str(tmp_path))
     entries = {e["preset"]: e for e in results["systems"]}
     assert len(entries) == 10 and all(e["n"] == 3 for e in entries.values())
     assert set(entries["planner-mopa"]["vs"]) == {"rag", "copy-latest"}
@@ -43,9 +53,8 @@ def test_table_experiment_runs_compares_plots_and_logs(tmp_path):
     # Rerunning resumes: every system is complete, so nothing is recomputed.
     path = tmp_path / "table" / "rag-personalized" / "predictions.jsonl"
     before = path.read_text()
-    again = run_experiment("table", "demo:product_review", lm="fake", agents=2, layers=1,
-                           limit=3, out=str(tmp_path), tracking_uri=uri, progress=False,
-                           systems="rag")
+    again = _run("table", "demo:product_review", tmp_path, 3, 2, 1, out=str(tmp_path),
+                 systems="rag")
     assert path.read_text() == before
     # A partial rerun merges into the saved results: the other nine systems stay, and each
     # system records the command that produced it.
@@ -56,22 +65,19 @@ def test_table_experiment_runs_compares_plots_and_logs(tmp_path):
     assert commands["rag"][-4:] == ["--systems", "rag", "--out", str(tmp_path)]
     assert "--systems" not in commands["planpers"] and "--seed" in commands["planpers"]
     with pytest.raises(ValueError, match=r"other settings \(changed: limit, n\)"):
-        run_experiment("table", "demo:product_review", lm="fake", agents=2, layers=1, limit=2,
-                       out=str(tmp_path), tracking_uri=uri, progress=False, systems="rag")
+        _run("table", "demo:product_review", tmp_path, 2, 2, 1, out=str(tmp_path),
+             systems="rag")
 
 
 def test_depth_and_agents_experiments_plot_per_layer_and_per_count(tmp_path):
-    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    depth = run_experiment("depth", "demo:topic_writing", lm="fake", agents=2, layers=3,
-                           limit=2, out=str(tmp_path), tracking_uri=uri, progress=False)
+    depth = _run("depth", "demo:topic_writing", tmp_path, 2, 2, 3, out=str(tmp_path))
     planner = next(e for e in depth["systems"] if e["preset"] == "planner-mopa")
     assert [layer["layer"] for layer in planner["by_layer"]] == [1, 2, 3]
     assert "| Planner MoPA | 3 |" in layer_table(depth)
     assert (tmp_path / "depth" / "depth.png").exists()
 
-    agents = run_experiment("agents", "demo:topic_writing", lm="fake", layers=1,
-                            agent_counts="1-3", limit=2, out=str(tmp_path), tracking_uri=uri,
-                            progress=False, systems="planner-mopa,copy-latest")
+    agents = _run("agents", "demo:topic_writing", tmp_path, 2, layers=1, agent_counts="1-3",
+                  out=str(tmp_path), systems="planner-mopa,copy-latest")
     assert sorted(e["agents"] for e in agents["systems"]) == [1, 2, 3]
     assert (tmp_path / "agents" / "agents.png").exists()
 
@@ -79,13 +85,11 @@ def test_depth_and_agents_experiments_plot_per_layer_and_per_count(tmp_path):
 def test_results_document_is_generated_from_outputs(tmp_path):
     from mopa.experiments.results_doc import write_results
 
-    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    run_experiment("table", "demo:product_review", lm="fake", agents=2, layers=1, limit=3,
-                   out=str(tmp_path / "runs"), tracking_uri=uri, progress=False,
-                   systems="copy-latest,rag,planpers,planner-mopa")
+    _run("table", "demo:product_review", tmp_path, 3, 2, 1, out=str(tmp_path / "runs"),
+         systems="copy-latest,rag,planpers,planner-mopa")
     doc = write_results(str(tmp_path / "runs"), str(tmp_path / "docs" / "results.md"))
     text = doc.read_text()
-    assert "mopa experiment table --data demo:product_review --lm fake" in text
+    assert "mopa experiment table --data demo:product_review --limit 3 --selection first" in text
     assert "| PlanPers beats RAG-Personalized |" in text
     assert "](figures/table-table.png)" in text
     assert (tmp_path / "docs" / "figures" / "table-table.png").exists()

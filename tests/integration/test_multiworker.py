@@ -30,7 +30,7 @@ pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[2]
 TRIALS_PER_WORKER = 3
-WORKER = "import sys; from mopa.optimizers.tune import main; sys.exit(main())"
+WORKER = "import sys; from mopa.cli import main; sys.exit(main(['tune', *sys.argv[1:]]))"
 
 
 def _postgres_bin() -> Path | None:

@@ -105,10 +105,13 @@ def test_predict_through_the_openai_completions_endpoint(server):
 
 
 def test_a_mopa_program_runs_through_the_server(server, tmp_path):
+    from mopa.programs import ProgramChoice
     from mopa.runner import run
+    from mopa.settings import DataSettings, RunSettings
 
-    metrics = run("demo:product_review", program="planner-mopa", agents=2, layers=1,
-                  lm=f"text:openai/{ALIAS}", api_base=server, max_tokens=60, limit=2,
-                  out=str(tmp_path / "run"), progress=False)
+    metrics = run(DataSettings("demo:product_review", limit=2),
+                  RunSettings(lm=f"text:openai/{ALIAS}", api_base=server, max_tokens=60,
+                              progress=False),
+                  ProgramChoice("planner-mopa", agents=2, layers=1), tmp_path / "run")
     assert metrics["failed"] == 0 and metrics["final"]["empty"] == 0
     assert metrics["per_example"]["lm_calls"] == 1 + 2 + 1

@@ -6,38 +6,55 @@ from mlflow import MlflowClient
 
 from mopa.optimizers.compile import compile_program, split_examples
 from mopa.optimizers.feedback import feedback, missing_words
+from mopa.optimizers.settings import OptimizerSettings, SplitSettings
 from mopa.program_io import load_program
+from mopa.programs import ProgramChoice
 from mopa.run_store import RunStore
+from mopa.settings import DataSettings, RunSettings, TrackingSettings
+
+DEMO = DataSettings("demo:product_review")
+FAKE = RunSettings(lm="fake", progress=False)
+
+
+def _split(train, val, seed=0, **test):
+    return split_examples(DataSettings("demo:product_review", seed=seed),
+                          SplitSettings(train=train, val=val, **test))
+
+
+def _compile(tmp_path, out, program="rag", train=3, val=2, data=DEMO, test=None,
+             traces=False, **optimizer):
+    return compile_program(data, SplitSettings(train=train, val=val, test=test), FAKE,
+                           ProgramChoice(program), OptimizerSettings(**optimizer), out=out,
+                           tracking_settings=TrackingSettings(f"sqlite:///{tmp_path / 'm.db'}"),
+                           traces=traces)
 
 
 def test_split_is_disjoint_seeded_and_checked():
-    train, val, test = split_examples("demo:product_review", 6, 4, seed=3)
+    train, val, test = _split(6, 4, seed=3)
     assert len(train) == 6 and len(val) == 4 and test == []
     assert not {e.id for e in train} & {e.id for e in val}
-    assert split_examples("demo:product_review", 6, 4, seed=3)[0] == train
+    assert _split(6, 4, seed=3)[0] == train
     with pytest.raises(ValueError, match="fewer than"):
-        split_examples("demo:product_review", 10, 10)
+        _split(10, 10)
 
 
 def test_test_split_is_disjoint_from_train_and_val_and_seeded():
-    train, val, test = split_examples("demo:product_review", 5, 4, seed=3, test=3)
+    train, val, test = _split(5, 4, seed=3, test=3)
     assert len(test) == 3
     assert not {e.id for e in test} & {e.id for e in train + val}
-    assert split_examples("demo:product_review", 5, 4, seed=3, test=3)[2] == test
+    assert _split(5, 4, seed=3, test=3)[2] == test
     # From another source too: ids the optimizer saw are never test examples.
-    train, val, test = split_examples("demo:product_review", 4, 2, seed=0,
-                                      test_data="demo:product_review")
+    train, val, test = _split(4, 2, test_data="demo:product_review")
     assert len(test) == 6 and not {e.id for e in test} & {e.id for e in train + val}
     with pytest.raises(ValueError, match="--test 4.*only 3 of the 12 examples"):
-        split_examples("demo:product_review", 5, 4, test=4)
+        _split(5, 4, test=4)
 
 
 def test_compile_scores_before_and_after_on_a_held_out_test_split(tmp_path):
     out = tmp_path / "p.json"
-    result = compile_program("demo:product_review", program="rag", optimizer="mipro", train=4,
-                             val=3, test=3, lm="fake", out=str(out), seed=1,
-                             tracking_uri=f"sqlite:///{tmp_path / 'm.db'}", progress=False)
-    train, val, _ = split_examples("demo:product_review", 4, 3, seed=1, test=3)
+    result = _compile(tmp_path, out, optimizer="mipro", train=4, val=3, test=3,
+                      data=DataSettings("demo:product_review", seed=1))
+    train, val, _ = _split(4, 3, seed=1, test=3)
     eval_dir = Path(result["eval_dir"])
     val_ids = set(RunStore.read(eval_dir / "after"))
     test_ids = set(RunStore.read(eval_dir / "test" / "after"))
@@ -74,10 +91,8 @@ def test_compile_cli_prints_which_numbers_are_selection_and_which_test(tmp_path,
 
 def test_bootstrap_compile_saves_a_program_that_reloads_with_its_demos(tmp_path):
     out = tmp_path / "program.json"
-    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    result = compile_program("demo:product_review", program="planpers", optimizer="bootstrap",
-                             train=4, val=3, lm="fake", out=str(out), tracking_uri=uri,
-                             progress=False)
+    uri = f"sqlite:///{tmp_path / 'm.db'}"
+    result = _compile(tmp_path, out, program="planpers", train=4, val=3)
     selection = result["selection"]
     assert selection["before"]["n"] == 3 and selection["after"]["n"] == 3
     assert set(selection["after_vs_before"]) == {"rouge1", "rougeL", "meteor"}
@@ -108,10 +123,8 @@ def test_run_accepts_a_compiled_program_file(tmp_path):
     from mopa.runner import run
 
     out = tmp_path / "p.json"
-    compile_program("demo:product_review", program="rag", train=3, val=2, lm="fake",
-                    out=str(out), tracking_uri=f"sqlite:///{tmp_path / 'm.db'}", progress=False)
-    metrics = run("demo:product_review", program_file=str(out), lm="fake", limit=2,
-                  out=str(tmp_path / "run"), progress=False)
+    _compile(tmp_path, out)
+    metrics = run(DataSettings("demo:product_review", limit=2), FAKE, out, tmp_path / "run")
     assert metrics["n"] == 2 and metrics["program"]["preset"] == "rag"
 
 
@@ -126,9 +139,7 @@ def test_feedback_says_what_lagged():
 @pytest.mark.parametrize("optimizer", ["mipro", "copro", "gepa"])
 def test_instruction_optimizers_run_end_to_end_and_reload(optimizer, tmp_path):
     out = tmp_path / "p.json"
-    result = compile_program("demo:product_review", program="rag", optimizer=optimizer,
-                             train=4, val=3, lm="fake", gepa_calls=12, out=str(out),
-                             tracking_uri=f"sqlite:///{tmp_path / 'm.db'}", progress=False)
+    result = _compile(tmp_path, out, optimizer=optimizer, train=4, val=3, gepa_calls=12)
     assert result["selection"]["after"]["n"] == 3
     saved = json.loads(out.read_text())["state"]
     _, program = load_program(out)
@@ -140,8 +151,7 @@ def test_traces_option_logs_dspy_traces_to_mlflow(tmp_path):
     import mlflow
 
     uri = f"sqlite:///{tmp_path / 'm.db'}"
-    compile_program("demo:product_review", program="rag", train=3, val=2, lm="fake",
-                    out=str(tmp_path / "p.json"), tracking_uri=uri, traces=True, progress=False)
+    _compile(tmp_path, tmp_path / "p.json", traces=True)
     mlflow.set_tracking_uri(uri)
     experiment = mlflow.get_experiment_by_name("mopa-compile")
     traces = mlflow.search_traces(locations=[experiment.experiment_id], return_type="list")
@@ -149,9 +159,7 @@ def test_traces_option_logs_dspy_traces_to_mlflow(tmp_path):
 
 
 def _compile_rag(out, max_demos, tmp_path):
-    return compile_program("demo:product_review", program="rag", train=4, val=3, lm="fake",
-                           max_demos=max_demos, out=str(out),
-                           tracking_uri=f"sqlite:///{tmp_path / 'm.db'}", progress=False)
+    return _compile(tmp_path, out, train=4, val=3, max_demos=max_demos)
 
 
 def _predictions(eval_dir):

@@ -3,20 +3,32 @@ import json
 from mlflow import MlflowClient
 
 from mopa.optimizers.report import report
+from mopa.optimizers.search_space import space_from_flags
+from mopa.optimizers.settings import StudySettings, TuneSettings
 from mopa.optimizers.tune import tune
 from mopa.run_store import RunStore
+from mopa.settings import DataSettings, RunSettings, TrackingSettings
 
 
-def _tune(tmp_path, **kw):
-    return tune("demo:product_review", study="rep", storage=f"sqlite:///{tmp_path / 'o.db'}",
-                trials=3, limit=3, lm="fake", tracking_uri=f"sqlite:///{tmp_path / 'm.db'}",
-                out=str(tmp_path / "runs"), presets="planner-mopa,rag-mopa", agents="1-2",
-                layers="1-2", progress=False, **kw)
+def _study(tmp_path, test_limit=None):
+    return StudySettings("rep", f"sqlite:///{tmp_path / 'o.db'}", str(tmp_path / "runs"),
+                         test_limit=test_limit)
 
 
-def _report(tmp_path, **kw):
-    return report(study="rep", storage=f"sqlite:///{tmp_path / 'o.db'}",
-                  tracking_uri=f"sqlite:///{tmp_path / 'm.db'}", out=str(tmp_path / "runs"), **kw)
+def _tracking(tmp_path):
+    return TrackingSettings(f"sqlite:///{tmp_path / 'm.db'}")
+
+
+def _tune(tmp_path, test_limit=None, selection="first", seed=0, objectives=None):
+    return tune(DataSettings("demo:product_review", limit=3, selection=selection, seed=seed),
+                RunSettings(lm="fake", progress=False), _study(tmp_path, test_limit),
+                TuneSettings(trials=3, objectives=objectives),
+                space_from_flags(presets="planner-mopa,rag-mopa", agents="1-2", layers="1-2"),
+                tracking_settings=_tracking(tmp_path))
+
+
+def _report(tmp_path, top=5, test_limit=None):
+    return report(_study(tmp_path, test_limit), top, _tracking(tmp_path))
 
 
 def test_report_compares_best_trials_with_rag_and_copy_latest(tmp_path, capsys):

@@ -8,7 +8,7 @@ from mopa.optimizers.search_space import (
     space_from_flags,
     suggest,
 )
-from mopa.programs import ROLES, build_program
+from mopa.programs import ROLES, ProgramOptions, build_program
 from mopa.programs.presets import PRESETS, layered_presets
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -66,6 +66,18 @@ def test_fixed_planner_trial_gives_the_preset_structure():
     assert [(a.kind, a.role, a.lm) for a in config.agents] == [("plan", None, None)] * 2
     assert config.aggregator_temperature == 0.25
     assert config.lm_calls == 1 + 2 * 3 + 3
+
+
+def test_every_trial_shares_the_fixed_program_options():
+    options = ProgramOptions(aggregator="longest", planner_lm="fake@0.1",
+                             aggregator_temperature=0.9)
+    trial = {"preset": "planner-mopa", "agents": 1, "layers": 1, "aggregator_temperature": 0.25}
+    searched = suggest(FixedTrial(trial), SearchSpace(), "product_review", options)
+    assert (searched.aggregator, searched.planner_lm) == ("longest", "fake@0.1")
+    assert searched.aggregator_temperature == 0.25  # searched: the trial's
+    fixed = suggest(FixedTrial(trial), SearchSpace(aggregator_temperature=None),
+                    "product_review", options)
+    assert fixed.aggregator_temperature == 0.9
 
 
 def test_fixed_custom_trial_sets_every_slot():

@@ -1,4 +1,5 @@
 import json
+from dataclasses import asdict
 from pathlib import Path
 
 import dspy
@@ -8,9 +9,14 @@ import pytest
 from mlflow import MlflowClient
 
 from mopa import tracking
+from mopa.cli import main
+from mopa.flags import from_args
 from mopa.optimizers import tune as tune_module
-from mopa.optimizers.tune import main, parse_objectives, tune
+from mopa.optimizers.search_space import space_from_flags
+from mopa.optimizers.settings import SpaceFlags, StudySettings, TuneSettings
+from mopa.optimizers.tune import parse_objectives, tune
 from mopa.programs import ProgramConfig
+from mopa.settings import DataSettings, RunSettings, TrackingSettings
 from tests.conftest import review_record
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -35,6 +41,14 @@ def kwargs(tmp_path, monkeypatch, write_jsonl, tracking_uri, request):
             "layers": "1-2", "progress": False}
 
 
+def run_tune(**flags):
+    """``tune`` with its settings built from flag values, as ``mopa tune`` builds them."""
+    settings = (from_args(cls, flags) for cls in (DataSettings, RunSettings, StudySettings,
+                                                  TuneSettings))
+    return tune(*settings, space_from_flags(**asdict(from_args(SpaceFlags, flags))),
+                tracking_settings=from_args(TrackingSettings, flags))
+
+
 def mlflow_runs(kwargs):
     client = MlflowClient(kwargs["tracking_uri"])
     experiment = client.get_experiment_by_name(kwargs["experiment"])
@@ -49,7 +63,7 @@ def load_study(kwargs):
 
 
 def test_each_trial_is_a_nested_run_with_params_metrics_and_predictions(kwargs, capsys):
-    result = tune(trials=3, **kwargs)
+    result = run_tune(trials=3, **kwargs)
     client, parents, children = mlflow_runs(kwargs)
     assert len(parents) == 1 and len(children) == 3
     parent = parents[0]
@@ -97,8 +111,8 @@ def test_each_trial_is_a_nested_run_with_params_metrics_and_predictions(kwargs, 
 
 
 def test_rerunning_resumes_the_study_without_duplicates(kwargs):
-    first = tune(trials=2, **kwargs)
-    second = tune(trials=2, **kwargs)
+    first = run_tune(trials=2, **kwargs)
+    second = run_tune(trials=2, **kwargs)
     assert second["parent_run_id"] == first["parent_run_id"]
     trials = load_study(kwargs).trials
     assert [t.number for t in trials] == [0, 1, 2, 3]
@@ -120,7 +134,7 @@ def test_a_failing_trial_is_recorded_with_its_reason_and_the_study_goes_on(kwarg
         return real_build(config, lms)
 
     monkeypatch.setattr(tune_module, "build_program", first_one_explodes)
-    result = tune(trials=3, **kwargs)
+    result = run_tune(trials=3, **kwargs)
     trials = load_study(kwargs).trials
     assert [t.state.name for t in trials] == ["FAIL", "COMPLETE", "COMPLETE"]
     reason = trials[0].user_attrs["fail_reason"]
@@ -139,7 +153,7 @@ class _Broken(dspy.Module):
 
 def test_a_trial_whose_every_example_fails_is_a_failure_not_a_zero(kwargs, monkeypatch):
     monkeypatch.setattr(tune_module, "build_program", lambda config, lms: _Broken())
-    result = tune(trials=1, **kwargs)
+    result = run_tune(trials=1, **kwargs)
     trial = load_study(kwargs).trials[0]
     assert trial.state.name == "FAIL"
     assert "all 2 examples failed" in trial.user_attrs["fail_reason"]
@@ -148,7 +162,7 @@ def test_a_trial_whose_every_example_fails_is_a_failure_not_a_zero(kwargs, monke
 
 
 def test_two_objectives_give_a_pareto_front(kwargs):
-    result = tune(trials=5, objectives="meteor,lm_calls", **kwargs)
+    result = run_tune(trials=5, objectives="meteor,lm_calls", **kwargs)
     study = load_study(kwargs)
     assert [d.name for d in study.directions] == ["MAXIMIZE", "MINIMIZE"]
     front = result["pareto_front"]
@@ -165,27 +179,27 @@ def test_two_objectives_give_a_pareto_front(kwargs):
 
 
 def test_resuming_with_other_objectives_is_refused(kwargs):
-    tune(trials=0, **kwargs)
+    run_tune(trials=0, **kwargs)
     with pytest.raises(ValueError, match=r"optimizes \['meteor'\].*\['meteor', 'lm_calls'\]"):
-        tune(trials=0, objectives="meteor,lm_calls", **kwargs)
+        run_tune(trials=0, objectives="meteor,lm_calls", **kwargs)
 
 
 def test_a_study_without_parent_run_is_reported_not_waited_on_forever(kwargs):
     optuna.create_study(study_name="s", storage=kwargs["storage"], direction="maximize")
     with pytest.raises(RuntimeError, match="has no MLflow parent run.*use a new --study"):
-        tune(trials=1, parent_timeout=0.3, **kwargs)
+        run_tune(trials=1, parent_timeout=0.3, **kwargs)
 
 
 def test_resuming_against_another_mlflow_store_is_refused(kwargs, tmp_path):
-    tune(trials=0, **kwargs)
+    run_tune(trials=0, **kwargs)
     kwargs["tracking_uri"] = f"sqlite:///{tmp_path / 'other-mlflow.db'}"
     with pytest.raises(RuntimeError, match="not in the tracking store.*pass the --tracking-uri"):
-        tune(trials=0, **kwargs)
+        run_tune(trials=0, **kwargs)
 
 
 def test_journal_file_storage_works(kwargs, tmp_path):
     kwargs["storage"] = str(tmp_path / "study.log")
-    result = tune(trials=1, **kwargs)
+    result = run_tune(trials=1, **kwargs)
     assert result["trials"] == {"COMPLETE": 1}
 
 
@@ -195,13 +209,13 @@ def test_main_parses_flags_and_reports_errors(kwargs, capsys):
             kwargs["tracking_uri"], "--experiment", kwargs["experiment"], "--out",
             kwargs["out"], "--presets", "rag-mopa", "--agents", "1", "--layers", "1",
             "--roles", "style,none", "--aggregator-temperature", "none", "--no-progress"]
-    assert main(argv) == 0
+    assert main(["tune", *argv]) == 0
     assert "compare trials: mlflow ui" in capsys.readouterr().out
     trial = optuna.load_study(study_name="cli", storage=kwargs["storage"]).trials[0]
     assert trial.params == {"preset": "rag-mopa", "agents": 1, "layers": 1}
-    assert main(argv[:-1] + ["--agents", "3-1"]) == 2
+    assert main(["tune", *argv[:-1], "--agents", "3-1"]) == 2
     assert "--agents: expected N or LOW-HIGH" in capsys.readouterr().err
-    assert main(argv + ["--storage", "optuna.db"]) == 2
+    assert main(["tune", *argv, "--storage", "optuna.db"]) == 2
     assert "sqlite:///optuna.db" in capsys.readouterr().err
 
 
@@ -223,7 +237,7 @@ def test_urls_are_redacted_before_logging():
 
 
 def test_a_study_keeps_one_test_selection_disjoint_from_the_trials(kwargs, capsys):
-    result = tune(trials=1, test_limit=1, **kwargs)
+    result = run_tune(trials=1, test_limit=1, **kwargs)
     assert result["test_selection"] == {"data": kwargs["data"], "limit": 1, "seed": 0, "n": 1}
     assert "held out for `mopa report`: 1 test examples" in capsys.readouterr().out
     recorded = load_study(kwargs).user_attrs["test_selection"]["ids"]
@@ -231,6 +245,6 @@ def test_a_study_keeps_one_test_selection_disjoint_from_the_trials(kwargs, capsy
         Path(kwargs["out"]) / "s" / "trial-0" / "predictions.jsonl").read_text().splitlines()}
     assert len(recorded) == 1 and not set(recorded) & trial_ids
     with pytest.raises(ValueError, match="already holds out.*limit 1.*asks for.*limit 2"):
-        tune(trials=0, test_limit=2, **kwargs)
+        run_tune(trials=0, test_limit=2, **kwargs)
     with pytest.raises(ValueError, match="--test-limit 2: only 1 of the 3 examples"):
-        tune(trials=0, test_limit=2, **{**kwargs, "study": "other"})
+        run_tune(trials=0, test_limit=2, **{**kwargs, "study": "other"})

@@ -1,0 +1,88 @@
+"""How a command runs programs, as data: which examples (``DataSettings``), with which LMs and
+retrieval (``RunSettings``), tracked where (``TrackingSettings``).
+
+Each is a frozen dataclass passed whole to ``runner.run``, ``compile_program``, ``tune``,
+``report`` and ``run_experiment``; its fields are the flags of every command that takes it (see
+``mopa.flags``), checked in ``__post_init__`` before anything runs, and its ``recorded`` values
+are what run manifests keep. A new run setting is one field here. This module stays light (no
+DSPy): ``mopa --help`` builds its flags from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from mopa.data import SELECTIONS, Example, load, select
+from mopa.flags import setting
+
+if TYPE_CHECKING:
+    from mopa.lm.pool import LMPool
+
+SOURCE_HELP = "data source: a .jsonl/.json path, longlamp:<config>[:<split>], or demo:<task>"
+
+
+def check(settings, rules: list[tuple[bool, str, str]]) -> None:
+    """Raise on the first broken rule (ok, field, what is expected), naming the flag, the value
+    received and what to pass instead, in one line."""
+    for ok, name, expected in rules:
+        if not ok:
+            flag = "--" + name.replace("_", "-")
+            raise ValueError(f"{flag} {getattr(settings, name)!r}: expected {expected}")
+
+
+@dataclass(frozen=True)
+class DataSettings:
+    data: str = setting(help=SOURCE_HELP)
+    limit: int | None = setting(None, "use N examples (default: all)")
+    selection: str = setting("first", "which N: the first, a seeded random N, or the report's "
+                             "rule (the N with the most profile items)", choices=SELECTIONS)
+    seed: int = setting(0, "seed of --selection random, of compile's train/val shuffle and of "
+                        "held-out test draws")
+
+    def __post_init__(self):
+        check(self, [(self.limit is None or self.limit >= 1, "limit", "N >= 1, or no --limit "
+                      "for every example"),
+                     (self.selection in SELECTIONS, "selection", " or ".join(SELECTIONS))])
+
+    def examples(self) -> list[Example]:
+        examples = select(load(self.data), self.limit, how=self.selection, seed=self.seed)
+        if not examples:
+            raise ValueError(f"{self.data}: no examples selected (--limit {self.limit})")
+        return examples
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    lm: str = setting("embedded", "default LM: embedded, fake, or a LiteLLM model string "
+                      "(text:<model> for a base model behind a completions endpoint)")
+    temperature: float = setting(0.7, "sampling temperature of every LM without its own "
+                                 "(spec@T)")
+    max_tokens: int = setting(256, "max new tokens per LM call")
+    api_base: str | None = setting(None, "OpenAI-compatible server URL; API keys come from "
+                                   "the environment only")
+    k: int = setting(4, "BM25 top-k profile items shown to the program")
+    max_words: int = setting(100, "cut each profile item to N words")
+    clean: bool = setting(True, "score rule-cleaned outputs (--no-clean: raw ones)")
+    workers: int = setting(1, "examples run concurrently", recorded=False)
+    progress: bool = setting(True, "show a progress bar", recorded=False)
+
+    def __post_init__(self):
+        check(self, [(self.temperature >= 0, "temperature", "a number >= 0 (0: greedy)"),
+                     (self.max_tokens >= 1, "max_tokens", "an integer >= 1"),
+                     (self.k >= 1, "k", "an integer >= 1 (profile items retrieved)"),
+                     (self.max_words >= 1, "max_words", "an integer >= 1"),
+                     (self.workers >= 1, "workers", "an integer >= 1")])
+
+    def lm_pool(self) -> LMPool:
+        """The run's LMs (created on first use); the pool imports DSPy, hence the late import."""
+        from mopa.lm.pool import LMPool
+
+        return LMPool(self.lm, self.temperature, self.max_tokens, self.api_base)
+
+
+@dataclass(frozen=True)
+class TrackingSettings:
+    tracking_uri: str | None = setting(None, "MLflow tracking URI (default: MLflow's own, "
+                                       "e.g. sqlite:///mlflow.db)")
+    experiment: str | None = setting(None, "MLflow experiment (default: mopa-<command>)")

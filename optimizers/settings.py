@@ -1,0 +1,120 @@
+"""The settings of ``mopa compile``, ``tune`` and ``report`` that ``mopa.settings`` does not hold,
+as frozen dataclasses whose fields are their flags (see ``mopa.flags``).
+
+Light on purpose (no DSPy, Optuna or MLflow): ``mopa --help`` declares the flags from here, and
+the commands import their heavy modules only when they run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mopa.flags import setting
+from mopa.metrics import METRICS
+from mopa.settings import check
+
+OPTIMIZERS = ("bootstrap", "mipro", "copro", "gepa")
+MIPRO_AUTO = ("light", "medium", "heavy")
+
+
+@dataclass(frozen=True)
+class SplitSettings:
+    """``mopa compile``'s examples: train and val from ``--data`` (or ``--val-data``), and
+    optionally test examples disjoint from both."""
+
+    val_data: str | None = setting(None, "validation source (default: a disjoint part of "
+                                   "--data)")
+    train: int = setting(8, "training examples")
+    val: int = setting(8, "validation examples")
+    # Only the test stores depend on these (compile records them there), so changing them
+    # does not re-score the validation examples.
+    test: int | None = setting(None, "also score before/after on N seeded random examples of "
+                               "--data (or of --test-data) disjoint from train and val",
+                               recorded=False)
+    test_data: str | None = setting(None, "test source (all of it, or --test N of it); ids in "
+                                    "train or val are dropped", recorded=False)
+
+    def __post_init__(self):
+        check(self, [(self.train >= 1, "train", "an integer >= 1"),
+                     (self.val >= 1, "val", "an integer >= 1"),
+                     (self.test is None or self.test >= 1, "test", "N >= 1, or no --test")])
+
+
+@dataclass(frozen=True)
+class OptimizerSettings:
+    optimizer: str = setting("bootstrap", "the DSPy optimizer", choices=OPTIMIZERS)
+    metric: str = setting("meteor", "the metric it maximizes", choices=METRICS)
+    prompt_lm: str | None = setting(None, "LM proposing instructions (mipro, copro; default: "
+                                    "--lm)")
+    reflection_lm: str | None = setting(None, "LM reflecting on feedback (gepa; default: --lm)")
+    max_demos: int = setting(2, "few-shot demos per predictor")
+    gepa_calls: int = setting(60, "GEPA metric-call budget")
+    copro_breadth: int = setting(3, "COPRO candidate instructions per round")
+    copro_depth: int = setting(1, "COPRO rounds")
+    mipro_auto: str = setting("light", "MIPROv2 search budget", choices=MIPRO_AUTO)
+
+    def __post_init__(self):
+        check(self, [(self.optimizer in OPTIMIZERS, "optimizer", " or ".join(OPTIMIZERS)),
+                     (self.metric in METRICS, "metric", " or ".join(METRICS)),
+                     (self.max_demos >= 0, "max_demos", "an integer >= 0"),
+                     (self.gepa_calls >= 1, "gepa_calls", "an integer >= 1"),
+                     (self.copro_breadth >= 2, "copro_breadth", "an integer >= 2"),
+                     (self.copro_depth >= 1, "copro_depth", "an integer >= 1"),
+                     (self.mipro_auto in MIPRO_AUTO, "mipro_auto", " or ".join(MIPRO_AUTO))])
+
+
+@dataclass(frozen=True)
+class StudySettings:
+    """Which Optuna study, where its trials' runs are, and its held-out test selection (shared
+    by ``mopa tune`` and ``mopa report``)."""
+
+    study: str = setting("mopa", "Optuna study name (rerun to resume it)")
+    storage: str = setting("sqlite:///optuna.db", "Optuna storage: sqlite:///optuna.db, "
+                           "postgresql://user:password@host/db (many workers), or a journal "
+                           "file ending in .log")
+    out: str = setting("runs/tune", "trial runs go to OUT/STUDY/trial-N")
+    test_limit: int | None = setting(None, "hold out N seeded random examples of --data, "
+                                     "disjoint from every trial's, for `mopa report` (recorded "
+                                     "in the study; default: the study's own, if any)")
+    test_data: str | None = setting(None, "hold out this source's examples (all, or "
+                                    "--test-limit of them); ids the trials use are dropped")
+
+    def __post_init__(self):
+        check(self, [(self.test_limit is None or self.test_limit >= 1, "test_limit",
+                      "N >= 1, or no --test-limit")])
+
+
+@dataclass(frozen=True)
+class TuneSettings:
+    trials: int = setting(10, "trials this process runs")
+    metric: str = setting("meteor", "metric to maximize", choices=METRICS)
+    objectives: str | None = setting(None, "several objectives, overriding --metric, e.g. "
+                                     "meteor,lm_calls: metrics are maximized, per-example "
+                                     "costs (lm_calls, tokens, seconds) minimized; gives a "
+                                     "Pareto front")
+    timeout: float | None = setting(None, "stop starting trials after this many seconds")
+    parent_timeout: float = setting(60.0, "seconds a joining worker waits for the study's "
+                                    "MLflow parent run")
+
+    def __post_init__(self):
+        check(self, [(self.trials >= 0, "trials", "an integer >= 0"),
+                     (self.timeout is None or self.timeout > 0, "timeout", "seconds > 0"),
+                     (self.parent_timeout >= 0, "parent_timeout", "seconds >= 0")])
+
+
+@dataclass(frozen=True)
+class SpaceFlags:
+    """What ``mopa tune`` searches, as given on the command line; ``search_space.
+    space_from_flags`` checks them and narrows the default ``SearchSpace`` (None keeps it).
+    The names are the program flags of the other commands, given as ranges or pools."""
+
+    presets: str | None = setting(None, "comma-separated MoPA presets to search (default: all "
+                                  "but the -md ones, which join when --proposer-lms is given)")
+    agents: str | None = setting(None, "agents per layer: N or LOW-HIGH (default 1-10)")
+    layers: str | None = setting(None, "layers: N or LOW-HIGH (default 1-5)")
+    roles: str | None = setting(None, "role pool per agent slot: content,analysis,usefulness,"
+                                "style,none")
+    proposer_lms: str | None = setting(None, "LM specs for the -md presets and custom, e.g. "
+                                       "fake,fake@0.2")
+    aggregator_temperature: str | None = setting(None, "T, LOW-HIGH (default 0.0-1.0), or "
+                                                 "none (not tuned)")

@@ -155,17 +155,26 @@ def load(source: str) -> list[Example]:
     return load_file(source)
 
 
-SELECTIONS = ("first", "random", "most-profile")
+# selection-half / test-half: the two seeded halves of mopa.splits, so a setting chosen on one
+# half (tuning, prompt compilation) is confirmed on examples it never saw; --limit N takes the
+# first N of the half in data order.
+SELECTIONS = ("first", "random", "most-profile", "selection-half", "test-half")
 
 
 def select(examples: list[Example], limit: int | None = None, how: str = "first",
            seed: int = 0) -> list[Example]:
-    """A subset: the first N, a seeded random N, or the report's rule (N with most profile items).
+    """A subset: the first N, a seeded random N, the report's rule (N with most profile items),
+    or the first N of one seeded half.
 
     Order is kept stable (dataset order) so the same selection always yields the same list.
     """
     if how not in SELECTIONS:
         raise ValueError(f"unknown selection {how!r}; expected one of: {', '.join(SELECTIONS)}")
+    if how.endswith("-half"):
+        from mopa.splits import selection_test_split
+
+        selection, test = selection_test_split(examples, seed)
+        return select(selection if how == "selection-half" else test, limit)
     if limit is None or limit >= len(examples):
         return list(examples)
     if limit < 0:

@@ -35,10 +35,12 @@ def check(settings, rules: list[tuple[bool, str, str]]) -> None:
 class DataSettings:
     data: str = setting(help=SOURCE_HELP)
     limit: int | None = setting(None, "use N examples (default: all)")
-    selection: str = setting("first", "which N: the first, a seeded random N, or the report's "
-                             "rule (the N with the most profile items)", choices=SELECTIONS)
-    seed: int = setting(0, "seed of --selection random, of compile's train/val shuffle and of "
-                        "held-out test draws")
+    selection: str = setting("first", "which N: the first, a seeded random N, the report's "
+                             "rule (the N with the most profile items), or the first N of the "
+                             "seeded selection/test half (tune on one, confirm on the other)",
+                             choices=SELECTIONS)
+    seed: int = setting(0, "seed of --selection random and of the halves, of compile's "
+                        "train/val shuffle and of held-out test draws")
 
     def __post_init__(self):
         check(self, [(self.limit is None or self.limit >= 1, "limit", "N >= 1, or no --limit "

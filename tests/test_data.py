@@ -89,3 +89,14 @@ def test_select_rules():
     assert select(exs, None) == exs and select(exs, 99) == exs
     with pytest.raises(ValueError, match="most-profile"):
         select(exs, 2, how="best")
+
+
+def test_the_halves_are_disjoint_seeded_and_limit_takes_the_first_of_a_half():
+    from mopa.data import load, select
+
+    examples = load("demo:product_review")
+    sel, test = select(examples, how="selection-half"), select(examples, how="test-half")
+    assert {e.id for e in sel}.isdisjoint({e.id for e in test})
+    assert len(sel) + len(test) == len(examples)
+    assert select(examples, 2, how="test-half") == test[:2]
+    assert select(examples, how="test-half", seed=1) != test

@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from draft_pool import DraftPool  # noqa: E402
 from draft_scores import LogprobStore, candidates, clean, score_all  # noqa: E402
-from pickers import SELECTORS, Candidates  # noqa: E402
+from pickers import LOGPROB_SELECTORS, SELECTORS, Candidates  # noqa: E402
 
 from mopa.bootstrap import paired_bootstrap  # noqa: E402
 from mopa.data import load_file  # noqa: E402
@@ -68,11 +68,19 @@ def evaluate(examples, pool: DraftPool, policies, store: LogprobStore, drafts: i
         return scored[ex.id, text]
 
     systems: dict[tuple, dict] = {}
+    store.compute = False
+    unscored = set()
     for policy in policies:
         for trim in (False, True):
             cands = [candidates(ex, pool.lines[ex.id, policy, layer], trim, store, pool)
                      for ex in examples]
+            # Log-probability selectors only where every non-empty draft has been scored.
+            if any(c.lp_profile[i] is None or c.lp_query[i] is None
+                   for c in cands for i in c.usable(drafts)):
+                unscored.add(policy)
             for name, select in SELECTORS.items():
+                if name in LOGPROB_SELECTORS and policy in unscored:
+                    continue
                 for n in range(1, drafts + 1):
                     picks = [select(c, n) for c in cands]
                     texts = [c.texts[i] if i is not None else "" for c, i in zip(cands, picks,
@@ -112,6 +120,7 @@ def evaluate(examples, pool: DraftPool, policies, store: LogprobStore, drafts: i
                 row[f"d_{m}_vs_{base}"] = ci(sysd[m], values[m])
         rows.append(row)
     return {"n_examples": len(examples), "ids": [ex.id for ex in examples], "rows": rows,
+            "unscored_policies": sorted(unscored),
             "copy_latest": {m: sum(v) / len(v) for m, v in copy_latest.items()},
             "drafts": drafts_stats, "reference_words": sum(len(ex.output.split())
                                                            for ex in examples) / len(examples),
@@ -182,7 +191,9 @@ def markdown(result: dict, drafts: int) -> str:
     lines = [f"n = {result['n_examples']} examples (selection half). copy-latest: METEOR "
              f"{cl['meteor']:.3f}, ROUGE-L {cl['rougeL']:.3f}, {cl['words']:.0f} words. "
              f"References: {result['reference_words']:.0f} words on average. "
-             "Deltas are paired bootstrap 95% CIs; * = excludes 0.", "",
+             "Deltas are paired bootstrap 95% CIs; * = excludes 0." + (
+                 f" No log-probability selectors for {', '.join(result['unscored_policies'])}"
+                 " (drafts not all scored)." if result["unscored_policies"] else ""), "",
              "| policy | mean max_tokens | empty drafts | drafts that hit max_tokens | words "
              "(non-empty) | s per draft (incl. cache hits) |", "|---|---|---|---|---|---|",
              *(f"| {p} | {d['mean_max_tokens']:.0f} | {d['empty']:.0%} | "
@@ -244,8 +255,9 @@ def main(argv=None) -> None:
     if args.phase in ("report", "all"):
         result = evaluate(examples, pool, policies, store, args.drafts)
         text = markdown(result, args.drafts)
-        (out / "report.md").write_text(text + "\n", encoding="utf-8")
-        (out / "report.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
+        stem = out / f"report-n{len(examples)}"
+        stem.with_suffix(".md").write_text(text + "\n", encoding="utf-8")
+        stem.with_suffix(".json").write_text(json.dumps(result, indent=1), encoding="utf-8")
         print(text)
     if args.phase == "refine":
         policy, trim, selector = args.refine.split(",")

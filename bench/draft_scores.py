@@ -45,6 +45,8 @@ class LogprobStore:
                 rec = json.loads(line)
                 self.values[rec["key"]] = rec["lp"]
         self._model = self._vocab = None
+        # Reports only read: a draft without stored scores gets None (see `complete`).
+        self.compute = True
 
     @staticmethod
     def key(context: str, text: str) -> str:
@@ -89,7 +91,9 @@ class LogprobStore:
         version of it): one scoring pass serves both trim settings."""
         if not text.strip():
             return None
-        lp = self.get(context, " " + text)
+        lp = self.get(context, " " + text, compute=self.compute)
+        if lp is None:
+            return None
         if prefix is not None and prefix != text:
             lp = lp[: len(self.tokenize(" " + prefix))]
         return sum(lp) / len(lp) if lp else None

@@ -113,6 +113,8 @@ def at_least_user(c: Candidates, usable: list[int]) -> list[int]:
     return long_enough or sorted(usable, key=lambda i: -c.words[i])[:2]
 
 
+LOGPROB_SELECTORS = ("likelihood", "contrast", "likelihood-long", "contrast-long")
+
 SELECTORS: dict[str, Callable[[Candidates, int], int | None]] = {
     "first (RAG)": first,
     "random": pick_random,

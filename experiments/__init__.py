@@ -1,10 +1,11 @@
 """The report's experiments, each declared as data in its own file, run by ``mopa experiment``."""
 
-from mopa.experiments import agents, depth, table
+from mopa.experiments import agents, aggregators, depth, table
 from mopa.experiments.spec import Experiment, System
 
 EXPERIMENTS: dict[str, Experiment] = {
-    e.name: e for e in (table.EXPERIMENT, agents.EXPERIMENT, depth.EXPERIMENT)
+    e.name: e for e in (table.EXPERIMENT, aggregators.EXPERIMENT, agents.EXPERIMENT,
+                         depth.EXPERIMENT)
 }
 
 __all__ = ["EXPERIMENTS", "Experiment", "System"]

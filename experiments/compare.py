@@ -59,13 +59,16 @@ def add_intervals(entries: list[dict], baselines: tuple[str, ...]) -> None:
     """Fill each entry's CIs from its per-example scores: means, per layer, and paired deltas
     against the baselines. Recomputed for every entry, kept ones too: a rerun baseline changes
     the others' deltas, and scores saved by older code get the current interval method."""
-    by_preset = {e["preset"]: e for e in entries}
+    by_name = {}
+    for e in entries:  # a preset names its first system; a label names exactly one
+        by_name.setdefault(e["preset"], e)
+    by_name.update({e["label"]: e for e in entries})
     for entry in entries:
         entry["metrics"] = mean_intervals(entry["scores"])
         entry["by_layer"] = [{"layer": d + 1, **mean_intervals(cols)}
                              for d, cols in enumerate(entry["layer_scores"])]
         entry["vs"] = {
-            baseline: paired_intervals(entry["scores"], by_preset[baseline]["scores"], COMPARED)
+            baseline: paired_intervals(entry["scores"], by_name[baseline]["scores"], COMPARED)
             for baseline in baselines
-            if baseline in by_preset and by_preset[baseline] is not entry
+            if baseline in by_name and by_name[baseline] is not entry
         }

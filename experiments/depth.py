@@ -1,15 +1,25 @@
-"""Figure 3: metrics after every layer 1..L of single runs, next to the single-agent systems."""
+"""Figure 3: metrics after every layer 1..L of single runs, next to RAG-Personalized (depth 0).
 
-from mopa.experiments.spec import Experiment
-from mopa.experiments.table import EXPERIMENT as TABLE
+The two refinements a layer can do, under the same aggregator (fusion) and length policy: the
+report's (each proposer reads the previous layer's drafts) and exemplar (the previous layer's
+output shown as the user's most recent past text, the proposers write again)."""
+
+from mopa.experiments.aggregators import POLICY
+from mopa.experiments.spec import Experiment, System
 
 EXPERIMENT = Experiment(
     name="depth",
-    description="Metrics by layer depth from single runs (report Figure 3); depth 0 is the "
-                "individual system (RAG-Personalized / PlanPers).",
-    systems=tuple(s for s in TABLE.systems
-                  if s.preset in ("copy-latest", "rag", "planpers", "rag-mopa", "planner-mopa")),
-    baselines=("copy-latest",),
+    description="Metrics by layer depth from single runs (report Figure 3); depth 0 is "
+                "RAG-Personalized under the same length policy.",
+    systems=(
+        System("copy-latest", "copy-latest"),
+        System("RAG-Personalized", "rag", options=POLICY),
+        System("RAG MoPA (fusion, exemplar refinement)", "rag-mopa",
+               options=(("aggregator", "fusion"), ("refine", "exemplar"), *POLICY)),
+        System("RAG MoPA (fusion, drafts refinement)", "rag-mopa",
+               options=(("aggregator", "fusion"), ("refine", "drafts"), *POLICY)),
+    ),
+    baselines=("RAG-Personalized", "copy-latest"),
     kind="depth",
-    defaults={"agents": 7, "layers": 5},
+    defaults={"agents": 4, "layers": 3},
 )

@@ -54,18 +54,19 @@ def plot_agents(results: dict, root: Path) -> Path:
 def plot_depth(results: dict, root: Path) -> Path:
     """Figure 3: metric after each layer; depth 0 is the individual (single-agent) system."""
     entries = {e["preset"]: e for e in results["systems"]}
+    layered = [e for e in results["systems"] if e["by_layer"]]
     fig, axes = _figure(f"Performance by layer depth (n={results['settings']['n']}, "
                         f"{results['settings']['lm']})")
     for ax, (metric, name) in zip(axes, SCORE_LABELS.items(), strict=True):
-        for preset, individual in (("rag-mopa", "rag"), ("planner-mopa", "planpers")):
-            if preset not in entries:
-                continue
-            layers = entries[preset]["by_layer"]
-            xs = [layer["layer"] for layer in layers]
-            points = [layer[metric] for layer in layers]
-            if individual in entries:
-                xs, points = [0] + xs, [entries[individual]["metrics"][metric]] + points
-            _band(ax, xs, points, entries[preset]["label"])
+        for entry in layered:
+            # Depth 0 is the single-agent system the layers start from.
+            individual = entries.get("planpers" if entry["preset"].startswith("planner")
+                                     else "rag")
+            xs = [layer["layer"] for layer in entry["by_layer"]]
+            points = [layer[metric] for layer in entry["by_layer"]]
+            if individual is not None:
+                xs, points = [0] + xs, [individual["metrics"][metric]] + points
+            _band(ax, xs, points, entry["label"])
         if "copy-latest" in entries:
             ax.axhline(entries["copy-latest"]["metrics"][metric]["estimate"], color="grey",
                        linestyle="--", label="copy-latest")

@@ -19,7 +19,7 @@ from mopa.experiments.plots import plot_experiment
 from mopa.experiments.spec import Experiment, System
 from mopa.flags import recorded
 from mopa.program_io import program_hash
-from mopa.programs import PRESETS, ProgramChoice, build_program, comma_list
+from mopa.programs import PRESETS, ProgramChoice, build_program, comma_list, get_preset
 from mopa.run_store import RunStore
 from mopa.runner import execute
 from mopa.settings import DataSettings, RunSettings, TrackingSettings
@@ -55,7 +55,8 @@ def resolve_systems(experiment: Experiment, agent_counts: tuple[int, ...] | None
     if agent_counts and experiment.kind == "agents":
         from mopa.experiments.agents import systems as by_count
 
-        chosen = by_count(agent_counts)
+        baselines = tuple(s for s in experiment.systems if not get_preset(s.preset).layered)
+        chosen = baselines + by_count(agent_counts)
     if systems:
         wanted = {s.strip() for s in systems.split(",")}
         chosen = tuple(s for s in chosen if s.preset in wanted or s.slug in wanted)
@@ -100,6 +101,7 @@ def run_experiment(name: str, data: DataSettings, settings: RunSettings,
             roles=",".join(system.roles) if system.roles else None,
             rag_agents=system.rag_agents,
             proposer_lms=",".join(md_lms) if PRESETS[system.preset].multi_lm else None,
+            options=replace(program.options, **dict(system.options)),
         ).config(task)
         module = build_program(config, lms)
         manifest = {**record, "config": config.as_dict(), "program_hash": program_hash(module)}

@@ -10,11 +10,19 @@ def _ci(iv: dict, signed: bool = False) -> str:
     return Interval(**iv).format(signed=signed, star=signed)
 
 
+def _words(cost: dict) -> str:
+    # "?": results.json written before output lengths were recorded.
+    if "words" not in cost:
+        return "?"
+    return f"{cost['words']:.0f} ({cost['user_words']:.0f})" if cost.get("user_words") else (
+        f"{cost['words']:.0f}")
+
+
 def results_table(results: dict) -> str:
     systems = results["systems"]
     baselines = sorted({b for e in systems for b in e["vs"]})
-    head = ["System", "N×L", "n", "failed", "empty", "R-1", "R-L", "METEOR", "LM calls/ex",
-            "uncached tokens/ex"]
+    head = ["System", "N×L", "n", "failed", "empty", "R-1", "R-L", "METEOR", "words (user)",
+            "LM calls/ex", "uncached tokens/ex", "s/ex"]
     head += [f"ΔMETEOR vs {b}" for b in baselines] + [f"ΔR-L vs {b}" for b in baselines]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for e in systems:
@@ -22,9 +30,10 @@ def results_table(results: dict) -> str:
         shape = f"{e['agents']}×{e['layers']}" if e["agents"] else "—"
         # "?": results.json written before empty outputs were counted.
         row = [e["label"], shape, str(e["n"]), str(e["failed"]), str(e.get("empty", "?")),
-               _ci(m["rouge1"]), _ci(m["rougeL"]), _ci(m["meteor"]),
+               _ci(m["rouge1"]), _ci(m["rougeL"]), _ci(m["meteor"]), _words(cost),
                f"{cost['lm_calls']:.1f}",
-               f"{cost['prompt_tokens'] + cost['completion_tokens']:.0f}"]
+               f"{cost['prompt_tokens'] + cost['completion_tokens']:.0f}",
+               f"{cost['seconds']:.1f}"]
         for metric in ("meteor", "rougeL"):
             row += [_ci(e["vs"][b][metric], signed=True) if b in e["vs"] else "—"
                     for b in baselines]

@@ -15,6 +15,7 @@ from pathlib import Path
 from mopa.bootstrap import bootstrap_mean, paired_bootstrap
 from mopa.cleaning import clean_text
 from mopa.data import Example
+from mopa.length import median_words
 from mopa.metrics import SCORE_KEYS, aggregate, score_pairs
 from mopa.run_store import RunStore
 
@@ -88,6 +89,12 @@ class RunScores:
         depths = [r["depth"] for r in self.records if r.get("depth") is not None]
         if depths:
             means["depth"] = round(statistics.fmean(depths), 3)
+        # Output length beside the users' own: METEOR rewards length up to the reference's, so
+        # every table shows whether a gain is only length.
+        means["words"] = round(statistics.fmean(
+            len(final_text(r, self.clean).split()) for r in self.records), 1)
+        users = [w for w in (median_words(ex) for ex in self.examples) if w is not None]
+        means["user_words"] = round(statistics.fmean(users), 1) if users else None
         return means
 
 

@@ -71,14 +71,15 @@ def test_table_experiment_runs_compares_plots_and_logs(tmp_path):
 
 def test_depth_and_agents_experiments_plot_per_layer_and_per_count(tmp_path):
     depth = _run("depth", "demo:topic_writing", tmp_path, 2, 2, 3, out=str(tmp_path))
-    planner = next(e for e in depth["systems"] if e["preset"] == "planner-mopa")
-    assert [layer["layer"] for layer in planner["by_layer"]] == [1, 2, 3]
-    assert "| Planner MoPA | 3 |" in layer_table(depth)
+    exemplar = next(e for e in depth["systems"] if "exemplar" in e["label"])
+    assert [layer["layer"] for layer in exemplar["by_layer"]] == [1, 2, 3]
+    assert "| RAG MoPA (fusion, exemplar refinement) | 3 |" in layer_table(depth)
     assert (tmp_path / "depth" / "depth.png").exists()
 
     agents = _run("agents", "demo:topic_writing", tmp_path, 2, layers=1, agent_counts="1-3",
-                  out=str(tmp_path), systems="planner-mopa,copy-latest")
-    assert sorted(e["agents"] for e in agents["systems"]) == [1, 2, 3]
+                  out=str(tmp_path))
+    counts = sorted(e["agents"] for e in agents["systems"])
+    assert counts == [0] + [1, 1, 1, 2, 2, 2, 3, 3, 3]  # copy-latest, then 3 aggregators
     assert (tmp_path / "agents" / "agents.png").exists()
 
 
@@ -95,3 +96,15 @@ def test_results_document_is_generated_from_outputs(tmp_path):
     assert (tmp_path / "docs" / "figures" / "table-table.png").exists()
     with pytest.raises(FileNotFoundError, match="mopa experiment"):
         write_results(str(tmp_path / "nothing"), str(tmp_path / "x.md"))
+
+
+def test_aggregators_experiment_compares_each_aggregator_with_the_length_controls(tmp_path):
+    results = _run("aggregators", "demo:product_review", tmp_path, 3, 3, out=str(tmp_path))
+    by_label = {e["label"]: e for e in results["systems"]}
+    fusion = by_label["MoPA fusion"]
+    assert set(fusion["vs"]) == {"RAG-Personalized", "MoPA longest", "copy-latest"}
+    assert fusion["per_example"]["lm_calls"] == 3  # the drafts only: choosing is free
+    assert by_label["MoPA merge"]["per_example"]["lm_calls"] == 4
+    # Every row says how long its outputs are beside how long these users write.
+    assert fusion["per_example"]["user_words"] > 0
+    assert "words (user)" in results_table(results)

@@ -135,7 +135,9 @@ def refine(examples, pool: DraftPool, store: LogprobStore, policy: str, trim: bo
     picks among the layer-2 drafts, or among them plus the layer-1 pick."""
     select = SELECTORS[selector]
     examples = [ex for ex in examples if (ex.id, policy, 1) in pool.lines]
-    rows: dict[str, list[dict]] = {"layer 1 pick": [], "layer 2 first draft": [],
+    # Equal compute: 2 × drafts from layer 1 alone (the pool holds up to 8).
+    equal = f"layer 1 pick of {2 * drafts} (same LM calls)"
+    rows: dict[str, list[dict]] = {"layer 1 pick": [], equal: [], "layer 2 first draft": [],
                                    "layer 2 pick": [], "layer 2 pick incl. layer-1 pick": []}
     words: dict[str, list[int]] = {name: [] for name in rows}
     for n, ex in enumerate(examples, 1):
@@ -152,7 +154,10 @@ def refine(examples, pool: DraftPool, store: LogprobStore, policy: str, trim: bo
                                       *c2.lp_profile],
                           lp_query=[c1.lp_query[i] if i is not None else None, *c2.lp_query])
         j, k = select(c2, drafts), select(both, drafts + 1)
-        for name, text in (("layer 1 pick", chosen), ("layer 2 first draft", c2.texts[0]),
+        e = select(c1, 2 * drafts)
+        for name, text in (("layer 1 pick", chosen),
+                           (equal, c1.texts[e] if e is not None else ""),
+                           ("layer 2 first draft", c2.texts[0]),
                            ("layer 2 pick", c2.texts[j] if j is not None else ""),
                            ("layer 2 pick incl. layer-1 pick",
                             both.texts[k] if k is not None else "")):

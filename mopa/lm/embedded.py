@@ -116,7 +116,8 @@ class _LoadedModel:
             if self._scheduler is None:
                 from mopa.lm.llama_batch import LlamaBatchBackend
 
-                cells = max(self.llama.n_ctx(), DEFAULT_PARALLEL * CELLS_PER_SEQUENCE)
+                n_ctx = self.llama.n_ctx()  # the request window
+                cells = max(n_ctx, DEFAULT_PARALLEL * min(n_ctx, CELLS_PER_SEQUENCE))
                 self._scheduler = Scheduler(LlamaBatchBackend(
                     self.llama, DEFAULT_PARALLEL, cells, self.llama.context_params.n_threads))
             return self._scheduler

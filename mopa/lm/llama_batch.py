@@ -1,13 +1,15 @@
 """The scheduler's backend: one llama.cpp context holding many sequences, through the
 low-level `llama_cpp` bindings.
 
-Why in process and not llama.cpp's own `llama-server`: the server would have to be built from
-the vendored sources (many minutes on a 2-core machine, a C++ toolchain at install time), run
-as a child process on a port, and be health-checked and stopped; it would also load a second
-copy of the weights next to the one `mopa.lm.scoring` uses. The batch API it is built on is
-already exposed by `llama_cpp` (llama_batch with sequence ids, llama_memory_seq_cp/_rm,
-sampler chains), so the same continuous batching takes ~100 lines of Python on the model that
-is already loaded. The decode kernels are the same either way, so so is the speed.
+Why in process and not llama.cpp's own `llama-server` (continuous batching, --parallel,
+prompt cache): the server would have to be built from the sources llama-cpp-python vendors
+(many minutes on 2 cores, and a C++ toolchain wherever MoPA is installed), started as a child
+process on a port, health-checked and stopped, with its own KV cache and buffers beside the
+in-process model that `mopa.lm.scoring` needs anyway. `llama_cpp` already exposes the batch
+API the server is built on (llama_batch with sequence ids, llama_memory_seq_cp/_rm, sampler
+chains), so the same schedule is a few hundred lines of Python on the weights already loaded.
+The server would run the same ggml kernels, whose arithmetic is what limits a step here
+(bench/embedded_throughput.py), so it could not be faster per step.
 
 Context settings and why:
 - `kv_unified`: all sequences share one KV buffer, so copying a prompt prefix to another
@@ -42,8 +44,8 @@ class LlamaBatchBackend:
         params.n_seq_max, params.n_outputs_max = n_seq, n_seq
         params.n_threads = params.n_threads_batch = n_threads
         params.kv_unified, params.swa_full = True, True
-        # As the Llama object's context (flash attention off): same numerics as its
-        # create_completion, and no faster on this CPU when measured.
+        # As the Llama object's context (flash attention off): the same logits as its
+        # create_completion; flash attention measured no faster on this CPU.
         params.flash_attn_type = llama.context_params.flash_attn_type
         self.ctx = llama_cpp.llama_init_from_model(llama._model.model, params)
         if self.ctx is None:

@@ -135,7 +135,7 @@ class Scheduler:
             raise ValueError(f"a job of {len(job.prompt)} prompt tokens + max_tokens="
                              f"{job.max_tokens} cannot run in {self.backend.n_cells} KV cells")
         with self._cond:
-            if self._thread is None:
+            if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._loop, name="llama-batch",
                                                 daemon=True)
                 self._thread.start()

@@ -76,22 +76,63 @@ def table_claims(results: dict) -> list[Claim]:
 
 def depth_claims(results: dict) -> list[Claim]:
     """Figure 3: the biggest gain is from the individual system to layer 1; later layers add
-    little. Tested as paired differences between consecutive depths."""
+    little. Tested as paired differences between consecutive depths, for every layered system
+    (depth 0 = the single-agent system it starts from)."""
     by = {e["preset"]: e for e in results["systems"]}
     labels = _labels(results["systems"])
+    layered = [e for e in results["systems"] if e["layer_scores"]]
+    if not layered:
+        return [_not_run("Each layer improves on the one before", ["rag-mopa"], labels)]
     claims = []
-    for preset, individual in (("rag-mopa", "rag"), ("planner-mopa", "planpers")):
-        text = f"{labels[preset]}: each layer improves on the one before"
-        missing = [p for p in (preset, individual) if p not in by]
-        if missing:
-            claims.append(_not_run(text, missing, labels))
+    for entry in layered:
+        individual = "planpers" if entry["preset"].startswith("planner") else "rag"
+        text = f"{entry['label']}: each layer improves on the one before"
+        if individual not in by:
+            claims.append(_not_run(text, [individual], labels))
             continue
-        layers = [by[individual]["scores"]] + by[preset]["layer_scores"]
-        if len(layers) == 1:
-            claims.append(Claim(text, None, "the run recorded no per-layer outputs"))
+        layers = [by[individual]["scores"]] + entry["layer_scores"]
         for d in range(1, len(layers)):
             result, evidence = verdict(layers[d]["meteor"], layers[d - 1]["meteor"])
             start = "individual" if d == 1 else f"layer {d - 1}"
-            claims.append(Claim(f"{labels[preset]}: layer {d} improves on {start}", result,
+            claims.append(Claim(f"{entry['label']}: layer {d} improves on {start}", result,
                                 f"ΔMETEOR = {evidence}"))
+    return claims
+
+
+def aggregator_claims(results: dict) -> list[Claim]:
+    """Issue 10's targets, on METEOR and on ROUGE-L (F1, which does not reward length alone):
+    each MoPA row against RAG-Personalized under the same length policy, the `longest`
+    control, and copy-latest."""
+    by = {e["label"]: e for e in results["systems"]}
+    claims = []
+    for entry in results["systems"]:
+        if not entry["label"].startswith("MoPA ") or entry["label"] == "MoPA longest":
+            continue
+        for baseline in ("RAG-Personalized", "MoPA longest", "copy-latest"):
+            for metric, name in (("meteor", "METEOR"), ("rougeL", "ROUGE-L")):
+                text = f"{entry['label']} beats {baseline} on {name}"
+                if baseline not in by:
+                    claims.append(Claim(text, None, f"not run in this experiment: {baseline}"))
+                    continue
+                result, evidence = verdict(entry["scores"][metric], by[baseline]["scores"][metric])
+                claims.append(Claim(text, result, f"Δ{name} = {evidence}"))
+    return claims
+
+
+def agents_claims(results: dict) -> list[Claim]:
+    """Figure 2: more agents score higher. Per family, the most agents against one agent."""
+    families: dict[str, list[dict]] = {}
+    for entry in results["systems"]:
+        if " N=" in entry["label"]:
+            families.setdefault(entry["label"].split(" N=")[0], []).append(entry)
+    claims = []
+    for family, entries in families.items():
+        entries = sorted(entries, key=lambda e: e["agents"])
+        low, high = entries[0], entries[-1]
+        text = f"{family}: {high['agents']} agents beat {low['agents']} on METEOR"
+        if low is high:
+            claims.append(Claim(text, None, "only one agent count ran"))
+            continue
+        result, evidence = verdict(high["scores"]["meteor"], low["scores"]["meteor"])
+        claims.append(Claim(text, result, f"ΔMETEOR = {evidence}"))
     return claims

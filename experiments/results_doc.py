@@ -18,10 +18,21 @@ from pathlib import Path
 
 from mopa.bootstrap import SMALL_N
 from mopa.experiments import EXPERIMENTS
-from mopa.experiments.claims import ALPHA, Claim, depth_claims, table_claims
+from mopa.experiments.claims import (
+    ALPHA,
+    Claim,
+    agents_claims,
+    aggregator_claims,
+    depth_claims,
+    table_claims,
+)
 from mopa.experiments.command import experiment_argv
 from mopa.experiments.compare import COMPARED, add_intervals
 from mopa.experiments.tables import layer_table, results_table
+
+# Which claims each experiment tests: by experiment name, else by kind.
+CLAIMS = {"table": table_claims, "depth": depth_claims, "agents": agents_claims,
+          "aggregators": aggregator_claims}
 
 
 def _commands(results: dict, runs: str) -> list[str]:
@@ -71,8 +82,7 @@ def section(name: str, results: dict, runs: str, figures_dir: Path,
         target = figures_dir / f"{name}-{Path(fig).name}"
         shutil.copyfile(fig, target)
         lines += [f"![{name}]({target.relative_to(doc_dir).as_posix()})", ""]
-    claims = table_claims(results) if results["kind"] == "table" else (
-        depth_claims(results) if results["kind"] == "depth" else [])
+    claims = CLAIMS.get(name, CLAIMS.get(results["kind"], lambda _: []))(results)
     tested = [c for c in claims if c.verdict]
     if tested:
         lines += ["| Claim (METEOR) | Verdict on this data | Evidence |", "|---|---|---|"]

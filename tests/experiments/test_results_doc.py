@@ -68,7 +68,7 @@ def test_claims_of_systems_that_did_not_run_are_listed_with_why():
     assert claims["PlanPers beats copying the user's latest text"].evidence == (
         "not run in this experiment: copy-latest (`copy-latest`)")
     depth = depth_claims(results)
-    assert [c.verdict for c in depth] == [None, None]
+    assert [c.verdict for c in depth] == [None]  # no layered system ran
     assert "RAG MoPA (`rag-mopa`)" in depth[0].evidence
 
 
@@ -138,3 +138,23 @@ def test_the_printed_command_parses_back_to_the_recorded_settings():
     program = from_args(ProgramChoice, args)
     assert (program.agents, program.layers, program.proposer_lms) == (2, 1, "fake@0.3,fake@1.0")
     assert program.options.planner_lm == "fake@0.2" and program.options.aggregator_lm is None
+
+
+def test_aggregator_and_agents_claims_use_both_metrics_and_every_family():
+    from mopa.experiments.claims import agents_claims, aggregator_claims
+
+    rng = np.random.default_rng(5)
+    base = _scores(rng, 40)
+    better = [v + 0.05 for v in base]
+    results = {"systems": [_entry("RAG-Personalized", "rag", base),
+                           _entry("MoPA longest", "rag-mopa", base),
+                           _entry("MoPA fusion", "rag-mopa", better)]}
+    claims = {c.text: c for c in aggregator_claims(results)}
+    assert claims["MoPA fusion beats RAG-Personalized on ROUGE-L"].verdict == "holds"
+    assert claims["MoPA fusion beats copy-latest on METEOR"].verdict is None
+    assert not any(t.startswith("MoPA longest beats") for t in claims)
+
+    counts = {"systems": [dict(_entry("fusion N=1", "rag-mopa", base), agents=1),
+                          dict(_entry("fusion N=4", "rag-mopa", better), agents=4)]}
+    (claim,) = agents_claims(counts)
+    assert claim.text == "fusion: 4 agents beat 1 on METEOR" and claim.verdict == "holds"

@@ -19,11 +19,14 @@ from pathlib import Path
 from mopa.experiments import EXPERIMENTS
 from mopa.flags import DefaultsFormatter, add_flags, from_args
 from mopa.optimizers.settings import (
+    SEARCHED_OPTIONS,
+    SEARCHED_RUN,
     OptimizerSettings,
     SpaceFlags,
     SplitSettings,
     StudySettings,
     TuneSettings,
+    fixed,
 )
 from mopa.programs.config import ProgramChoice, ProgramOptions
 from mopa.settings import DataSettings, RunSettings, TrackingSettings
@@ -81,10 +84,10 @@ def cmd_tune(args: argparse.Namespace) -> None:
     from mopa.optimizers.search_space import space_from_flags
     from mopa.optimizers.tune import tune
 
-    settings = (from_args(DataSettings, args), from_args(RunSettings, args),
+    settings = (from_args(DataSettings, args), from_args(RunSettings, fixed(args)),
                 from_args(StudySettings, args), from_args(TuneSettings, args))
     tune(*settings, space_from_flags(**asdict(from_args(SpaceFlags, args))),
-         from_args(ProgramOptions, args), from_args(TrackingSettings, args))
+         from_args(ProgramOptions, fixed(args)), from_args(TrackingSettings, args))
 
 
 def cmd_report(args: argparse.Namespace) -> None:
@@ -158,15 +161,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--traces", action="store_true",
                    help="also log the optimizer's runs and DSPy traces (MLflow autolog)")
 
-    p = _command(sub, "tune", "search program structures with Optuna, tracked in MLflow",
-                 cmd_tune)
+    p = _command(sub, "tune", "search programs and their run settings with Optuna, tracked "
+                 "in MLflow", cmd_tune)
+    p.epilog = ("SpaceFlags narrow the search: LOW-HIGH searches a range, a comma list a pool, "
+                "one value fixes the dimension (--temperature 0.7, --aggregators consensus). "
+                "--temperature, --k, --max-words, --length-factor, --target-factor and "
+                "--stop-similarity mean what they mean in `mopa run`, given as ranges here.")
     add_flags(p, DataSettings, defaults={"limit": 20})
     add_flags(p, StudySettings)
     add_flags(p, TuneSettings)
     add_flags(p, SpaceFlags)
-    # The searched aggregator temperature is a SpaceFlags range; the other options are fixed.
-    add_flags(p, ProgramOptions, exclude=("aggregator_temperature",))
-    add_flags(p, RunSettings)
+    # What tune searches is a SpaceFlags pool or range; the other options and settings are fixed.
+    add_flags(p, ProgramOptions, exclude=SEARCHED_OPTIONS)
+    add_flags(p, RunSettings, exclude=SEARCHED_RUN)
     add_flags(p, TrackingSettings, defaults={"experiment": "mopa-tune"})
 
     p = _command(sub, "report", "best trials of a study with CIs vs rag and copy-latest; "

@@ -78,7 +78,10 @@ def flatten_config(config: dict) -> dict[str, str]:
         "proposer_lm": config.get("lm"),  # the single-agent presets' LM
         "planner_lm": config.get("planner_lm"),
         "aggregator_lm": config.get("aggregator_lm"),
-        "aggregator_temperature": config.get("aggregator_temperature"),
+        # The other options as they are (aggregator, refine, length_factor, ...), so that
+        # runs compare on every setting a program has.
+        **{k: v for k, v in config.items()
+           if k not in ("preset", "task", "agents", "layers", "lm", "planner_lm", "aggregator_lm")},
     }
     for i, agent in enumerate(agents):
         params[f"kind_{i}"] = agent.get("kind")

@@ -2,7 +2,9 @@
 
 For the top trials: their metrics, LM calls per example, and the paired-bootstrap 95% CI of
 their per-example difference against ``copy-latest`` and against the ``rag`` program run on
-the same examples with the same settings (run once per study, resumable). Copy-latest needs no
+the same examples with the trial's own run settings (temperature, k, max_words: tune searches
+them) and length policy (length_factor, trim), so that a gain that is only length or sampling
+shows as such; one rag run per distinct such settings, resumable. Copy-latest needs no
 run: its scores on the same examples come with every run's (``run_scores``).
 
 Two tables, because the examples that rank the trials cannot also judge the winner:
@@ -48,12 +50,29 @@ SELECTION_TITLE = "selection (the examples that chose the winner: optimistic)"
 TEST_TITLE = "test (held out)"
 
 
-def _settings(trial: optuna.trial.FrozenTrial) -> dict:
-    """The trial's run settings (data selection, LM, k, ...), without what identifies the
-    trial's program and code (``_run`` hashes its own program; the store adds the code)."""
-    manifest = json.loads((Path(trial.user_attrs["run_dir"]) / "run.json").read_text())
+def _run_settings(run_dir: Path) -> dict:
+    """The settings a run was made with (data selection, LM, temperature, k, ...), from its
+    manifest, without what identifies its program and code (``_run`` hashes its own program;
+    the store adds the code)."""
+    manifest = json.loads((run_dir / "run.json").read_text())
     return {k: v for k, v in manifest.items()
             if k not in ("trial", "config", "program_hash", "code", "git_commit")}
+
+
+def _settings(trial: optuna.trial.FrozenTrial) -> dict:
+    """The trial's own run settings, as tune recorded them in its run's manifest."""
+    return _run_settings(Path(trial.user_attrs["run_dir"]))
+
+
+def _baseline(config: ProgramConfig, settings: dict, out: Path) -> tuple[ProgramConfig, Path]:
+    """The rag baseline of a run: its length policy, run into a directory named by what
+    tune varies per trial (the rest of ``settings`` is the study's)."""
+    base = make_config(BASELINE, task=config.task, length_factor=config.length_factor,
+                       trim=config.trim)
+    key = [f"T{settings['temperature']}", f"k{settings['k']}", f"w{settings['max_words']}"]
+    key += [f"len{base.length_factor}"] if base.length_factor is not None else []
+    key += ["trim"] if base.trim else []
+    return base, out / "-".join([f"baseline-{BASELINE}", *key])
 
 
 def _run(config: ProgramConfig, examples: list, run_dir: Path, settings: dict) -> dict:
@@ -74,24 +93,30 @@ def best_trials(study: optuna.Study, top: int) -> list[optuna.trial.FrozenTrial]
     return sorted(done, key=lambda t: t.value, reverse=reverse)[:top]
 
 
-def trial_rows(trials: list, runs: list[tuple[Path, dict]], examples: list, out: Path,
-               settings: dict) -> list[dict]:
+def trial_rows(trials: list, runs: list[tuple[Path, dict]], examples: list,
+               out: Path) -> list[dict]:
     """One row per trial from its run (directory, metrics) on ``examples``, with CIs against
-    copy-latest and the baseline program run on the same examples into ``out/baseline-rag``."""
-    clean = settings["clean"]
-    base_dir = out / f"baseline-{BASELINE}"
-    _run(make_config(BASELINE, task=examples[0].task), examples, base_dir, settings)
-    base = RunScores.read(examples, base_dir, clean)
-    baselines = {BASELINE: columns(base.final), "copy-latest": columns(base.copy_latest)}
+    copy-latest and the baseline program run on the same examples with the run's settings
+    (read from its manifest) into ``out/baseline-rag-...``."""
+    baselines: dict[Path, dict] = {}
     rows = []
     for t, (run_dir, metrics) in zip(trials, runs, strict=True):
-        final = RunScores.read(examples, run_dir, clean).final
-        config = t.user_attrs["config"]
+        config = ProgramConfig.from_dict(t.user_attrs["config"])
+        settings = _run_settings(run_dir)
+        base_config, base_dir = _baseline(config, settings, out)
+        if base_dir not in baselines:
+            _run(base_config, examples, base_dir, settings)
+            base = RunScores.read(examples, base_dir, settings["clean"])
+            baselines[base_dir] = {BASELINE: columns(base.final),
+                                   "copy-latest": columns(base.copy_latest)}
+        final = RunScores.read(examples, run_dir, settings["clean"]).final
         rows.append({
-            "trial": t.number, "params": t.params, "preset": config["preset"],
-            "agents": len(config["agents"]), "layers": config["layers"],
+            "trial": t.number, "params": t.params, "preset": config.preset,
+            "agents": len(config.agents), "layers": config.layers,
+            "aggregator": config.aggregator, "baseline_dir": str(base_dir),
             "final": aggregate(final), "lm_calls": metrics["per_example"]["lm_calls"],
-            "vs": {b: paired_intervals(columns(final), scores) for b, scores in baselines.items()},
+            "vs": {b: paired_intervals(columns(final), scores)
+                   for b, scores in baselines[base_dir].items()},
         })
     return rows
 
@@ -104,7 +129,7 @@ def selection_section(trials: list, examples: list, study_dir: Path, settings: d
                      f"{settings['limit']}, --selection {settings['selection']}, seed "
                      f"{settings['seed']}): the trials were scored and ranked on them, so "
                      "the winner's numbers here are optimistic",
-            "rows": trial_rows(trials, runs, examples, study_dir, settings)}
+            "rows": trial_rows(trials, runs, examples, study_dir)}
 
 
 def test_section(trials: list, spec: dict, examples: list, test_dir: Path) -> dict:
@@ -117,8 +142,7 @@ def test_section(trials: list, spec: dict, examples: list, test_dir: Path) -> di
             "about": f"{len(examples)} examples of {spec['data']} (seed {spec['seed']}), "
                      "disjoint by id from every trial's examples and unseen by the search; "
                      "each trial's program re-run on them",
-            "rows": trial_rows(trials, runs, examples, test_dir,
-                               {**_settings(trials[0]), "test_selection": spec})}
+            "rows": trial_rows(trials, runs, examples, test_dir)}
 
 
 def markdown(section: dict) -> str:
@@ -126,12 +150,13 @@ def markdown(section: dict) -> str:
         return Interval(**iv).format(star=True)
 
     lines = [f"## {section['title']}", "", section["about"] + ".", "",
-             "| trial | preset | N×L | R-1 | R-L | METEOR | LM calls/ex | ΔMETEOR vs rag | "
-             "ΔMETEOR vs copy-latest | ΔR-L vs rag | ΔR-L vs copy-latest |",
-             "|" + "---|" * 11]
+             "| trial | preset | N×L | aggregator | R-1 | R-L | METEOR | LM calls/ex | "
+             "ΔMETEOR vs rag | ΔMETEOR vs copy-latest | ΔR-L vs rag | ΔR-L vs copy-latest |",
+             "|" + "---|" * 12]
     for r in section["rows"]:
         f = r["final"]
         lines.append(f"| {r['trial']} | {r['preset']} | {r['agents']}×{r['layers']} | "
+                     f"{r['aggregator']} | "
                      f"{f['rouge1']:.4f} | {f['rougeL']:.4f} | {f['meteor']:.4f} | "
                      f"{r['lm_calls']:.1f} | {ci(r['vs']['rag']['meteor'])} | "
                      f"{ci(r['vs']['copy-latest']['meteor'])} | {ci(r['vs']['rag']['rougeL'])} | "

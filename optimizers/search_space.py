@@ -1,16 +1,26 @@
-"""The structure search space of ``mopa tune``, declared in one place.
+"""The search space of ``mopa tune``, declared in one place.
 
 ``SearchSpace`` holds what may vary; its literal defaults are the whole space. ``space_from_flags``
-narrows it from CLI strings (``--agents 1-3``), and ``suggest`` turns one Optuna trial into a
-``ProgramConfig``.
+narrows it from CLI strings (``--agents 1-3``, ``--aggregators consensus,fusion``), and
+``suggest`` turns one Optuna trial into a ``ProgramConfig`` and the ``RunSettings`` it runs with.
 
-Optuna parameters (names are stable, so studies resume and ``FixedTrial`` works):
+Optuna parameters (names are stable, so studies resume and ``FixedTrial`` works). A dimension
+narrowed to one value is still suggested, so every trial records the same parameters:
     preset                  always
     agents, layers          always
     rag_agents              mopa-ad and custom: how many of the agents are RAG (the rest plan)
     role_<i>                role-planner-mopa and custom: the role of slot i, for i < agents
     lm_<i>                  custom with --proposer-lms: the LM of slot i, for i < agents
-    aggregator_temperature  unless the range is "none"
+    aggregator              always
+    aggregator_temperature  merge, unless the range is "none"
+    similarity              consensus and fusion
+    target_factor           fusion and concat
+    refine                  layers > 1
+    adaptive_depth          layers > 1: False is the threshold "none" (every layer runs)
+    stop_similarity         layers > 1 and adaptive_depth
+    user_length             always: False is the length factor "none" (--max-tokens)
+    length_factor           user_length
+    temperature, k, max_words   always (run settings)
 Conditional parameters always have the same choices, so the space stays consistent for samplers
 (``rag_agents`` is bounded by the trial's own ``agents``, a dynamic range Optuna accepts).
 """
@@ -18,11 +28,39 @@ Conditional parameters always have the same choices, so the space stays consiste
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 
 from mopa.lm.pool import split_spec
-from mopa.programs import PRESETS, ProgramConfig, ProgramOptions, layered_presets, make_config
+from mopa.optimizers.settings import SEARCHED_OPTIONS, SEARCHED_RUN
+from mopa.programs import (
+    AGGREGATORS,
+    PRESETS,
+    REFINES,
+    ProgramConfig,
+    ProgramOptions,
+    layered_presets,
+    make_config,
+)
 from mopa.programs.agents import ROLES
+from mopa.programs.selection import SIMILARITIES
+from mopa.settings import RunSettings
+
+# The numeric dimensions: type, the bounds a range must keep (as a check and in words), and an
+# example; length_factor and stop_similarity may also be "none" (the setting off).
+_NUMBERS = {
+    "agents": (int, lambda lo, hi: 1 <= lo <= hi, "1 <= LOW <= HIGH", "1-3"),
+    "layers": (int, lambda lo, hi: 1 <= lo <= hi, "1 <= LOW <= HIGH", "1-3"),
+    "aggregator_temperature": (float, lambda lo, hi: 0 <= lo <= hi, "0 <= LOW <= HIGH",
+                               "0.0-1.0"),
+    "target_factor": (float, lambda lo, hi: 0 < lo <= hi, "0 < LOW <= HIGH", "0.8-1.6"),
+    "stop_similarity": (float, lambda lo, hi: 0 < lo <= hi <= 1, "0 < LOW <= HIGH <= 1",
+                        "0.5-0.95,none"),
+    "length_factor": (float, lambda lo, hi: 0 < lo <= hi, "0 < LOW <= HIGH", "1.0-2.0,none"),
+    "temperature": (float, lambda lo, hi: 0 <= lo <= hi, "0 <= LOW <= HIGH", "0.3-1.0"),
+    "k": (int, lambda lo, hi: 1 <= lo <= hi, "1 <= LOW <= HIGH", "2-8"),
+    "max_words": (int, lambda lo, hi: 1 <= lo <= hi, "1 <= LOW <= HIGH", "50-150"),
+}
+_SWITCHED = ("length_factor", "stop_similarity")  # a range and/or None, suggested with a switch
 
 
 def multi_lm_presets() -> tuple[str, ...]:
@@ -42,48 +80,98 @@ class SearchSpace:
     layers: tuple[int, int] = (1, 5)
     roles: tuple[str | None, ...] = ("content", "analysis", "usefulness", "style", None)
     proposer_lms: tuple[str, ...] = ()
-    aggregator_temperature: tuple[float, float] | None = (0.0, 1.0)  # None: not tuned
+    aggregators: tuple[str, ...] = AGGREGATORS
+    aggregator_temperature: tuple[float, float] | None = (0.0, 1.0)  # None: its LM's
+    similarities: tuple[str, ...] = SIMILARITIES
+    target_factor: tuple[float, float] = (0.8, 1.6)
+    refines: tuple[str, ...] = REFINES
+    # A range, None ("none": every layer runs / max tokens from --max-tokens), or both.
+    stop_similarity: tuple[tuple[float, float] | None, ...] = ((0.5, 0.95), None)
+    length_factor: tuple[tuple[float, float] | None, ...] = ((1.0, 2.0), None)
+    temperature: tuple[float, float] = (0.3, 1.0)
+    k: tuple[int, int] = (2, 8)
+    max_words: tuple[int, int] = (50, 150)
 
     def __post_init__(self):
-        unknown = [p for p in self.presets if p not in layered_presets()]
-        if not self.presets or unknown:
-            raise ValueError("presets must be MoPA presets from: "
-                             f"{', '.join(layered_presets())}; got {list(self.presets)}")
-        for name in ("agents", "layers"):
-            lo, hi = getattr(self, name)
-            if not 1 <= lo <= hi:
-                raise ValueError(f"{name} range must satisfy 1 <= low <= high, got {lo}-{hi}")
-        bad_roles = [r for r in self.roles if r is not None and r not in ROLES]
-        if not self.roles or bad_roles:
-            raise ValueError(f"roles must be among {', '.join(ROLES)} or none; got "
-                             f"{list(self.roles)}")
+        for name in _pools():
+            _check_pool(getattr(self, name), name, getattr(self, name))
+        for name in _NUMBERS:
+            if not _valid(name, getattr(self, name)):
+                raise ValueError(f"{_form(name)}; got {_spell(getattr(self, name))}")
         md = [p for p in self.presets if PRESETS[p].multi_lm]
         if md and not self.proposer_lms:
             raise ValueError(f"presets {', '.join(md)} put different LMs on the proposers: "
                              "give the LMs with --proposer-lms (e.g. fake,fake@0.2)")
         for spec in self.proposer_lms:
             split_spec(spec)  # raises on a malformed '@temperature' suffix
-        if self.aggregator_temperature is not None:
-            lo, hi = self.aggregator_temperature
-            if not 0.0 <= lo <= hi:
-                raise ValueError("aggregator temperature range must satisfy 0 <= low <= high, "
-                                 f"got {lo}-{hi}")
 
-    def as_dict(self) -> dict:
-        return asdict(self)
+    def as_dict(self) -> dict[str, str]:
+        """The space as its flags spell it (1-10, 1.0-2.0,none, merge,consensus): the study's
+        MLflow params."""
+        return {f.name: _spell(getattr(self, f.name)) for f in fields(self)}
 
 
-def parse_presets(value: str | Sequence[str]) -> tuple[str, ...]:
-    items = _items(value)
-    unknown = [p for p in items if p not in layered_presets()]
-    if not items or unknown:
-        raise ValueError(f"--presets: expected comma-separated MoPA presets from "
-                         f"{', '.join(layered_presets())}; got {_show(value)}")
+def _pools() -> dict[str, tuple]:
+    return {"presets": layered_presets(), "roles": (*ROLES, None),
+            "aggregators": AGGREGATORS, "similarities": SIMILARITIES, "refines": REFINES}
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _form(name: str) -> str:
+    """What the flag of a numeric dimension takes, as error messages say it."""
+    cast, _, bounds, example = _NUMBERS[name]
+    one = "N" if cast is int else "X"
+    if name in _SWITCHED:
+        return (f"{_flag(name)}: expected {one}, LOW-HIGH with {bounds}, none, or a range and "
+                f"none (e.g. {example})")
+    off = ", or none" if name == "aggregator_temperature" else ""
+    return f"{_flag(name)}: expected {one} or LOW-HIGH with {bounds}{off} (e.g. {example})"
+
+
+def _spell(value) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, str):
+        return value
+    if len(value) == 2 and all(isinstance(v, (int, float)) for v in value):
+        return f"{value[0]}-{value[1]}"
+    return ",".join(_spell(v) for v in value)
+
+
+def _check_pool(items: tuple, name: str, received) -> None:
+    allowed = _pools()[name]
+    if not items or any(v not in allowed for v in items):
+        raise ValueError(f"{_flag(name)}: expected comma-separated values from "
+                         f"{', '.join(_spell(a) for a in allowed)}; got {_show(received)}")
+
+
+def _valid(name: str, value) -> bool:
+    """Whether a numeric dimension's range (or switched choices) keeps its bounds."""
+    ok = _NUMBERS[name][1]
+    if name in _SWITCHED:
+        spans = [c for c in value if c is not None]
+        return 1 <= len(value) == len(set(value)) and len(spans) <= 1 and all(
+            ok(*s) for s in spans)
+    if value is None:
+        return name == "aggregator_temperature"
+    return ok(*value)
+
+
+def parse_pool(value: str | Sequence, name: str) -> tuple:
+    """``"consensus,fusion"`` -> ("consensus", "fusion"), checked against the dimension's
+    choices ("none" is None for roles)."""
+    items = [None if v is None or v.lower() == "none" else v for v in _items(value)]
+    _check_pool(items, name, value)
     return tuple(dict.fromkeys(items))
 
 
-def _parse_range(value, cast: type, minimum: float, form: str) -> tuple:
-    """N, "LOW-HIGH" or a (low, high) pair, cast and checked against ``minimum``."""
+def parse_range(value: str | float | Sequence[float], name: str) -> tuple:
+    """N, "LOW-HIGH" or a (low, high) pair of a numeric dimension, checked: ``"1-3"`` -> (1, 3);
+    ``"0.3"`` -> (0.3, 0.3), a dimension fixed to one value."""
+    cast, ok, _, _ = _NUMBERS[name]
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         low = high = cast(value)
     elif isinstance(value, str):
@@ -92,39 +180,23 @@ def _parse_range(value, cast: type, minimum: float, form: str) -> tuple:
             low = cast(low_text)
             high = cast(high_text) if high_text else low
         except ValueError:
-            raise ValueError(f"{form}; got {value!r}") from None
+            raise ValueError(f"{_form(name)}; got {value!r}") from None
     elif isinstance(value, (list, tuple)) and len(value) == 2 and all(
             isinstance(v, int if cast is int else (int, float)) for v in value):
         low, high = cast(value[0]), cast(value[1])
     else:
-        raise ValueError(f"{form}; got {value!r}")
-    if not minimum <= low <= high or (cast is int and isinstance(value, float)):
-        raise ValueError(f"{form}; got {_show(value)}")
+        raise ValueError(f"{_form(name)}; got {value!r}")
+    if not ok(low, high) or (cast is int and isinstance(value, float)):
+        raise ValueError(f"{_form(name)}; got {_show(value)}")
     return low, high
 
 
-def parse_int_range(value: str | int | Sequence[int], flag: str) -> tuple[int, int]:
-    """``"3"`` -> (3, 3); ``"1-3"`` -> (1, 3); a (low, high) pair passes through."""
-    form = f"{flag}: expected N or LOW-HIGH with 1 <= LOW <= HIGH (e.g. 1-3)"
-    return _parse_range(value, int, 1, form)
-
-
-def parse_float_range(value: str | float | Sequence[float],
-                      flag: str) -> tuple[float, float] | None:
-    """``"0.0-1.0"`` -> (0.0, 1.0); ``"0.3"`` -> (0.3, 0.3); ``"none"`` -> None (not tuned)."""
-    form = f"{flag}: expected T, LOW-HIGH with 0 <= LOW <= HIGH (e.g. 0.0-1.0), or none"
-    if isinstance(value, str) and value.strip().lower() == "none":
-        return None
-    return _parse_range(value, float, 0.0, form)
-
-
-def parse_roles(value: str | Sequence[str | None]) -> tuple[str | None, ...]:
-    items = [None if v is None or v.lower() == "none" else v for v in _items(value)]
-    unknown = [r for r in items if r is not None and r not in ROLES]
-    if not items or unknown:
-        raise ValueError(f"--roles: expected comma-separated roles from "
-                         f"{', '.join(ROLES)}, none; got {_show(value)}")
-    return tuple(dict.fromkeys(items))
+def parse_switched(value: str, name: str) -> tuple[tuple[float, float] | None, ...]:
+    """``"1.0-2.0,none"`` -> ((1.0, 2.0), None): the range, "none" (the setting off), or both."""
+    choices = tuple(None if v.lower() == "none" else parse_range(v, name) for v in _items(value))
+    if not _valid(name, choices):
+        raise ValueError(f"{_form(name)}; got {value!r}")
+    return choices
 
 
 def parse_lms(value: str | Sequence[str]) -> tuple[str, ...]:
@@ -140,55 +212,94 @@ def parse_lms(value: str | Sequence[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
 
 
-def space_from_flags(presets=None, agents=None, layers=None, roles=None, proposer_lms=None,
-                     aggregator_temperature=None) -> SearchSpace:
-    """The default space narrowed by whichever flags were given (None = keep the default).
+def _parse(name: str, value):
+    if name == "proposer_lms":
+        return parse_lms(value)
+    if name in _SWITCHED:
+        return parse_switched(value, name)
+    if name == "aggregator_temperature" and str(value).strip().lower() == "none":
+        return None
+    if name in _NUMBERS:
+        return parse_range(value, name)
+    return parse_pool(value, name)
 
-    ``aggregator_temperature="none"`` leaves the aggregator temperature untuned.
-    """
+
+def space_from_flags(**flags) -> SearchSpace:
+    """The default space narrowed by the flags given (``agents="1-3"``; None keeps the
+    default); ``aggregator_temperature="none"`` leaves merge at its LM's temperature."""
     default = SearchSpace()
-    lms = parse_lms(proposer_lms) if proposer_lms is not None else default.proposer_lms
-    if presets is not None:
-        chosen = parse_presets(presets)
-    else:
-        chosen = default.presets + (multi_lm_presets() if lms else ())
-    temperature = (default.aggregator_temperature if aggregator_temperature is None
-                   else parse_float_range(aggregator_temperature, "--aggregator-temperature"))
-    return SearchSpace(
-        presets=chosen,
-        agents=parse_int_range(agents, "--agents") if agents is not None else default.agents,
-        layers=parse_int_range(layers, "--layers") if layers is not None else default.layers,
-        roles=parse_roles(roles) if roles is not None else default.roles,
-        proposer_lms=lms,
-        aggregator_temperature=temperature,
-    )
+    unknown = sorted(set(flags) - {f.name for f in fields(SearchSpace)})
+    if unknown:
+        raise TypeError(f"space_from_flags: unknown dimension(s) {', '.join(unknown)}")
+    narrowed = {name: _parse(name, value) for name, value in flags.items() if value is not None}
+    if "presets" not in narrowed and narrowed.get("proposer_lms"):
+        narrowed["presets"] = default.presets + multi_lm_presets()
+    return replace(default, **narrowed)
 
 
-def suggest(trial, space: SearchSpace, task: str,
-            options: ProgramOptions | None = None) -> ProgramConfig:
-    """One program structure from an Optuna trial (or ``optuna.trial.FixedTrial``), with the
-    program ``options`` every trial shares (the aggregator temperature, when searched, is the
-    trial's)."""
-    options = options or ProgramOptions()
+def refuse_searched(options: ProgramOptions, settings: RunSettings) -> None:
+    """Tune takes the searched options and run settings from each trial, so a fixed value
+    given for one would be silently overridden: refuse it, saying how to fix it instead."""
+    given = [f"{name}={getattr(obj, name)!r}"
+             for obj, names in ((options, SEARCHED_OPTIONS), (settings, SEARCHED_RUN))
+             for name in names if getattr(obj, name) != getattr(type(obj)(), name)]
+    if given:
+        raise ValueError(f"tune searches {', '.join(given)}: fix it in the search space "
+                         "instead, e.g. --temperature 0.5 or --aggregators consensus")
+
+
+def suggest(trial, space: SearchSpace, task: str, options: ProgramOptions | None = None,
+            settings: RunSettings | None = None) -> tuple[ProgramConfig, RunSettings]:
+    """One program and the run settings it runs with, from an Optuna trial (or
+    ``optuna.trial.FixedTrial``). ``options`` and ``settings`` hold what every trial shares;
+    their searched fields are the trial's, or their defaults where the trial's other choices
+    make them irrelevant."""
+    options, settings = options or ProgramOptions(), settings or RunSettings()
+    # Every parameter, in order, under the condition that makes it matter.
     preset = trial.suggest_categorical("preset", list(space.presets))
     agents = trial.suggest_int("agents", *space.agents)
     layers = trial.suggest_int("layers", *space.layers)
     row = PRESETS[preset]
     rag_agents = trial.suggest_int("rag_agents", 0, agents) if row.kind == "mix" else None
-    roles = None
-    if row.searched_roles:
-        roles = [trial.suggest_categorical(f"role_{i}", list(space.roles)) for i in range(agents)]
-    proposer_lms = None
-    if row.multi_lm:
-        proposer_lms = list(space.proposer_lms)  # the preset's design: the given LMs, cycled
-    elif row.searched_lms and space.proposer_lms:
+    roles = ([trial.suggest_categorical(f"role_{i}", list(space.roles)) for i in range(agents)]
+             if row.searched_roles else None)
+    proposer_lms = list(space.proposer_lms) if row.multi_lm else None  # the given LMs, cycled
+    if row.searched_lms and space.proposer_lms:
         proposer_lms = [trial.suggest_categorical(f"lm_{i}", list(space.proposer_lms))
                         for i in range(agents)]
-    temperature = options.aggregator_temperature
-    if space.aggregator_temperature is not None:
-        temperature = trial.suggest_float("aggregator_temperature", *space.aggregator_temperature)
-    return make_config(preset, task, agents, layers, roles, proposer_lms, rag_agents,
-                       **asdict(replace(options, aggregator_temperature=temperature)))
+    program = {name: getattr(ProgramOptions(), name) for name in SEARCHED_OPTIONS}
+    aggregator = trial.suggest_categorical("aggregator", list(space.aggregators))
+    program["aggregator"] = aggregator
+    if aggregator == "merge" and space.aggregator_temperature is not None:
+        program["aggregator_temperature"] = trial.suggest_float("aggregator_temperature",
+                                                                *space.aggregator_temperature)
+    if aggregator in ("consensus", "fusion"):
+        program["similarity"] = trial.suggest_categorical("similarity", list(space.similarities))
+    if aggregator in ("fusion", "concat"):
+        program["target_factor"] = trial.suggest_float("target_factor", *space.target_factor)
+    if layers > 1:
+        program["refine"] = trial.suggest_categorical("refine", list(space.refines))
+        if trial.suggest_categorical("adaptive_depth", _switch(space.stop_similarity)):
+            program["stop_similarity"] = trial.suggest_float("stop_similarity",
+                                                             *_span(space.stop_similarity))
+    if trial.suggest_categorical("user_length", _switch(space.length_factor)):
+        program["length_factor"] = trial.suggest_float("length_factor",
+                                                       *_span(space.length_factor))
+    run = {"temperature": trial.suggest_float("temperature", *space.temperature),
+           "k": trial.suggest_int("k", *space.k),
+           "max_words": trial.suggest_int("max_words", *space.max_words)}
+    config = make_config(preset, task, agents, layers, roles, proposer_lms, rag_agents,
+                         **asdict(replace(options, **program)))
+    return config, replace(settings, **run)
+
+
+def _switch(choices: tuple) -> list[bool]:
+    """The on/off choices of a switched dimension: on if it has a range, off if "none"."""
+    return [True] * any(c is not None for c in choices) + [False] * (None in choices)
+
+
+def _span(choices: tuple) -> tuple[float, float]:
+    return next(c for c in choices if c is not None)
 
 
 def _items(value: str | Sequence) -> list:

@@ -7,10 +7,14 @@ the commands import their heavy modules only when they run.
 
 from __future__ import annotations
 
+import argparse
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from mopa.flags import setting
 from mopa.metrics import METRICS
+from mopa.programs.config import AGGREGATORS, REFINES
+from mopa.programs.selection import SIMILARITIES
 from mopa.settings import check
 
 OPTIMIZERS = ("bootstrap", "mipro", "copro", "gepa")
@@ -102,11 +106,27 @@ class TuneSettings:
                      (self.parent_timeout >= 0, "parent_timeout", "seconds >= 0")])
 
 
+# What tune searches of the program options and the run settings. Their flags are SpaceFlags in
+# tune (a pool or a range; one value fixes it), so tune's fixed ProgramOptions and RunSettings
+# are built without them (``fixed``) and keep their defaults.
+SEARCHED_OPTIONS = ("aggregator", "aggregator_temperature", "similarity", "target_factor",
+                    "refine", "stop_similarity", "length_factor")
+SEARCHED_RUN = ("temperature", "k", "max_words")
+
+
+def fixed(values: argparse.Namespace | Mapping) -> dict:
+    """Tune's parsed flags without the searched ones: what builds its fixed ProgramOptions and
+    RunSettings (the searched flags share their names and hold ranges, not values)."""
+    values = vars(values) if isinstance(values, argparse.Namespace) else values
+    return {k: v for k, v in values.items() if k not in SEARCHED_OPTIONS + SEARCHED_RUN}
+
+
 @dataclass(frozen=True)
 class SpaceFlags:
     """What ``mopa tune`` searches, as given on the command line; ``search_space.
     space_from_flags`` checks them and narrows the default ``SearchSpace`` (None keeps it).
-    The names are the program flags of the other commands, given as ranges or pools."""
+    Ranges keep the names of the other commands' flags (``--agents 4`` there, ``--agents 1-3``
+    here; one value fixes it); pools of choices are plural (``--aggregators``)."""
 
     presets: str | None = setting(None, "comma-separated MoPA presets to search (default: all "
                                   "but the -md ones, which join when --proposer-lms is given)")
@@ -116,5 +136,24 @@ class SpaceFlags:
                                 "style,none")
     proposer_lms: str | None = setting(None, "LM specs for the -md presets and custom, e.g. "
                                        "fake,fake@0.2")
-    aggregator_temperature: str | None = setting(None, "T, LOW-HIGH (default 0.0-1.0), or "
-                                                 "none (not tuned)")
+    aggregators: str | None = setting(None, "comma-separated aggregators to search (default: "
+                                      "all of " + ",".join(AGGREGATORS) + ")")
+    aggregator_temperature: str | None = setting(None, "merge's temperature: T, LOW-HIGH "
+                                                 "(default 0.0-1.0), or none (its LM's)")
+    similarities: str | None = setting(None, "consensus/fusion similarity pool (default: "
+                                       + ",".join(SIMILARITIES) + ")")
+    target_factor: str | None = setting(None, "fusion/concat length, x the user's median: F "
+                                        "or LOW-HIGH (default 0.8-1.6)")
+    refines: str | None = setting(None, "refinement pool when layers > 1 (default: "
+                                  + ",".join(REFINES) + ")")
+    stop_similarity: str | None = setting(None, "adaptive depth threshold when layers > 1: S "
+                                          "or LOW-HIGH in (0, 1], none (every layer runs), or "
+                                          "a range and none (default 0.5-0.95,none)")
+    length_factor: str | None = setting(None, "max tokens = F x the user's median length: F, "
+                                        "LOW-HIGH, none (--max-tokens), or a range and none "
+                                        "(default 1.0-2.0,none)")
+    temperature: str | None = setting(None, "sampling temperature of every LM without its own "
+                                      "(spec@T): T or LOW-HIGH (default 0.3-1.0)")
+    k: str | None = setting(None, "BM25 top-k profile items: N or LOW-HIGH (default 2-8)")
+    max_words: str | None = setting(None, "cut each profile item to N words: N or LOW-HIGH "
+                                    "(default 50-150)")

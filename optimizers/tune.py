@@ -1,10 +1,10 @@
-"""``mopa tune``: search MoPA program structures with Optuna, every trial tracked in MLflow.
+"""``mopa tune``: search MoPA programs and run settings with Optuna, every trial in MLflow.
 
-A trial suggests a structure (see ``search_space``), runs it over the validation subset into
-``<out>/<study>/trial-<number>`` and returns the chosen metric(s). One MLflow parent run per study
-holds one nested run per trial. ``--test-limit``/``--test-data`` record a test selection in the
-study, disjoint from the trials' examples (see ``holdout``): trials never see it, and
-``mopa report`` re-scores the best trials on it.
+A trial suggests a program and its run settings (see ``search_space``), runs it over the
+validation subset into ``<out>/<study>/trial-<number>`` and returns the chosen metric(s). One
+MLflow parent run per study holds one nested run per trial. ``--test-limit``/``--test-data``
+record a test selection in the study, disjoint from the trials' examples (see ``holdout``):
+trials never see it, and ``mopa report`` re-scores the best trials on it.
 
 Many workers may share one study (``--storage postgresql://...`` plus an MLflow tracking server;
 see ``study`` for how they agree on one parent run). Optuna gives each trial a unique number and
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import optuna
@@ -22,11 +23,11 @@ from mlflow import MlflowClient
 
 from mopa import tracking
 from mopa.flags import recorded
-from mopa.lm.pool import LMPool
+from mopa.lm.scoring import require_scorer
 from mopa.metrics import METRICS, SCORE_KEYS  # METRICS are maximized
 from mopa.optimizers.holdout import study_test_examples
-from mopa.optimizers.search_space import SearchSpace, suggest
-from mopa.optimizers.settings import StudySettings, TuneSettings
+from mopa.optimizers.search_space import SearchSpace, refuse_searched, suggest
+from mopa.optimizers.settings import SEARCHED_RUN, StudySettings, TuneSettings
 from mopa.optimizers.study import open_storage, open_study
 from mopa.program_io import program_hash
 from mopa.programs import ProgramOptions, build_program
@@ -36,6 +37,7 @@ from mopa.runner import execute
 from mopa.settings import DataSettings, RunSettings, TrackingSettings
 
 log = logging.getLogger(__name__)
+SCORING = ("likelihood", "contrast")  # the aggregators that score drafts with an LM
 
 
 def parse_objectives(metric: str, objectives: str | list[str] | None) -> list[str]:
@@ -50,6 +52,31 @@ def parse_objectives(metric: str, objectives: str | list[str] | None) -> list[st
     return names
 
 
+def scorable(space: SearchSpace, lm) -> SearchSpace:
+    """The space without likelihood and contrast when the aggregator LM cannot give the
+    log-probabilities they score drafts with (every such trial would fail): left out of the
+    default space with a warning, refused when ``--aggregators`` asks for them."""
+    wanted = [a for a in space.aggregators if a in SCORING]
+    if not wanted:
+        return space
+    try:
+        require_scorer(lm, wanted[0])
+        return space
+    except ValueError:
+        others = tuple(a for a in space.aggregators if a not in SCORING)
+    if space.aggregators != SearchSpace().aggregators:
+        raise ValueError(f"--aggregators {','.join(space.aggregators)}: {' and '.join(wanted)} "
+                         f"score drafts with log-probabilities, which {lm.model} cannot give; "
+                         "leave them out or pass an --aggregator-lm that can (embedded, fake)")
+    log.warning("%s cannot score drafts: the search leaves out %s", lm.model, ", ".join(wanted))
+    return replace(space, aggregators=others)
+
+
+def run_settings_params(settings: RunSettings, exclude: tuple[str, ...] = ()) -> dict:
+    """What a manifest and MLflow keep of run settings (the API base without its password)."""
+    return {**recorded(settings, exclude), "api_base": tracking.redact_url(settings.api_base)}
+
+
 def objective_value(metrics: dict, name: str) -> float:
     if name == "mean":
         return sum(metrics["final"][m] for m in SCORE_KEYS) / len(SCORE_KEYS)
@@ -59,18 +86,18 @@ def objective_value(metrics: dict, name: str) -> float:
 
 
 class TrialRunner:
-    """The Optuna objective: one trial = one program structure run over the examples."""
+    """The Optuna objective: one trial = one program and its run settings over the examples."""
 
     def __init__(self, space: SearchSpace, options: ProgramOptions, examples: list,
                  names: list[str], study: StudySettings, client: MlflowClient,
-                 experiment_id: str, parent_run_id: str, run_params: dict, lms: LMPool,
+                 experiment_id: str, parent_run_id: str, data_params: dict,
                  settings: RunSettings):
         self.space, self.options, self.examples, self.names = space, options, examples, names
         self.study_name, self.out = study.study, Path(study.out)
         self.client, self.experiment_id, self.parent_run_id = client, experiment_id, parent_run_id
-        # run_params (data, LM and retrieval settings) are each trial's MLflow params and the
-        # base of its run manifest.
-        self.run_params, self.lms, self.settings = run_params, lms, settings
+        # The data selection and the run settings every trial shares (the searched ones are
+        # the trial's: see _run).
+        self.data_params, self.settings = data_params, settings
 
     def __call__(self, trial: optuna.Trial) -> float | list[float]:
         run_id = tracking.start_run(self.client, self.experiment_id, f"trial-{trial.number}",
@@ -92,17 +119,22 @@ class TrialRunner:
         return values if len(values) > 1 else values[0]
 
     def _run(self, trial: optuna.Trial, run_id: str) -> list[float]:
-        config = suggest(trial, self.space, self.examples[0].task, self.options)
+        config, settings = suggest(trial, self.space, self.examples[0].task, self.options,
+                                   self.settings)
+        # The trial's own run settings (temperature, k, max_words) are in its MLflow params
+        # and its manifest, from which `mopa report` re-runs it and its rag baseline.
+        run_params = {**self.data_params, **run_settings_params(settings)}
         trial.set_user_attr("config", config.as_dict())
         tracking.log_params(self.client, run_id,
-                            {**tracking.flatten_config(config.as_dict()), **self.run_params})
+                            {**tracking.flatten_config(config.as_dict()), **run_params})
         run_dir = self.out / self.study_name / f"trial-{trial.number}"
         trial.set_user_attr("run_dir", str(run_dir))
-        module = build_program(config, self.lms)
-        with RunStore(run_dir, {**self.run_params, "study": self.study_name,
+        lms = settings.lm_pool()  # the trial's temperature
+        module = build_program(config, lms)
+        with RunStore(run_dir, {**run_params, "study": self.study_name,
                                 "trial": trial.number, "config": config.as_dict(),
                                 "program_hash": program_hash(module)}) as store:
-            metrics = execute(module, config, self.examples, store, self.lms, self.settings)
+            metrics = execute(module, config, self.examples, store, lms, settings)
         tracking.log_run_metrics(self.client, run_id, metrics)
         tracking.log_artifacts(self.client, run_id, [store.predictions_path, store.metrics_path,
                                                      store.dir / "run.json"])
@@ -161,22 +193,26 @@ def tune(data: DataSettings, settings: RunSettings, study: StudySettings,
     """Run ``search.trials`` more trials of the study (created or resumed) on the examples
     ``data`` selects, and return its summary.
 
-    Each trial builds a structure from ``space`` (default: the whole ``SearchSpace``) with the
-    program ``options`` fixed. ``search.objectives`` ("meteor,lm_calls") overrides
-    ``search.metric`` and gives a Pareto front instead of a best trial. Several processes may
-    call this on one study. ``study.test_limit``/``test_data`` record the study's held-out test
-    selection (see ``holdout``).
+    Each trial builds a program from ``space`` (default: the whole ``SearchSpace``) and runs it
+    with its own temperature, k and max_words; the other program ``options`` and ``settings``
+    are fixed (the searched ones must keep their defaults: narrow the space instead).
+    ``search.objectives`` ("meteor,lm_calls") overrides ``search.metric`` and gives a Pareto
+    front instead of a best trial. Several processes may call this on one study.
+    ``study.test_limit``/``test_data`` record the study's held-out test selection (see
+    ``holdout``).
     """
     space, options = space or SearchSpace(), options or ProgramOptions()
+    refuse_searched(options, settings)
+    space = scorable(space, settings.lm_pool().get(options.aggregator_lm))
     tracking_settings = tracking_settings or TrackingSettings()
     names = parse_objectives(search.metric, search.objectives)
     examples = data.examples()
     client = MlflowClient(tracking.configure(tracking_settings.tracking_uri))
-    run_params = {**recorded(data), **recorded(settings),
-                  "api_base": tracking.redact_url(settings.api_base)}
+    # The searched run settings are each trial's (its params), not the study's.
     parent_params = {"study": study.study, "storage": tracking.redact_url(study.storage),
                      "objectives": names, "out": study.out, "test_limit": study.test_limit,
-                     "test_data": study.test_data, **run_params,
+                     "test_data": study.test_data, **recorded(data),
+                     **run_settings_params(settings, exclude=SEARCHED_RUN),
                      **{f"space_{key}": value for key, value in space.as_dict().items()}}
     optuna_storage = open_storage(study.storage, client)
     directions = ["minimize" if n in COSTS else "maximize" for n in names]
@@ -191,7 +227,7 @@ def tune(data: DataSettings, settings: RunSettings, study: StudySettings,
         tracking.finish_run(client, parent)  # the study is fine; only these flags are refused
         raise
     runner = TrialRunner(space, options, examples, names, study, client, experiment_id, parent,
-                         run_params, settings.lm_pool(), settings)
+                         recorded(data), settings)
     optuna_study.optimize(runner, n_trials=search.trials, timeout=search.timeout,
                           catch=(Exception,))
 

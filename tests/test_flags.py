@@ -10,6 +10,7 @@ import pytest
 
 from mopa.cli import build_parser, main
 from mopa.flags import add_flags, from_args, recorded, setting, to_argv
+from mopa.optimizers.settings import SEARCHED_OPTIONS
 from mopa.programs import ProgramChoice, ProgramOptions
 from mopa.settings import DataSettings, RunSettings
 
@@ -77,8 +78,10 @@ def test_every_program_option_is_a_flag_of_every_command_that_builds_programs():
     for command in ("run", "compile", "experiment", "tune"):
         dests = {a.dest for a in subcommands[command]._actions}
         names = {("proposer_lm" if o == "lm" else o) for o in options}
-        if command == "tune":  # searched there: a range of SpaceFlags
-            names.discard("aggregator_temperature")
+        if command == "tune":  # searched there: a pool or a range of SpaceFlags
+            names -= set(SEARCHED_OPTIONS)
+            names |= {"aggregators", "similarities", "refines", "aggregator_temperature",
+                      "length_factor", "target_factor", "stop_similarity"}
         assert names <= dests, (command, names - dests)
 
 

@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 from mlflow import MlflowClient
 
@@ -31,6 +32,14 @@ def _report(tmp_path, top=5, test_limit=None):
     return report(_study(tmp_path, test_limit), top, _tracking(tmp_path))
 
 
+def _baseline_matches(row: dict, trial_dir) -> bool:
+    trial = json.loads((trial_dir / "run.json").read_text())
+    rag = json.loads((Path(row["baseline_dir"]) / "run.json").read_text())
+    same = ("temperature", "k", "max_words", "lm", "max_tokens", "data", "limit")
+    return (rag["config"]["preset"] == "rag" and all(rag[k] == trial[k] for k in same)
+            and rag["config"]["length_factor"] == trial["config"]["length_factor"])
+
+
 def test_report_compares_best_trials_with_rag_and_copy_latest(tmp_path, capsys):
     result = _tune(tmp_path)
     out = _report(tmp_path, top=2)
@@ -38,7 +47,9 @@ def test_report_compares_best_trials_with_rag_and_copy_latest(tmp_path, capsys):
     assert len(rows) == 2 and rows[0]["final"]["meteor"] >= rows[1]["final"]["meteor"]
     assert rows[0]["trial"] == result["best"]["number"]
     assert set(rows[0]["vs"]) == {"rag", "copy-latest"}
-    assert (tmp_path / "runs" / "rep" / "baseline-rag" / "predictions.jsonl").exists()
+    for row in rows:  # rag ran with the trial's own run settings and length policy
+        assert _baseline_matches(row, tmp_path / "runs" / "rep" / f"trial-{row['trial']}")
+    assert len({r["baseline_dir"] for r in rows}) == 2  # each trial sampled its temperature
     names = {p.split("/")[-1] for p in out["figures"]}
     assert {"history.png", "agents_depth.png"} <= names
     saved = json.loads((tmp_path / "runs" / "rep" / "report" / "best_trials.json").read_text())
@@ -67,7 +78,10 @@ def test_report_rescores_the_best_trials_on_held_out_examples(tmp_path, capsys):
         assert len(test_ids) == 4 and not test_ids & trial_ids
         assert row["final"]["n"] == 4 and row["vs"]["rag"]["meteor"]["n"] == 4
         assert row["vs"]["copy-latest"]["rougeL"]["n"] == 4
-    assert set(RunStore.read(runs / "test" / "baseline-rag")) == test_ids
+        assert _baseline_matches(row, runs / f"trial-{row['trial']}")
+        # the trial re-ran with its own run settings (tune searched them)
+        assert _baseline_matches(row, runs / "test" / f"trial-{row['trial']}")
+        assert set(RunStore.read(row["baseline_dir"])) == test_ids
     assert test["ids"] == sorted(test_ids, key=test["ids"].index) and len(test["ids"]) == 4
     assert selection["rows"][0]["vs"]["rag"]["meteor"]["n"] == 3
 

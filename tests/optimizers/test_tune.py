@@ -1,6 +1,7 @@
 import json
 from dataclasses import asdict
 from pathlib import Path
+from types import SimpleNamespace
 
 import dspy
 import mlflow
@@ -12,10 +13,10 @@ from mopa import tracking
 from mopa.cli import main
 from mopa.flags import from_args
 from mopa.optimizers import tune as tune_module
-from mopa.optimizers.search_space import space_from_flags
-from mopa.optimizers.settings import SpaceFlags, StudySettings, TuneSettings
-from mopa.optimizers.tune import parse_objectives, tune
-from mopa.programs import ProgramConfig
+from mopa.optimizers.search_space import SearchSpace, space_from_flags
+from mopa.optimizers.settings import SpaceFlags, StudySettings, TuneSettings, fixed
+from mopa.optimizers.tune import parse_objectives, scorable, tune
+from mopa.programs import AGGREGATORS, ProgramConfig, ProgramOptions
 from mopa.settings import DataSettings, RunSettings, TrackingSettings
 from tests.conftest import review_record
 
@@ -43,9 +44,10 @@ def kwargs(tmp_path, monkeypatch, write_jsonl, tracking_uri, request):
 
 def run_tune(**flags):
     """``tune`` with its settings built from flag values, as ``mopa tune`` builds them."""
-    settings = (from_args(cls, flags) for cls in (DataSettings, RunSettings, StudySettings,
-                                                  TuneSettings))
+    settings = (from_args(DataSettings, flags), from_args(RunSettings, fixed(flags)),
+                from_args(StudySettings, flags), from_args(TuneSettings, flags))
     return tune(*settings, space_from_flags(**asdict(from_args(SpaceFlags, flags))),
+                from_args(ProgramOptions, fixed(flags)),
                 tracking_settings=from_args(TrackingSettings, flags))
 
 
@@ -70,7 +72,9 @@ def test_each_trial_is_a_nested_run_with_params_metrics_and_predictions(kwargs, 
     assert parent.info.run_id == result["parent_run_id"]
     assert parent.data.params["study"] == "s"
     assert parent.data.params["storage"] == kwargs["storage"]
-    assert parent.data.params["space_agents"] == "1,2"
+    assert parent.data.params["space_agents"] == "1-2"
+    assert parent.data.params["space_length_factor"] == "1.0-2.0,none"
+    assert "temperature" not in parent.data.params  # each trial's own, not the study's
     assert parent.info.status == "FINISHED"
     assert parent.data.metrics["complete_trials"] == 3
 
@@ -90,7 +94,14 @@ def test_each_trial_is_a_nested_run_with_params_metrics_and_predictions(kwargs, 
         assert int(params["layers"]) == config.layers <= 2
         assert {f"role_{i}" for i in range(len(config.agents))} <= set(params)
         assert params["lm"] == "fake" and params["limit"] == "2" and params["api_base"] == "none"
-        assert float(params["aggregator_temperature"]) == config.aggregator_temperature
+        assert params["aggregator"] == config.aggregator == trial.params["aggregator"]
+        assert params["aggregator_temperature"] == str(config.aggregator_temperature).lower()
+        assert params["length_factor"] == str(config.length_factor).lower()
+        assert {"refine", "similarity", "target_factor", "stop_similarity", "trim"} <= set(params)
+        # The trial ran with its own run settings, recorded in MLflow and in its manifest.
+        manifest = json.loads((Path(trial.user_attrs["run_dir"]) / "run.json").read_text())
+        for name in ("temperature", "k", "max_words"):
+            assert params[name] == str(trial.params[name]) == str(manifest[name])
         assert metrics["meteor"] == pytest.approx(trial.value)
         assert metrics["meteor"] == pytest.approx(trial.user_attrs["final"]["meteor"])
         assert metrics["lm_calls"] == config.lm_calls
@@ -208,15 +219,52 @@ def test_main_parses_flags_and_reports_errors(kwargs, capsys):
             "--trials", "1", "--limit", "2", "--lm", "fake", "--tracking-uri",
             kwargs["tracking_uri"], "--experiment", kwargs["experiment"], "--out",
             kwargs["out"], "--presets", "rag-mopa", "--agents", "1", "--layers", "1",
-            "--roles", "style,none", "--aggregator-temperature", "none", "--no-progress"]
+            "--roles", "style,none", "--aggregators", "longest", "--length-factor", "none",
+            "--temperature", "0.5", "--k", "3", "--max-words", "60", "--trim", "--no-progress"]
     assert main(["tune", *argv]) == 0
     assert "compare trials: mlflow ui" in capsys.readouterr().out
     trial = optuna.load_study(study_name="cli", storage=kwargs["storage"]).trials[0]
-    assert trial.params == {"preset": "rag-mopa", "agents": 1, "layers": 1}
+    assert trial.params == {"preset": "rag-mopa", "agents": 1, "layers": 1,
+                            "aggregator": "longest", "user_length": False, "temperature": 0.5,
+                            "k": 3, "max_words": 60}
+    manifest = json.loads((Path(trial.user_attrs["run_dir"]) / "run.json").read_text())
+    assert (manifest["temperature"], manifest["k"], manifest["max_words"]) == (0.5, 3, 60)
+    assert manifest["config"]["trim"] is True and manifest["config"]["length_factor"] is None
     assert main(["tune", *argv[:-1], "--agents", "3-1"]) == 2
     assert "--agents: expected N or LOW-HIGH" in capsys.readouterr().err
+    assert main(["tune", *argv, "--stop-similarity", "2"]) == 2
+    assert "--stop-similarity: expected X, LOW-HIGH with 0 < LOW <= HIGH <= 1, none" in (
+        capsys.readouterr().err)
     assert main(["tune", *argv, "--storage", "optuna.db"]) == 2
     assert "sqlite:///optuna.db" in capsys.readouterr().err
+
+
+def test_the_whole_space_runs_with_the_fake_lm(kwargs):
+    result = run_tune(trials=6, objectives="meteor,lm_calls", **kwargs)
+    trials = load_study(kwargs).trials
+    assert result["trials"] == {"COMPLETE": 6}, [t.user_attrs.get("fail_reason") for t in trials]
+    names = set().union(*(t.params for t in trials))
+    assert {"aggregator", "user_length", "temperature", "k", "max_words"} <= names
+    for t in trials:
+        config = ProgramConfig.from_dict(t.user_attrs["config"])
+        assert t.user_attrs["per_example"]["lm_calls"] == config.lm_calls  # no layer skipped
+
+
+def test_scoring_aggregators_need_an_lm_that_scores():
+    chat = SimpleNamespace(model="openai/gpt-4o")  # no engine with token log-probabilities
+    assert scorable(SearchSpace(), chat).aggregators == tuple(
+        a for a in AGGREGATORS if a not in ("likelihood", "contrast"))
+    with pytest.raises(ValueError, match="--aggregators merge,likelihood: likelihood score "
+                                         "drafts with log-probabilities, which openai/gpt-4o"):
+        scorable(SearchSpace(aggregators=("merge", "likelihood")), chat)
+    fake = RunSettings(lm="fake").lm_pool().default
+    assert scorable(SearchSpace(), fake) == SearchSpace()
+
+
+def test_fixed_values_of_searched_settings_are_refused(kwargs):
+    with pytest.raises(ValueError, match="tune searches temperature=0.2"):
+        tune(DataSettings(kwargs["data"]), RunSettings(lm="fake", temperature=0.2),
+             StudySettings(), TuneSettings(trials=0))
 
 
 def test_objectives_are_checked():

@@ -27,8 +27,10 @@ def test_a_new_row_builds_counts_and_is_searchable(toy_preset):
 
     space = SearchSpace(presets=(toy_preset.name,), agents=(2, 2), layers=(1, 1))
     trial = optuna.trial.FixedTrial({"preset": toy_preset.name, "agents": 2, "layers": 1,
-                                     "aggregator_temperature": 0.5})
-    assert suggest(trial, space, "product_review").preset == toy_preset.name
+                                     "aggregator": "merge", "aggregator_temperature": 0.5,
+                                     "user_length": False, "temperature": 0.7, "k": 4,
+                                     "max_words": 100})
+    assert suggest(trial, space, "product_review")[0].preset == toy_preset.name
 
 
 @pytest.mark.parametrize("name", layered_presets())

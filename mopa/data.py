@@ -143,8 +143,16 @@ def load_hub(config: str, split: str = "val") -> list[Example]:
                    source)
 
 
+HALVES = ("selection-half:", "test-half:")
+
+
 def load(source: str) -> list[Example]:
-    """Load a data source string (see the module docstring)."""
+    """Load a data source string (see the module docstring). ``test-half:SRC`` and
+    ``selection-half:SRC`` are one seeded half of SRC (mopa.splits, seed 0), e.g. a held-out
+    test source for `mopa report --test-data` when the trials ran on the other half."""
+    for prefix in HALVES:
+        if source.startswith(prefix):
+            return select(load(source[len(prefix):]), how=prefix[:-1])
     if source.startswith("demo:"):
         return load_demo(source.split(":", 1)[1])
     if source.startswith("longlamp:"):

@@ -19,7 +19,8 @@ from mopa.flags import setting
 if TYPE_CHECKING:
     from mopa.lm.pool import LMPool
 
-SOURCE_HELP = "data source: a .jsonl/.json path, longlamp:<config>[:<split>], or demo:<task>"
+SOURCE_HELP = ("data source: a .jsonl/.json path, longlamp:<config>[:<split>], or demo:<task>; "
+               "test-half:SRC / selection-half:SRC is one seeded half of SRC")
 
 
 def check(settings, rules: list[tuple[bool, str, str]]) -> None:

@@ -29,8 +29,9 @@ TEST_ATTR = "test_selection"
 
 def draw_test(data: str, used: set[str], limit: int | None, test_data: str | None, seed: int,
               task: str, size_flag: str = "--test-limit") -> list[Example]:
-    """The test examples of ``test_data`` (or ``data``) whose ids are not in ``used``; they
-    must be of ``task``, the task the selected programs were built for."""
+    """The test examples of ``test_data`` (the first ``limit``) or of ``data`` (a seeded random
+    ``limit``) whose ids are not in ``used``; they must be of ``task``, the task the selected
+    programs were built for."""
     if limit is not None and limit < 1:
         raise ValueError(f"{size_flag} must be >= 1, got {limit}")
     source = test_data or data
@@ -50,6 +51,10 @@ def draw_test(data: str, used: set[str], limit: int | None, test_data: str | Non
                          "is used to train or select; pass a source with other examples")
     if limit is None:
         return free
+    if test_data is not None:
+        # A separate source is held out already: its first N, in data order, so the same
+        # examples can be scored by other commands (e.g. --selection test-half --limit N).
+        return free[:limit]
     keep = set(random.Random(seed).sample(range(len(free)), limit))
     return [ex for i, ex in enumerate(free) if i in keep]
 

@@ -100,3 +100,11 @@ def test_the_halves_are_disjoint_seeded_and_limit_takes_the_first_of_a_half():
     assert len(sel) + len(test) == len(examples)
     assert select(examples, 2, how="test-half") == test[:2]
     assert select(examples, how="test-half", seed=1) != test
+
+
+def test_a_half_can_be_a_source_of_its_own():
+    from mopa.data import load, select
+
+    examples = load("demo:product_review")
+    assert load("test-half:demo:product_review") == select(examples, how="test-half")
+    assert load("selection-half:demo:product_review") == select(examples, how="selection-half")

@@ -28,9 +28,9 @@ from draft_pool import DraftPool  # noqa: E402
 from draft_scores import LogprobStore, candidates, clean, score_all  # noqa: E402
 from pickers import LOGPROB_SELECTORS, SELECTORS, Candidates  # noqa: E402
 
-from mopa.bootstrap import paired_bootstrap  # noqa: E402
 from mopa.data import load_file  # noqa: E402
-from mopa.metrics import score_pair  # noqa: E402
+from mopa.scoring.intervals import paired_bootstrap  # noqa: E402
+from mopa.scoring.metrics import score_pair  # noqa: E402
 from mopa.splits import selection_test_split  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "amazon_mi_product_review_temporal.dev300.jsonl"

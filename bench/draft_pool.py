@@ -17,9 +17,9 @@ from pathlib import Path
 import dspy
 
 from mopa.data import Example
-from mopa.inputs import program_inputs
 from mopa.length import user_token_budget
 from mopa.lm import PlainTextAdapter, make_lm
+from mopa.program_inputs import program_inputs
 from mopa.signatures import Propose, for_task
 
 FIXED_TOKENS = 256  # today's default max_tokens

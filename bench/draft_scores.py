@@ -13,10 +13,10 @@ from pathlib import Path
 from draft_pool import DraftPool, layer_inputs
 from pickers import Candidates
 
-from mopa.cleaning import clean_text
 from mopa.length import median_words, trim_to_sentence
 from mopa.lm.adapter import PlainTextAdapter
 from mopa.retrieval import profile_block
+from mopa.scoring.cleaning import clean_text
 from mopa.signatures import Propose, for_task
 
 log = logging.getLogger("aggregators")

@@ -157,8 +157,8 @@ def mopa_example(data: str, examples: int, workers: list[int], temperature: floa
     from concurrent.futures import ThreadPoolExecutor
 
     from mopa.data import load, select
-    from mopa.inputs import program_inputs
     from mopa.lm.pool import LMPool
+    from mopa.program_inputs import program_inputs
     from mopa.programs import build_program, make_config
 
     chosen = select(load(data), examples)

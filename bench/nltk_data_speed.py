@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from mopa.nltk_data import ensure_nltk_data
+from mopa.scoring.nltk_data import ensure_nltk_data
 
 
 def main() -> None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mopa.metrics import score_pair
+from mopa.scoring.metrics import score_pair
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Time mopa.metrics.score_pairs against the plain official-style scorer, and diff them.
+"""Time mopa.scoring.metrics.score_pairs against the plain official-style scorer, and diff them.
 
 Run in a fresh process (word caches start empty):
 
@@ -84,14 +84,14 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     import nltk  # noqa: F401
 
-    from mopa.metrics import score_pairs
+    from mopa.scoring.metrics import score_pairs
 
     import_s = time.perf_counter() - start
     start = time.perf_counter()
     ours = score_pairs(predictions, references, workers=args.workers)
     ours_s = time.perf_counter() - start
     print(f"pairs: {len(pairs)}")
-    print(f"import nltk + mopa.metrics: {import_s:.2f} s (one-off, not in the times below)")
+    print(f"import nltk + mopa.scoring.metrics: {import_s:.2f} s (one-off, not in the times below)")
     print(f"ours (score_pairs, cold word caches, incl. data load): {ours_s:.2f} s")
     if args.skip_reference:
         return 0

@@ -1,4 +1,7 @@
-"""The report's experiments, each declared as data in its own file, run by ``mopa experiment``."""
+"""The report's experiments, each declared as data in its own file, run by ``mopa experiment``.
+
+Installed as ``mopa.experiments`` (pyproject.toml maps the top-level ``experiments/`` folder there).
+"""
 
 from mopa.experiments import agents, aggregators, depth, table
 from mopa.experiments.spec import Experiment, System

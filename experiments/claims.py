@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mopa.bootstrap import SMALL_N, paired_bootstrap, sign_flip_p
 from mopa.experiments.table import EXPERIMENT as TABLE
+from mopa.scoring.intervals import SMALL_N, paired_bootstrap, sign_flip_p
 
 VERDICTS = {1: "holds", -1: "fails (the opposite is significant)", 0: "not separable from noise"}
 ALPHA = 0.05

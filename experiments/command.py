@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from mopa.flags import to_argv
 from mopa.programs.config import ProgramChoice
-from mopa.settings import DataSettings, RunSettings
+from mopa.runs.settings import DataSettings, RunSettings
 
 
 def experiment_argv(settings: dict, systems: str | None = None,
@@ -21,7 +21,7 @@ def experiment_argv(settings: dict, systems: str | None = None,
     the -md proposer LMs and n)."""
     s = dict(settings)
     if s.get("api_base"):
-        from mopa.tracking import redact_url  # imports mlflow: only when there is a URL
+        from mopa.runs.tracking import redact_url  # imports mlflow: only when there is a URL
 
         s["api_base"] = redact_url(s["api_base"])
     argv = ["mopa", "experiment", s["experiment"], *to_argv(DataSettings, s),

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from mopa.data import Example
-from mopa.run_scores import RunScores, columns, mean_intervals, paired_intervals
+from mopa.scoring.run_scores import RunScores, columns, mean_intervals, paired_intervals
 
 COMPARED = ("meteor", "rougeL")  # the report's headline metrics
 

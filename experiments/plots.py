@@ -10,7 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-from mopa.metrics import SCORE_LABELS  # noqa: E402
+from mopa.scoring.metrics import SCORE_LABELS  # noqa: E402
 
 
 def _band(ax, xs, points, label, marker="o"):

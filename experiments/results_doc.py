@@ -16,7 +16,6 @@ import shlex
 import shutil
 from pathlib import Path
 
-from mopa.bootstrap import SMALL_N
 from mopa.experiments import EXPERIMENTS
 from mopa.experiments.claims import (
     ALPHA,
@@ -28,7 +27,8 @@ from mopa.experiments.claims import (
 )
 from mopa.experiments.command import experiment_argv
 from mopa.experiments.compare import COMPARED, add_intervals
-from mopa.experiments.tables import layer_table, results_table
+from mopa.experiments.markdown import layer_table, results_table
+from mopa.scoring.intervals import SMALL_N
 
 # Which claims each experiment tests: by experiment name, else by kind.
 CLAIMS = {"table": table_claims, "depth": depth_claims, "agents": agents_claims,

@@ -18,11 +18,11 @@ from mopa.experiments.compare import compare_systems, previous_systems
 from mopa.experiments.plots import plot_experiment
 from mopa.experiments.spec import Experiment, System
 from mopa.flags import recorded
-from mopa.program_io import program_hash
+from mopa.program_files import program_hash
 from mopa.programs import PRESETS, ProgramChoice, build_program, comma_list, get_preset
-from mopa.run_store import RunStore
-from mopa.runner import execute
-from mopa.settings import DataSettings, RunSettings, TrackingSettings
+from mopa.runs.runner import execute
+from mopa.runs.settings import DataSettings, RunSettings, TrackingSettings
+from mopa.runs.store import RunStore
 
 # The report's protocol: test split, the 1000 records with the most profile items, k=4, items
 # cut to 100 words, outputs cleaned by rules before scoring.
@@ -130,7 +130,7 @@ def _log_to_mlflow(results: dict, runs: dict, root: Path, figures: list[Path],
                    tracking_uri: str | None) -> None:
     from mlflow import MlflowClient
 
-    from mopa import tracking
+    from mopa.runs import tracking
 
     client = MlflowClient(tracking.configure(tracking_uri))
     experiment_id = tracking.get_or_create_experiment(client, "mopa-experiments")

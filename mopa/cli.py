@@ -1,7 +1,7 @@
 """The ``mopa`` command line.
 
 The flags come from the settings dataclasses (``mopa.flags``): ``DataSettings``,
-``RunSettings`` and ``TrackingSettings`` (mopa/settings.py), ``ProgramChoice`` and
+``RunSettings`` and ``TrackingSettings`` (mopa/runs/settings.py), ``ProgramChoice`` and
 ``ProgramOptions`` (programs/config.py) and the optimizers' (optimizers/settings.py); each
 subcommand adds its few own flags by hand, and its function builds the dataclasses back, which
 checks every value before anything runs. Only light modules are imported at the top: a
@@ -29,7 +29,7 @@ from mopa.optimizers.settings import (
     fixed,
 )
 from mopa.programs.config import ProgramChoice, ProgramOptions
-from mopa.settings import DataSettings, RunSettings, TrackingSettings
+from mopa.runs.settings import DataSettings, RunSettings, TrackingSettings
 
 
 def _print_json(obj: dict, out: str | None = None) -> None:
@@ -42,7 +42,7 @@ def _print_json(obj: dict, out: str | None = None) -> None:
 
 def cmd_evaluate(args: argparse.Namespace) -> None:
     from mopa.data import load
-    from mopa.evaluate import evaluate_predictions
+    from mopa.scoring.evaluate import evaluate_predictions
 
     _print_json(evaluate_predictions(load(args.data), args.predictions, clean=args.clean),
                 args.out)
@@ -50,13 +50,13 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
 
 def cmd_data_stats(args: argparse.Namespace) -> None:
     from mopa.data import load
-    from mopa.stats import data_stats
+    from mopa.data_stats import data_stats
 
     _print_json(data_stats(load(args.data)))
 
 
 def cmd_run(args: argparse.Namespace) -> None:
-    from mopa.runner import run
+    from mopa.runs.runner import run
 
     data, settings = from_args(DataSettings, args), from_args(RunSettings, args)
     program = from_args(ProgramChoice, args)
@@ -97,8 +97,8 @@ def cmd_report(args: argparse.Namespace) -> None:
 
 
 def cmd_experiment(args: argparse.Namespace) -> None:
+    from mopa.experiments.markdown import results_table
     from mopa.experiments.run import run_experiment
-    from mopa.experiments.tables import results_table
 
     settings = (from_args(DataSettings, args), from_args(RunSettings, args),
                 from_args(ProgramChoice, args))

@@ -21,18 +21,18 @@ import dspy
 
 from mopa.data import load, select
 from mopa.flags import recorded
-from mopa.inputs import to_dspy
 from mopa.lm.pool import LMPool
-from mopa.metrics import SCORE_KEYS
 from mopa.optimizers.compile_scores import score_test, section, selection_about
 from mopa.optimizers.feedback import feedback_metric, optimizer_metric
 from mopa.optimizers.holdout import draw_test
 from mopa.optimizers.settings import OptimizerSettings, SplitSettings
-from mopa.program_io import program_hash, rebuild, save_program
+from mopa.program_files import program_hash, rebuild, save_program
+from mopa.program_inputs import to_dspy
 from mopa.programs import ProgramChoice, build_program
-from mopa.run_store import RunStore
-from mopa.runner import execute
-from mopa.settings import DataSettings, RunSettings, TrackingSettings
+from mopa.runs.runner import execute
+from mopa.runs.settings import DataSettings, RunSettings, TrackingSettings
+from mopa.runs.store import RunStore
+from mopa.scoring.metrics import SCORE_KEYS
 
 
 def split_examples(data: DataSettings, split: SplitSettings) -> tuple[list, list, list]:
@@ -160,7 +160,7 @@ def _traced(enabled: bool, tracking_uri: str | None, experiment: str):
         return
     import mlflow
 
-    from mopa import tracking
+    from mopa.runs import tracking
 
     tracking.configure(tracking_uri)
     mlflow.set_experiment(experiment)
@@ -178,7 +178,7 @@ def _log_to_mlflow(result: dict, settings: RunSettings, optimizer: OptimizerSett
     """One MLflow run per compile: params, before/after metrics, the program JSON."""
     from mlflow import MlflowClient
 
-    from mopa import tracking
+    from mopa.runs import tracking
 
     client = MlflowClient(tracking.configure(tracking_uri))
     experiment_id = tracking.get_or_create_experiment(client, experiment)

@@ -16,13 +16,13 @@ from pathlib import Path
 import dspy
 
 from mopa.lm.pool import LMPool
-from mopa.metrics import aggregate
-from mopa.program_io import program_hash
+from mopa.program_files import program_hash
 from mopa.programs import ProgramConfig
-from mopa.run_scores import RunScores, columns, paired_intervals
-from mopa.run_store import RunStore
-from mopa.runner import execute
-from mopa.settings import RunSettings
+from mopa.runs.runner import execute
+from mopa.runs.settings import RunSettings
+from mopa.runs.store import RunStore
+from mopa.scoring.metrics import aggregate
+from mopa.scoring.run_scores import RunScores, columns, paired_intervals
 
 SELECTS_ON_VAL = ("mipro", "gepa")
 TEST_ABOUT = ("the test examples (--test/--test-data), disjoint by id from train and val and "

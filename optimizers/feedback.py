@@ -9,8 +9,8 @@ from typing import Any
 
 import dspy
 
-from mopa.cleaning import clean_text
-from mopa.metrics import SCORE_KEYS, make_metric, score_pair
+from mopa.scoring.cleaning import clean_text
+from mopa.scoring.metrics import SCORE_KEYS, make_metric, score_pair
 
 _WORD = re.compile(r"[a-z0-9']+")
 # Words too common to say anything about a user's content or style.

@@ -30,20 +30,20 @@ from pathlib import Path
 
 import optuna
 
-from mopa import tracking
-from mopa.bootstrap import Interval
 from mopa.flags import from_args
-from mopa.metrics import aggregate
 from mopa.optimizers.holdout import study_test_examples
 from mopa.optimizers.report_plots import plots
 from mopa.optimizers.settings import StudySettings
 from mopa.optimizers.study import PARENT_ATTR, open_storage
-from mopa.program_io import program_hash
+from mopa.program_files import program_hash
 from mopa.programs import ProgramConfig, build_program, make_config
-from mopa.run_scores import RunScores, columns, paired_intervals
-from mopa.run_store import RunStore
-from mopa.runner import execute
-from mopa.settings import DataSettings, RunSettings, TrackingSettings
+from mopa.runs import tracking
+from mopa.runs.runner import execute
+from mopa.runs.settings import DataSettings, RunSettings, TrackingSettings
+from mopa.runs.store import RunStore
+from mopa.scoring.intervals import Interval
+from mopa.scoring.metrics import aggregate
+from mopa.scoring.run_scores import RunScores, columns, paired_intervals
 
 BASELINE = "rag"  # the program every trial is compared with, besides copy-latest
 SELECTION_TITLE = "selection (the examples that chose the winner: optimistic)"

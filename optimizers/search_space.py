@@ -43,7 +43,7 @@ from mopa.programs import (
 )
 from mopa.programs.agents import ROLES
 from mopa.programs.selection import SIMILARITIES
-from mopa.settings import RunSettings
+from mopa.runs.settings import RunSettings
 
 # The numeric dimensions: type, the bounds a range must keep (as a check and in words), and an
 # example; length_factor and stop_similarity may also be "none" (the setting off).

@@ -1,5 +1,5 @@
-"""The settings of ``mopa compile``, ``tune`` and ``report`` that ``mopa.settings`` does not hold,
-as frozen dataclasses whose fields are their flags (see ``mopa.flags``).
+"""The settings of ``mopa compile``, ``tune`` and ``report`` that ``mopa.runs.settings`` does not
+hold, as frozen dataclasses whose fields are their flags (see ``mopa.flags``).
 
 Light on purpose (no DSPy, Optuna or MLflow): ``mopa --help`` declares the flags from here, and
 the commands import their heavy modules only when they run.
@@ -12,10 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from mopa.flags import setting
-from mopa.metrics import METRICS
 from mopa.programs.config import AGGREGATORS, REFINES
 from mopa.programs.selection import SIMILARITIES
-from mopa.settings import check
+from mopa.runs.settings import check
+from mopa.scoring.metrics import METRICS
 
 OPTIMIZERS = ("bootstrap", "mipro", "copro", "gepa")
 MIPRO_AUTO = ("light", "medium", "heavy")

@@ -15,7 +15,7 @@ import optuna
 import sqlalchemy.exc
 from mlflow import MlflowClient
 
-from mopa import tracking
+from mopa.runs import tracking
 
 PARENT_ATTR = "mlflow_parent_run_id"
 _SCHEMA_RACE_RETRIES = 5

@@ -21,20 +21,20 @@ from pathlib import Path
 import optuna
 from mlflow import MlflowClient
 
-from mopa import tracking
 from mopa.flags import recorded
 from mopa.lm.scoring import require_scorer
-from mopa.metrics import METRICS, SCORE_KEYS  # METRICS are maximized
 from mopa.optimizers.holdout import study_test_examples
 from mopa.optimizers.search_space import SearchSpace, refuse_searched, suggest
 from mopa.optimizers.settings import SEARCHED_RUN, StudySettings, TuneSettings
 from mopa.optimizers.study import open_storage, open_study
-from mopa.program_io import program_hash
+from mopa.program_files import program_hash
 from mopa.programs import ProgramOptions, build_program
-from mopa.run_scores import COSTS  # per example, minimized
-from mopa.run_store import RunStore
-from mopa.runner import execute
-from mopa.settings import DataSettings, RunSettings, TrackingSettings
+from mopa.runs import tracking
+from mopa.runs.runner import execute
+from mopa.runs.settings import DataSettings, RunSettings, TrackingSettings
+from mopa.runs.store import RunStore
+from mopa.scoring.metrics import METRICS, SCORE_KEYS  # METRICS are maximized
+from mopa.scoring.run_scores import COSTS  # per example, minimized
 
 log = logging.getLogger(__name__)
 SCORING = ("likelihood", "contrast")  # the aggregators that score drafts with an LM

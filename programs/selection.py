@@ -48,7 +48,7 @@ def _argmax(scores: Sequence[float]) -> int:
 
 def similarity(a: str, b: str, metric: str = "meteor") -> float:
     """How well ``a`` covers ``b`` (``b`` is the reference, as in scoring)."""
-    from mopa.metrics import score_pair
+    from mopa.scoring.metrics import score_pair
 
     if metric not in SIMILARITIES:
         raise ValueError(f"unknown similarity {metric!r}; expected one of: "

@@ -30,4 +30,4 @@ fi
 export CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-2}"
 python -m pip install -q -r requirements/lock.txt
 python -m pip install -q --no-deps -e .
-python -c "from mopa.nltk_data import ensure_nltk_data; print('NLTK data:', ensure_nltk_data())"
+python -c "from mopa.scoring.nltk_data import ensure_nltk_data; print('NLTK data:', ensure_nltk_data())"

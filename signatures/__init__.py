@@ -1,4 +1,7 @@
-"""DSPy signatures: each docstring is the prompt, each field typed with a description."""
+"""DSPy signatures: each docstring is the prompt, each field typed with a description.
+
+Installed as ``mopa.signatures`` (pyproject.toml maps the top-level ``signatures/`` folder there).
+"""
 
 from mopa.signatures.aggregator import Aggregate
 from mopa.signatures.planner import Plan

@@ -12,7 +12,7 @@ from mopa.cli import build_parser, main
 from mopa.flags import add_flags, from_args, recorded, setting, to_argv
 from mopa.optimizers.settings import SEARCHED_OPTIONS
 from mopa.programs import ProgramChoice, ProgramOptions
-from mopa.settings import DataSettings, RunSettings
+from mopa.runs.settings import DataSettings, RunSettings
 
 
 @dataclass(frozen=True)
@@ -132,7 +132,7 @@ def test_run_manifest_records_the_settings_that_change_outputs(tmp_path):
 def test_mopa_help_imports_no_dspy_optuna_or_mlflow():
     code = ("import sys\nfrom mopa.cli import main\ntry:\n    main(['--help'])\n"
             "except SystemExit:\n    pass\n"
-            "heavy = ('dspy', 'optuna', 'mlflow', 'mopa.runner', 'mopa.optimizers.tune', "
+            "heavy = ('dspy', 'optuna', 'mlflow', 'mopa.runs.runner', 'mopa.optimizers.tune', "
             "'mopa.optimizers.compile')\n"
             "print(sorted(m for m in heavy if m in sys.modules), file=sys.stderr)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

@@ -11,7 +11,7 @@ from mopa.experiments.compare import add_intervals, previous_systems
 from mopa.experiments.results_doc import write_results
 from mopa.flags import from_args, recorded
 from mopa.programs import ProgramChoice
-from mopa.settings import DataSettings, RunSettings
+from mopa.runs.settings import DataSettings, RunSettings
 
 SETTINGS = {"experiment": "table", "data": "demo:product_review", "lm": "fake", "limit": None,
             "selection": "first", "seed": 3, "k": 4, "max_words": 100, "clean": True,

@@ -4,10 +4,10 @@ import pytest
 from mlflow import MlflowClient
 
 from mopa.experiments import EXPERIMENTS
+from mopa.experiments.markdown import layer_table, results_table
 from mopa.experiments.run import parse_counts, run_experiment
-from mopa.experiments.tables import layer_table, results_table
 from mopa.programs import ProgramChoice, table_presets
-from mopa.settings import DataSettings, RunSettings, TrackingSettings
+from mopa.runs.settings import DataSettings, RunSettings, TrackingSettings
 
 FAKE = RunSettings(lm="fake", progress=False)
 

@@ -146,7 +146,7 @@ def test_two_workers_share_one_study(postgres, mlflow_server, tmp_path, write_js
     import optuna
     from mlflow import MlflowClient
 
-    from mopa.tracking import PARENT_TAG
+    from mopa.runs.tracking import PARENT_TAG
 
     data = write_jsonl([review_record(f"user{i}", n_profile=3 + i) for i in range(3)])
     storage = f"{postgres['url']}/optuna"

@@ -2,7 +2,7 @@ import dspy
 import pytest
 
 from mopa.lm.pool import LMPool, split_spec
-from mopa.program_io import load_program, program_state, rebuild, save_program
+from mopa.program_files import load_program, program_state, rebuild, save_program
 from mopa.programs import build_program, make_config
 
 

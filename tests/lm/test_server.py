@@ -106,8 +106,8 @@ def test_predict_through_the_openai_completions_endpoint(server):
 
 def test_a_mopa_program_runs_through_the_server(server, tmp_path):
     from mopa.programs import ProgramChoice
-    from mopa.runner import run
-    from mopa.settings import DataSettings, RunSettings
+    from mopa.runs.runner import run
+    from mopa.runs.settings import DataSettings, RunSettings
 
     metrics = run(DataSettings("demo:product_review", limit=2),
                   RunSettings(lm=f"text:openai/{ALIAS}", api_base=server, max_tokens=60,

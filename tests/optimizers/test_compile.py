@@ -7,10 +7,10 @@ from mlflow import MlflowClient
 from mopa.optimizers.compile import compile_program, split_examples
 from mopa.optimizers.feedback import feedback, missing_words
 from mopa.optimizers.settings import OptimizerSettings, SplitSettings
-from mopa.program_io import load_program
+from mopa.program_files import load_program
 from mopa.programs import ProgramChoice
-from mopa.run_store import RunStore
-from mopa.settings import DataSettings, RunSettings, TrackingSettings
+from mopa.runs.settings import DataSettings, RunSettings, TrackingSettings
+from mopa.runs.store import RunStore
 
 DEMO = DataSettings("demo:product_review")
 FAKE = RunSettings(lm="fake", progress=False)
@@ -120,7 +120,7 @@ def test_bootstrap_compile_saves_a_program_that_reloads_with_its_demos(tmp_path)
 
 
 def test_run_accepts_a_compiled_program_file(tmp_path):
-    from mopa.runner import run
+    from mopa.runs.runner import run
 
     out = tmp_path / "p.json"
     _compile(tmp_path, out)

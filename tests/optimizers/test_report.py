@@ -7,8 +7,8 @@ from mopa.optimizers.report import report
 from mopa.optimizers.search_space import space_from_flags
 from mopa.optimizers.settings import StudySettings, TuneSettings
 from mopa.optimizers.tune import tune
-from mopa.run_store import RunStore
-from mopa.settings import DataSettings, RunSettings, TrackingSettings
+from mopa.runs.settings import DataSettings, RunSettings, TrackingSettings
+from mopa.runs.store import RunStore
 
 
 def _study(tmp_path, test_limit=None):

@@ -11,7 +11,7 @@ from mopa.optimizers.search_space import (
 )
 from mopa.programs import AGGREGATORS, REFINES, ROLES, ProgramOptions, build_program
 from mopa.programs.presets import PRESETS, layered_presets
-from mopa.settings import RunSettings
+from mopa.runs.settings import RunSettings
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 

@@ -9,7 +9,6 @@ import optuna
 import pytest
 from mlflow import MlflowClient
 
-from mopa import tracking
 from mopa.cli import main
 from mopa.flags import from_args
 from mopa.optimizers import tune as tune_module
@@ -17,7 +16,8 @@ from mopa.optimizers.search_space import SearchSpace, space_from_flags
 from mopa.optimizers.settings import SpaceFlags, StudySettings, TuneSettings, fixed
 from mopa.optimizers.tune import parse_objectives, scorable, tune
 from mopa.programs import AGGREGATORS, ProgramConfig, ProgramOptions
-from mopa.settings import DataSettings, RunSettings, TrackingSettings
+from mopa.runs import tracking
+from mopa.runs.settings import DataSettings, RunSettings, TrackingSettings
 from tests.conftest import review_record
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)

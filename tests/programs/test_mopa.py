@@ -12,7 +12,7 @@ from dspy.lm15 import ServerError
 from mopa.lm import PlainTextAdapter, fake_lm
 from mopa.programs import MoPA, build_program, make_config
 from mopa.programs.presets import PRESETS
-from mopa.usage import metered
+from mopa.runs.metering import metered
 
 PROFILE = "[1] Rating: 5.0. Summary: \"Loud\". Review: Loud and clear, worth the price."
 QUERY = "Generate the review text for a tuner pedal."

@@ -7,7 +7,7 @@ import pytest
 from mopa.lm import PlainTextAdapter, fake_lm
 from mopa.lm.pool import LMPool
 from mopa.programs import build_program, make_config
-from mopa.usage import metered
+from mopa.runs.metering import metered
 
 PROFILE = "Rating: 5.0. Summary: Loud.\nReview: Loud and clear, worth the price."
 QUERY = "Rating: 4.0. Summary: Good tuner."

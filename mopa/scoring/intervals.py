@@ -8,7 +8,7 @@ detectable at all.
 Below ``SMALL_N`` examples the plain percentile interval is too narrow and ignores skew, so
 the BCa interval (bias-corrected and accelerated, Efron & Tibshirani 1993, ch. 14) is used
 instead. BCa corrects skew but not all of the narrowness: on 10 normal examples it still covers
-about 90% rather than 95% (tests/test_bootstrap.py measures this). The sign-flip permutation
+about 90% rather than 95% (tests/scoring/test_intervals.py measures this). The sign-flip permutation
 test has an exact level at any n, so small-n verdicts also ask it (``sign_flip_p``).
 """
 

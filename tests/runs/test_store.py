@@ -5,8 +5,8 @@ import sys
 
 import pytest
 
-from mopa import run_store
-from mopa.run_store import RunStore
+from mopa.runs import store as store_module
+from mopa.runs.store import RunStore
 
 RECORD = {"id": "a", "prediction": "p", "error": None}
 
@@ -25,7 +25,7 @@ def test_a_second_writer_is_refused_until_the_first_closes(tmp_path):
 
 
 def test_another_process_holding_the_directory_is_named(tmp_path):
-    code = ("import sys; from mopa.run_store import RunStore; "
+    code = ("import sys; from mopa.runs.store import RunStore; "
             f"s = RunStore({str(tmp_path / 'run')!r}, {{'test': 1}}); print('open', flush=True); "
             "sys.stdin.readline(); s.close()")
     child = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
@@ -67,7 +67,7 @@ def test_changed_code_refuses_and_says_how_to_get_out(tmp_path, monkeypatch):
         pass
     saved = json.loads((tmp_path / "run" / "run.json").read_text())
     assert set(saved["code"]) == {"package", "sources"}
-    monkeypatch.setattr(run_store, "code_version",
+    monkeypatch.setattr(store_module, "code_version",
                         lambda: {**saved["code"], "sources": "0" * 64})
     with pytest.raises(ValueError, match=r"changed: code\.sources\).*new --out"):
         RunStore(tmp_path / "run", {"test": 1})
@@ -76,7 +76,7 @@ def test_changed_code_refuses_and_says_how_to_get_out(tmp_path, monkeypatch):
 def test_a_commit_that_leaves_the_sources_alone_still_resumes(tmp_path, monkeypatch):
     with RunStore(tmp_path / "run", {"test": 1}):
         pass
-    monkeypatch.setattr(run_store, "git_commit", lambda: "f" * 40)
+    monkeypatch.setattr(store_module, "git_commit", lambda: "f" * 40)
     with RunStore(tmp_path / "run", {"test": 1}):
         pass
 

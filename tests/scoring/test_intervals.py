@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from mopa.bootstrap import bootstrap_mean, paired_bootstrap, sign_flip_p
+from mopa.scoring.intervals import bootstrap_mean, paired_bootstrap, sign_flip_p
 
 
 def test_paired_bootstrap_detects_a_consistent_gain():

@@ -1,4 +1,4 @@
-"""mopa.nltk_data: WordNet and punkt_tab available offline, built as NLTK expects."""
+"""mopa.scoring.nltk_data: WordNet and punkt_tab available offline, built as NLTK expects."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 import nltk
 import pytest
 
-from mopa import nltk_data
-from mopa.nltk_data import (
+from mopa.scoring import nltk_data
+from mopa.scoring.nltk_data import (
     PUNKT_FILES,
     WORDNET_FILES,
     WORDNET_SOURCE,

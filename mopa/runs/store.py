@@ -23,8 +23,8 @@ import os
 import threading
 from pathlib import Path
 
-from mopa.code_version import code_version, git_commit
-from mopa.predictions import read_predictions
+from mopa.runs.code_version import code_version, git_commit
+from mopa.runs.predictions import read_predictions
 
 log = logging.getLogger(__name__)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from mopa.data import Example
-from mopa.metrics import aggregate
-from mopa.predictions import read_predictions
-from mopa.run_scores import RunScores
+from mopa.runs.predictions import read_predictions
+from mopa.scoring.metrics import aggregate
+from mopa.scoring.run_scores import RunScores
 
 
 def evaluate_predictions(examples: list[Example], predictions_path: str | Path,

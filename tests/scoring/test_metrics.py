@@ -1,4 +1,4 @@
-"""mopa.metrics: LongLaMP ROUGE-1/ROUGE-L/METEOR with the official settings."""
+"""mopa.scoring.metrics: LongLaMP ROUGE-1/ROUGE-L/METEOR with the official settings."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from mopa import metrics
-from mopa.meteor import meteor
-from mopa.metrics import (
+from mopa.scoring import metrics
+from mopa.scoring.meteor import meteor
+from mopa.scoring.metrics import (
     METRICS,
     aggregate,
     make_metric,

@@ -12,15 +12,15 @@ from tqdm import tqdm
 
 from mopa.data import Example
 from mopa.flags import recorded
-from mopa.inputs import program_inputs
 from mopa.lm import PlainTextAdapter
 from mopa.lm.pool import LMPool
-from mopa.program_io import load_program, program_hash
+from mopa.program_files import load_program, program_hash
+from mopa.program_inputs import program_inputs
 from mopa.programs import ProgramChoice, ProgramConfig, build_program
-from mopa.run_scores import output_text, run_metrics
-from mopa.run_store import RunStore
-from mopa.settings import DataSettings, RunSettings
-from mopa.usage import metered
+from mopa.runs.metering import metered
+from mopa.runs.settings import DataSettings, RunSettings
+from mopa.runs.store import RunStore
+from mopa.scoring.run_scores import output_text, run_metrics
 
 
 def predict_one(program: dspy.Module, example: Example, settings: RunSettings) -> dict:

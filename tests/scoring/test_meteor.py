@@ -1,4 +1,4 @@
-"""mopa.meteor gives bit-identical values to NLTK's single_meteor_score (LongLaMP setting)."""
+"""mopa.scoring.meteor: bit-identical values to NLTK's single_meteor_score (LongLaMP setting)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from mopa import meteor as M
-from mopa.nltk_data import ensure_nltk_data
-
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-REVIEWS = DATA / "amazon_mi_product_review_temporal.dev.jsonl"
+from mopa.scoring import meteor as M
+from mopa.scoring.nltk_data import ensure_nltk_data
+from tests.conftest import REAL_REVIEWS as REVIEWS
 
 # NLTK's doctest sentences (nltk/translate/meteor_score.py), space-split as there.
 HYP1 = str.split(

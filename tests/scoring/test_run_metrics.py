@@ -4,11 +4,11 @@ import json
 
 import pytest
 
-from mopa.cleaning import clean_text
 from mopa.data import load_file
-from mopa.evaluate import evaluate_predictions
-from mopa.metrics import score_pair
-from mopa.run_scores import run_metrics
+from mopa.scoring.cleaning import clean_text
+from mopa.scoring.evaluate import evaluate_predictions
+from mopa.scoring.metrics import score_pair
+from mopa.scoring.run_scores import run_metrics
 from tests.conftest import review_record
 
 RAW = ("Here is the review:\n<b>This capo holds tight</b> and never buzzes.\n\n"

@@ -19,7 +19,7 @@ import threading
 from collections.abc import Sequence
 from functools import lru_cache
 
-from mopa.nltk_data import ensure_nltk_data
+from mopa.scoring.nltk_data import ensure_nltk_data
 
 # The official LongLaMP setting (HF evaluate's meteor defaults).
 ALPHA, BETA, GAMMA = 0.9, 3, 0.5

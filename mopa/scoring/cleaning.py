@@ -17,7 +17,7 @@ import html
 import re
 from collections.abc import Callable, Iterable
 
-from mopa.record_cut import cut_at_new_record
+from mopa.scoring.record_cut import cut_at_new_record
 
 
 def _until_stable(step: Callable[[str], str], text: str) -> str:

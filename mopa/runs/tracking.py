@@ -19,7 +19,7 @@ from mlflow import MlflowClient
 from mlflow.entities import Metric, Param, RunStatus, RunTag
 from mlflow.exceptions import MlflowException
 
-from mopa.metrics import SCORE_KEYS
+from mopa.scoring.metrics import SCORE_KEYS
 
 PARENT_TAG = "mlflow.parentRunId"
 REDACTED = "***"
@@ -171,7 +171,7 @@ def log_metrics(client: MlflowClient, run_id: str, values: dict[str, float],
 
 
 def log_run_metrics(client: MlflowClient, run_id: str, metrics: dict) -> None:
-    """A ``mopa.runner.execute`` metrics dict: final scores, every layer (step = layer), the
+    """A ``mopa.runs.runner.execute`` metrics dict: final scores, every layer (step = layer), the
     copy-latest baseline on the same examples, and cost per example."""
     log_metrics(client, run_id, {m: metrics["final"][m] for m in SCORE_KEYS})
     log_metrics(client, run_id, {f"copy_latest_{m}": metrics["copy_latest"][m]

@@ -2,8 +2,8 @@
 
 import pytest
 
-from mopa import cleaning
-from mopa.cleaning import RULES, clean_text
+from mopa.scoring import cleaning
+from mopa.scoring.cleaning import RULES, clean_text
 
 PROSE = [
     "Strings. They stay in tune after a day of bending. Paid $14 for three sets.",
@@ -203,7 +203,7 @@ def test_only_labels_become_empty(text):
 
 
 def test_cut_at_new_record_drops_a_run_on_into_the_next_record():
-    from mopa.cleaning import cut_at_new_record
+    from mopa.scoring.cleaning import cut_at_new_record
 
     text = "Great pedal, quiet and warm.\nRating: 5.0. Summary: Great.\nReview: more"
     assert cut_at_new_record(text) == "Great pedal, quiet and warm."

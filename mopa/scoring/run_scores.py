@@ -12,12 +12,12 @@ import statistics
 from functools import cached_property
 from pathlib import Path
 
-from mopa.bootstrap import bootstrap_mean, paired_bootstrap
-from mopa.cleaning import clean_text
 from mopa.data import Example
 from mopa.length import median_words
-from mopa.metrics import SCORE_KEYS, aggregate, score_pairs
-from mopa.run_store import RunStore
+from mopa.runs.store import RunStore
+from mopa.scoring.cleaning import clean_text
+from mopa.scoring.intervals import bootstrap_mean, paired_bootstrap
+from mopa.scoring.metrics import SCORE_KEYS, aggregate, score_pairs
 
 COSTS = ("lm_calls", "prompt_tokens", "completion_tokens", "seconds")  # recorded per example
 

@@ -9,7 +9,7 @@ ROUGE: ``RougeScorer(["rouge1", "rougeL"], use_stemmer=False)`` with its default
 tokenizer (lowercase, ``[a-z0-9]+`` tokens), scored as ``score(reference, prediction)``
 (target first, as ``evaluate`` calls it); the F1 is reported. ``rouge_score_rs`` gives
 the same numbers as ``rouge_score`` far faster and is used when installed.
-METEOR: see :mod:`mopa.meteor`.
+METEOR: see :mod:`mopa.scoring.meteor`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Sequence
 from statistics import fmean
 from typing import Any
 
-from mopa import meteor as _meteor
+from mopa.scoring import meteor as _meteor
 
 # The per-example scores (with the names plots show); "mean" averages them.
 SCORE_LABELS = {"rouge1": "ROUGE-1", "rougeL": "ROUGE-L", "meteor": "METEOR"}

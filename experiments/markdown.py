@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mopa.bootstrap import Interval
+from mopa.scoring.intervals import Interval
 
 
 def _ci(iv: dict, signed: bool = False) -> str:

@@ -8,12 +8,12 @@ import pytest
 from mopa.cli import main
 from mopa.data import load, select
 from mopa.experiments.compare import compare_systems
-from mopa.metrics import SCORE_KEYS, score_pairs
 from mopa.optimizers import report
 from mopa.optimizers.compile_scores import section
 from mopa.programs import ProgramConfig
-from mopa.run_scores import RunScores, run_metrics
-from mopa.run_store import RunStore
+from mopa.runs.store import RunStore
+from mopa.scoring.metrics import SCORE_KEYS, score_pairs
+from mopa.scoring.run_scores import RunScores, run_metrics
 
 DATA = "demo:product_review"
 N = 4

@@ -7,9 +7,9 @@ from mopa.cli import main
 from mopa.data import load_file
 from mopa.lm import PlainTextAdapter, fake_lm
 from mopa.programs import ProgramChoice, build_program, make_config
-from mopa.run_store import RunStore
-from mopa.runner import run, run_examples
-from mopa.settings import DataSettings, RunSettings
+from mopa.runs.runner import run, run_examples
+from mopa.runs.settings import DataSettings, RunSettings
+from mopa.runs.store import RunStore
 from tests.conftest import review_record
 
 FAKE = RunSettings(lm="fake", progress=False)

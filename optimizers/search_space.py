@@ -1,8 +1,9 @@
 """The search space of ``mopa tune``, declared in one place.
 
 ``SearchSpace`` holds what may vary; its literal defaults are the whole space. ``space_from_flags``
-narrows it from CLI strings (``--agents 1-3``, ``--aggregators consensus,fusion``), and
-``suggest`` turns one Optuna trial into a ``ProgramConfig`` and the ``RunSettings`` it runs with.
+narrows it from CLI strings (``--agents 1-3``, ``--aggregators consensus,fusion``; parsed and
+checked per dimension in ``dimensions``), and ``suggest`` turns one Optuna trial into a
+``ProgramConfig`` and the ``RunSettings`` it runs with.
 
 Optuna parameters (names are stable, so studies resume and ``FixedTrial`` works). A dimension
 narrowed to one value is still suggested, so every trial records the same parameters:
@@ -27,10 +28,10 @@ Conditional parameters always have the same choices, so the space stays consiste
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 
 from mopa.lm.pool import split_spec
+from mopa.optimizers.dimensions import NUMBERS, check_pool, form, parse, pools, spell, valid
 from mopa.optimizers.settings import SEARCHED_OPTIONS, SEARCHED_RUN
 from mopa.programs import (
     AGGREGATORS,
@@ -41,26 +42,8 @@ from mopa.programs import (
     layered_presets,
     make_config,
 )
-from mopa.programs.agents import ROLES
 from mopa.programs.selection import SIMILARITIES
 from mopa.runs.settings import RunSettings
-
-# The numeric dimensions: type, the bounds a range must keep (as a check and in words), and an
-# example; length_factor and stop_similarity may also be "none" (the setting off).
-_NUMBERS = {
-    "agents": (int, lambda lo, hi: 1 <= lo <= hi, "1 <= LOW <= HIGH", "1-3"),
-    "layers": (int, lambda lo, hi: 1 <= lo <= hi, "1 <= LOW <= HIGH", "1-3"),
-    "aggregator_temperature": (float, lambda lo, hi: 0 <= lo <= hi, "0 <= LOW <= HIGH",
-                               "0.0-1.0"),
-    "target_factor": (float, lambda lo, hi: 0 < lo <= hi, "0 < LOW <= HIGH", "0.8-1.6"),
-    "stop_similarity": (float, lambda lo, hi: 0 < lo <= hi <= 1, "0 < LOW <= HIGH <= 1",
-                        "0.5-0.95,none"),
-    "length_factor": (float, lambda lo, hi: 0 < lo <= hi, "0 < LOW <= HIGH", "1.0-2.0,none"),
-    "temperature": (float, lambda lo, hi: 0 <= lo <= hi, "0 <= LOW <= HIGH", "0.3-1.0"),
-    "k": (int, lambda lo, hi: 1 <= lo <= hi, "1 <= LOW <= HIGH", "2-8"),
-    "max_words": (int, lambda lo, hi: 1 <= lo <= hi, "1 <= LOW <= HIGH", "50-150"),
-}
-_SWITCHED = ("length_factor", "stop_similarity")  # a range and/or None, suggested with a switch
 
 
 def multi_lm_presets() -> tuple[str, ...]:
@@ -93,11 +76,11 @@ class SearchSpace:
     max_words: tuple[int, int] = (50, 150)
 
     def __post_init__(self):
-        for name in _pools():
-            _check_pool(getattr(self, name), name, getattr(self, name))
-        for name in _NUMBERS:
-            if not _valid(name, getattr(self, name)):
-                raise ValueError(f"{_form(name)}; got {_spell(getattr(self, name))}")
+        for name in pools():
+            check_pool(getattr(self, name), name, getattr(self, name))
+        for name in NUMBERS:
+            if not valid(name, getattr(self, name)):
+                raise ValueError(f"{form(name)}; got {spell(getattr(self, name))}")
         md = [p for p in self.presets if PRESETS[p].multi_lm]
         if md and not self.proposer_lms:
             raise ValueError(f"presets {', '.join(md)} put different LMs on the proposers: "
@@ -108,120 +91,7 @@ class SearchSpace:
     def as_dict(self) -> dict[str, str]:
         """The space as its flags spell it (1-10, 1.0-2.0,none, merge,consensus): the study's
         MLflow params."""
-        return {f.name: _spell(getattr(self, f.name)) for f in fields(self)}
-
-
-def _pools() -> dict[str, tuple]:
-    return {"presets": layered_presets(), "roles": (*ROLES, None),
-            "aggregators": AGGREGATORS, "similarities": SIMILARITIES, "refines": REFINES}
-
-
-def _flag(name: str) -> str:
-    return "--" + name.replace("_", "-")
-
-
-def _form(name: str) -> str:
-    """What the flag of a numeric dimension takes, as error messages say it."""
-    cast, _, bounds, example = _NUMBERS[name]
-    one = "N" if cast is int else "X"
-    if name in _SWITCHED:
-        return (f"{_flag(name)}: expected {one}, LOW-HIGH with {bounds}, none, or a range and "
-                f"none (e.g. {example})")
-    off = ", or none" if name == "aggregator_temperature" else ""
-    return f"{_flag(name)}: expected {one} or LOW-HIGH with {bounds}{off} (e.g. {example})"
-
-
-def _spell(value) -> str:
-    if value is None:
-        return "none"
-    if isinstance(value, str):
-        return value
-    if len(value) == 2 and all(isinstance(v, (int, float)) for v in value):
-        return f"{value[0]}-{value[1]}"
-    return ",".join(_spell(v) for v in value)
-
-
-def _check_pool(items: tuple, name: str, received) -> None:
-    allowed = _pools()[name]
-    if not items or any(v not in allowed for v in items):
-        raise ValueError(f"{_flag(name)}: expected comma-separated values from "
-                         f"{', '.join(_spell(a) for a in allowed)}; got {_show(received)}")
-
-
-def _valid(name: str, value) -> bool:
-    """Whether a numeric dimension's range (or switched choices) keeps its bounds."""
-    ok = _NUMBERS[name][1]
-    if name in _SWITCHED:
-        spans = [c for c in value if c is not None]
-        return 1 <= len(value) == len(set(value)) and len(spans) <= 1 and all(
-            ok(*s) for s in spans)
-    if value is None:
-        return name == "aggregator_temperature"
-    return ok(*value)
-
-
-def parse_pool(value: str | Sequence, name: str) -> tuple:
-    """``"consensus,fusion"`` -> ("consensus", "fusion"), checked against the dimension's
-    choices ("none" is None for roles)."""
-    items = [None if v is None or v.lower() == "none" else v for v in _items(value)]
-    _check_pool(items, name, value)
-    return tuple(dict.fromkeys(items))
-
-
-def parse_range(value: str | float | Sequence[float], name: str) -> tuple:
-    """N, "LOW-HIGH" or a (low, high) pair of a numeric dimension, checked: ``"1-3"`` -> (1, 3);
-    ``"0.3"`` -> (0.3, 0.3), a dimension fixed to one value."""
-    cast, ok, _, _ = _NUMBERS[name]
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        low = high = cast(value)
-    elif isinstance(value, str):
-        low_text, _, high_text = value.strip().partition("-")
-        try:
-            low = cast(low_text)
-            high = cast(high_text) if high_text else low
-        except ValueError:
-            raise ValueError(f"{_form(name)}; got {value!r}") from None
-    elif isinstance(value, (list, tuple)) and len(value) == 2 and all(
-            isinstance(v, int if cast is int else (int, float)) for v in value):
-        low, high = cast(value[0]), cast(value[1])
-    else:
-        raise ValueError(f"{_form(name)}; got {value!r}")
-    if not ok(low, high) or (cast is int and isinstance(value, float)):
-        raise ValueError(f"{_form(name)}; got {_show(value)}")
-    return low, high
-
-
-def parse_switched(value: str, name: str) -> tuple[tuple[float, float] | None, ...]:
-    """``"1.0-2.0,none"`` -> ((1.0, 2.0), None): the range, "none" (the setting off), or both."""
-    choices = tuple(None if v.lower() == "none" else parse_range(v, name) for v in _items(value))
-    if not _valid(name, choices):
-        raise ValueError(f"{_form(name)}; got {value!r}")
-    return choices
-
-
-def parse_lms(value: str | Sequence[str]) -> tuple[str, ...]:
-    items = _items(value)
-    if not items:
-        raise ValueError("--proposer-lms: expected comma-separated LM specs such as "
-                         f"fake,fake@0.2 or embedded,openai/gpt-4o; got {_show(value)}")
-    for spec in items:
-        try:
-            split_spec(spec)
-        except ValueError as e:
-            raise ValueError(f"--proposer-lms: {e}") from None
-    return tuple(dict.fromkeys(items))
-
-
-def _parse(name: str, value):
-    if name == "proposer_lms":
-        return parse_lms(value)
-    if name in _SWITCHED:
-        return parse_switched(value, name)
-    if name == "aggregator_temperature" and str(value).strip().lower() == "none":
-        return None
-    if name in _NUMBERS:
-        return parse_range(value, name)
-    return parse_pool(value, name)
+        return {f.name: spell(getattr(self, f.name)) for f in fields(self)}
 
 
 def space_from_flags(**flags) -> SearchSpace:
@@ -231,7 +101,7 @@ def space_from_flags(**flags) -> SearchSpace:
     unknown = sorted(set(flags) - {f.name for f in fields(SearchSpace)})
     if unknown:
         raise TypeError(f"space_from_flags: unknown dimension(s) {', '.join(unknown)}")
-    narrowed = {name: _parse(name, value) for name, value in flags.items() if value is not None}
+    narrowed = {name: parse(name, value) for name, value in flags.items() if value is not None}
     if "presets" not in narrowed and narrowed.get("proposer_lms"):
         narrowed["presets"] = default.presets + multi_lm_presets()
     return replace(default, **narrowed)
@@ -300,13 +170,3 @@ def _switch(choices: tuple) -> list[bool]:
 
 def _span(choices: tuple) -> tuple[float, float]:
     return next(c for c in choices if c is not None)
-
-
-def _items(value: str | Sequence) -> list:
-    if isinstance(value, str):
-        return [v.strip() for v in value.split(",") if v.strip()]
-    return list(value)
-
-
-def _show(value: object) -> str:
-    return repr(list(value)) if isinstance(value, (list, tuple)) else repr(value)

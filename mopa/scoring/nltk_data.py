@@ -23,6 +23,7 @@ import os
 import shutil
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 WORDNET_SOURCE = Path("/usr/share/wordnet")
@@ -203,14 +204,24 @@ def _try_download() -> bool:
     return result.get("ok", False)
 
 
-def _publish(staging: Path, final: Path) -> None:
-    """Move a fully written staging dir into place; a concurrent builder may win."""
+def _build_dir(final: Path, write: Callable[[Path], None]) -> Path:
+    """Have ``write`` fill a staging dir beside ``final``, then move it into place whole, so no
+    reader sees a half-written one; a concurrent builder may win."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=final.parent))
+    try:
+        write(staging)
+        staging.chmod(0o755)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     try:
         staging.rename(final)
     except OSError:
         shutil.rmtree(staging, ignore_errors=True)
         if not final.is_dir():
             raise
+    return final
 
 
 def build_wordnet(cache: Path, source: Path | None = None) -> Path:
@@ -226,20 +237,15 @@ def build_wordnet(cache: Path, source: Path | None = None) -> Path:
             f"{source} lacks {', '.join(missing)} "
             "(needs `apt-get install wordnet-base wordnet-sense-index`)"
         )
-    final.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".wordnet-", dir=final.parent))
-    try:
+
+    def write(staging: Path) -> None:
         for name in WORDNET_FILES:
             # copyfile follows symlinks: NLTK's path checks may refuse links leaving the root.
             shutil.copyfile(source / name, staging / name)
         lines = (f"{i:02d}\t{name}\t{cat}\n" for i, (name, cat) in enumerate(_LEXNAMES))
         (staging / "lexnames").write_text("".join(lines), encoding="utf-8")
-        staging.chmod(0o755)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    _publish(staging, final)
-    return final
+
+    return _build_dir(final, write)
 
 
 def build_punkt_tab(cache: Path) -> Path:
@@ -264,16 +270,11 @@ def build_punkt_tab(cache: Path) -> Path:
         # NLTK splits rows on "\n" and fields on "\t": such a character would corrupt it.
         if any("\n" in row or row.count("\t") > 1 for row in rows):
             raise RuntimeError(f"the punkt English model has an entry unfit for {name}")
-    final.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".english-", dir=final.parent))
-    try:
+
+    def write(staging: Path) -> None:
         for name, rows in contents.items():
             # Same layout as nltk.tokenize.punkt.save_punkt_params: "\n"-joined, LF only.
             with open(staging / name, "w", encoding="utf-8", newline="") as fh:
                 fh.write("\n".join(sorted(rows)))
-        staging.chmod(0o755)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    _publish(staging, final)
-    return final
+
+    return _build_dir(final, write)

@@ -134,6 +134,7 @@ def refine(examples, pool: DraftPool, store: LogprobStore, policy: str, trim: bo
     past text and the proposer writes again (no instruction to revise); the same selector then
     picks among the layer-2 drafts, or among them plus the layer-1 pick."""
     select = SELECTORS[selector]
+    store.compute = selector in LOGPROB_SELECTORS  # no scoring passes a selector won't read
     examples = [ex for ex in examples if (ex.id, policy, 1) in pool.lines]
     # Equal compute: 2 × drafts from layer 1 alone (the pool holds up to 8).
     equal = f"layer 1 pick of {2 * drafts} (same LM calls)"
@@ -146,7 +147,7 @@ def refine(examples, pool: DraftPool, store: LogprobStore, policy: str, trim: bo
         chosen = c1.texts[i] if i is not None else ""
         rec = pool.get(ex, policy, layer=2, previous=chosen or None)
         log.info("refine %d/%d %s draft s=%s", n, len(examples), ex.id, rec["seconds"])
-        if selector in ("likelihood", "contrast"):
+        if store.compute:
             score_all([ex], pool, [policy], store, layer=2)
         c2 = candidates(ex, rec, trim, store, pool)
         both = Candidates(id=ex.id, texts=[chosen, *c2.texts], user_words=c2.user_words,

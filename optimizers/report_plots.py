@@ -12,6 +12,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import optuna  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
+from mopa.scoring.metrics import SCORE_KEYS  # noqa: E402
+
 
 def plots(study: optuna.Study, metric: str, out: Path) -> list[Path]:
     done = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
@@ -46,9 +48,9 @@ def plots(study: optuna.Study, metric: str, out: Path) -> list[Path]:
     fig, (by_agents, by_depth) = plt.subplots(1, 2)
     for t in done:
         agents = len(t.user_attrs["config"]["agents"])
-        by_agents.scatter(agents, t.user_attrs["final"][metric], color="C0")
+        by_agents.scatter(agents, _value(t.user_attrs["final"], metric), color="C0")
         layers = t.user_attrs.get("layers") or []
-        by_depth.plot([la["layer"] for la in layers], [la[metric] for la in layers],
+        by_depth.plot([la["layer"] for la in layers], [_value(la, metric) for la in layers],
                       marker="o", alpha=0.6, label=f"trial {t.number}")
     for ax in (by_agents, by_depth):
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -61,3 +63,11 @@ def plots(study: optuna.Study, metric: str, out: Path) -> list[Path]:
     fig.set_size_inches(11, 4.2)
     save(fig, "agents_depth.png")
     return figures
+
+
+def _value(scores: dict, metric: str) -> float:
+    """A trial's recorded score; "mean" (an objective, not a recorded column) averages the
+    recorded metrics as the objective does."""
+    if metric == "mean":
+        return sum(scores[m] for m in SCORE_KEYS) / len(SCORE_KEYS)
+    return scores[metric]

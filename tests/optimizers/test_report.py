@@ -106,3 +106,9 @@ def test_multi_objective_report_draws_the_pareto_front(tmp_path):
     _tune(tmp_path, objectives="meteor,lm_calls")
     out = _report(tmp_path)
     assert any(f.endswith("pareto.png") for f in out["figures"])
+
+
+def test_a_study_tuned_on_the_mean_metric_is_reported_and_plotted(tmp_path):
+    _tune(tmp_path, objectives="mean")
+    out = _report(tmp_path)
+    assert any(f.endswith("agents_depth.png") for f in out["figures"])

@@ -166,24 +166,26 @@ def refine(examples, pool: DraftPool, store: LogprobStore, policy: str, trim: bo
             words[name].append(len(text.split()))
     base = rows["layer 1 pick"]
     out = {"policy": policy, "trim": trim, "selector": selector, "n_examples": len(base),
-           "systems": {}}
+           "equal_compute": equal, "systems": {}}
     for name, values in rows.items():
         out["systems"][name] = {
             **{m: sum(r[m] for r in values) / len(values) for m in METRICS},
             "words": sum(words[name]) / len(values),
-            **{f"d_{m}_vs_layer1": ci([r[m] for r in values], [r[m] for r in base])
-               for m in ("meteor", "rougeL")}}
+            **{f"d_{m}_vs_{tag}": ci([r[m] for r in values], [r[m] for r in ref])
+               for m in ("meteor", "rougeL")
+               for tag, ref in (("layer1", base), ("equal", rows[equal]))}}
     return out
 
 
 def refine_markdown(result: dict) -> str:
     lines = [f"### Refinement probe ({result['selector']}, {result['policy']}, trim "
              f"{'on' if result['trim'] else 'off'}, n = {result['n_examples']})", "",
-             "| system | METEOR | ROUGE-L | words | ΔM vs layer-1 pick | ΔRL vs layer-1 pick |",
-             "|---|---|---|---|---|---|"]
+             "| system | METEOR | ROUGE-L | words | ΔM vs layer-1 pick | ΔRL vs layer-1 pick | "
+             "ΔM vs same-calls layer 1 | ΔRL vs same-calls layer 1 |", "|---" * 8 + "|"]
     for name, r in result["systems"].items():
         lines.append(f"| {name} | {r['meteor']:.3f} | {r['rougeL']:.3f} | {r['words']:.0f} | "
-                     f"{_d(r['d_meteor_vs_layer1'])} | {_d(r['d_rougeL_vs_layer1'])} |")
+                     f"{_d(r['d_meteor_vs_layer1'])} | {_d(r['d_rougeL_vs_layer1'])} | "
+                     f"{_d(r['d_meteor_vs_equal'])} | {_d(r['d_rougeL_vs_equal'])} |")
     return "\n".join(lines)
 
 

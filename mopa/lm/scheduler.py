@@ -4,8 +4,9 @@ A scheduler thread owns the context. `Scheduler.run(job)` queues a job and block
 done; meanwhile the thread admits queued jobs into free sequence slots and, at every step,
 calls the backend's `decode` once for all of them: one token for each sequence that is
 generating, plus chunks of the prompts still being read (continuous batching, as in
-llama.cpp's server). On a CPU a decode step reads every weight once whatever the number of
-tokens in it, so sequences decoded side by side cost less than one after another.
+llama.cpp's server). A step reads every weight once whatever the number of tokens in it, so
+sequences decoded side by side cost less than one after another; how much less depends on how
+much of a step is arithmetic per token (see bench/embedded_throughput.py).
 
 Prompt reuse: the KV of every sequence stays in the context after its job ends (an idle
 cache). A new job starts from the longest prefix of its prompt held by any sequence, copying
@@ -17,11 +18,12 @@ is admitted only if the reservations fit, and idle caches are dropped, least rec
 first, before a step could run out of cells. Sharing only lowers the real use, so a decode
 never finds the cache full.
 
-Reproducibility: llama.cpp's kernels round differently for batches of different shapes
-(measured on this model: up to ~1 on a logit between two chunkings of one prompt), so a seeded
-call gives exactly the same sample only when it is computed in the same batches, e.g. as the
-first call of a process; beside other calls a sampled token can differ. Re-runs of a program
-are made identical by DSPy's cache, not by the engine.
+Reproducibility: llama.cpp's kernels round differently for batches of different shapes and
+for different cache layouts (measured on this model: up to ~1.5 on a logit, from chunking a
+prompt differently or from other sequences' cells in the cache; never from their contents),
+so a seeded call gives exactly the same sample only when it is computed the same way, e.g. as
+the first call of a process; beside other calls a sampled token can differ. Re-runs of a
+program are made identical by DSPy's cache, not by the engine.
 
 The backend is the model (see `mopa.lm.llama_batch`); the scheduler is plain Python and is
 tested with a fake one.

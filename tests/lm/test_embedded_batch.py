@@ -98,3 +98,34 @@ def test_a_call_alone_samples_what_llama_cpp_python_samples(model_path):
     with loaded.lock:
         out = loaded.llama.create_completion(prompt, max_tokens=20, temperature=0.8, seed=5)
     assert ours == out["choices"][0]["text"]
+
+
+def test_a_sequence_never_sees_another_sequences_tokens(model_path):
+    """Decoded side by side with another sequence, a sequence's logits do not depend on what
+    that sequence holds (only the cache layout may change the rounding, so it is kept)."""
+    import llama_cpp
+    import numpy as np
+
+    from mopa.lm.embedded import load_model
+    from mopa.lm.llama_batch import LlamaBatchBackend
+
+    llama = load_model(model_path).llama
+    mine = llama.tokenize(b"My new capo clamps quickly and holds the strings tight, so")
+    runs = []
+    for other in (b"Cooking pasta: boil the water, add salt, then",
+                  b"The train to Berlin leaves at nine and arrives"):
+        theirs = llama.tokenize(other)[:10]
+        assert len(theirs) == 10
+        backend = LlamaBatchBackend(llama, 2, 256, llama.context_params.n_threads, n_batch=32)
+        backend.decode(theirs[:5], list(range(5)), [1] * 5, [False] * 5)
+        backend.decode(mine, list(range(len(mine))), [0] * len(mine),
+                       [False] * (len(mine) - 1) + [True])
+        rows, index = [], -1  # first the prompt's last token, then row 0 of each step
+        for k in range(5):  # one token of each sequence per step, logits for both
+            row = llama_cpp.llama_get_logits_ith(backend.ctx, index)
+            rows.append(np.ctypeslib.as_array(row, shape=(llama.n_vocab(),)).copy())
+            backend.decode([int(rows[-1].argmax()), theirs[5 + k]], [len(mine) + k, 5 + k],
+                           [0, 1], [True, True])
+            index = 0
+        runs.append(rows)
+    assert all(np.array_equal(a, b) for a, b in zip(*runs, strict=True))

@@ -9,7 +9,9 @@
 2. Where a decode step's time goes: the model's weights read once per step (memory bandwidth
    floor) against the measured step time for 1-8 sequences, with logits for every sequence
    or for one only (the 262144 x 640 output matrix is most of the arithmetic).
-3. A 4x2 Planner-MoPA example of the dev data (--data), before and after.
+3. A 4x2 Planner-MoPA example of the dev data (--data), before and after. Wall times follow
+   how long the drafts run (from a few tokens to max_tokens, differently in every run), so
+   read the speed-up per generated token too, or use --temperature 0 for closer workloads.
 
 "Before" is `SingleLockEngine` below: the former engine, kept only here.
 """

@@ -48,12 +48,12 @@ def _argmax(scores: Sequence[float]) -> int:
 
 def similarity(a: str, b: str, metric: str = "meteor") -> float:
     """How well ``a`` covers ``b`` (``b`` is the reference, as in scoring)."""
-    from mopa.scoring.metrics import score_pair
+    from mopa.scoring.metrics import score_one
 
     if metric not in SIMILARITIES:
         raise ValueError(f"unknown similarity {metric!r}; expected one of: "
                          f"{', '.join(SIMILARITIES)}")
-    return score_pair(a, b)[metric]
+    return score_one(a, b, metric)
 
 
 def consensus(drafts: Sequence[str], metric: str = "meteor") -> Choice:

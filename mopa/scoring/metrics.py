@@ -68,6 +68,20 @@ def _zero_row() -> dict[str, float]:
     return {"rouge1": 0.0, "rougeL": 0.0, "meteor": 0.0, "empty": True}
 
 
+def score_one(prediction: str, reference: str, metric: str) -> float:
+    """One metric of one pair, as ``score_pair`` gives it, computing only that metric (METEOR
+    is the costly one: a caller comparing many pairs on ROUGE-L should not pay for it)."""
+    if metric not in SCORE_KEYS:
+        raise ValueError(f"unknown metric {metric!r}; expected one of: {', '.join(SCORE_KEYS)}")
+    _check_text(prediction, "prediction")
+    _check_text(reference, "reference")
+    if _is_empty(prediction):
+        return 0.0
+    if metric == "meteor":
+        return _meteor.meteor(reference, prediction)
+    return _rouge_row(prediction, reference)[metric]
+
+
 def score_pair(prediction: str, reference: str) -> dict[str, float]:
     """``rouge1``, ``rougeL`` (F1) and ``meteor`` of one prediction, plus ``empty``
     (True when the prediction was empty or whitespace: all three are then 0.0)."""

@@ -60,8 +60,13 @@ class RunScores:
         return score_pairs(texts, [ex.output for ex in self.examples])
 
     @cached_property
+    def final_texts(self) -> list[str]:
+        """What is scored for each example (cleaned once, read by scores and lengths)."""
+        return [final_text(r, self.clean) for r in self.records]
+
+    @cached_property
     def final(self) -> list[dict]:
-        return self._score([final_text(r, self.clean) for r in self.records])
+        return self._score(self.final_texts)
 
     @cached_property
     def layers(self) -> list[list[dict]]:
@@ -92,7 +97,7 @@ class RunScores:
         # Output length beside the users' own: METEOR rewards length up to the reference's, so
         # every table shows whether a gain is only length.
         means["words"] = round(statistics.fmean(
-            len(final_text(r, self.clean).split()) for r in self.records), 1)
+            len(text.split()) for text in self.final_texts), 1)
         users = [w for w in (median_words(ex) for ex in self.examples) if w is not None]
         means["user_words"] = round(statistics.fmean(users), 1) if users else None
         return means

@@ -173,3 +173,12 @@ def test_make_metric_works_with_dspy_objects():
     example = dspy.Example(input="x", output="the cat sat on the mat").with_inputs("input")
     pred = dspy.Prediction(output="the cat sat")
     assert make_metric("rouge1")(example, pred) == pytest.approx(2 / 3)
+
+
+def test_score_one_is_score_pair_for_one_metric():
+    from mopa.scoring.metrics import SCORE_KEYS, score_one, score_pair
+
+    pred, ref = "the tuner holds its pitch well", "this tuner holds pitch and is bright"
+    row = score_pair(pred, ref)
+    assert [score_one(pred, ref, m) for m in SCORE_KEYS] == [row[m] for m in SCORE_KEYS]
+    assert score_one("  ", ref, "meteor") == 0.0

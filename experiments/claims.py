@@ -136,3 +136,28 @@ def agents_claims(results: dict) -> list[Claim]:
         result, evidence = verdict(high["scores"]["meteor"], low["scores"]["meteor"])
         claims.append(Claim(text, result, f"ΔMETEOR = {evidence}"))
     return claims
+
+
+def systems_claims(results: dict, chosen: str = "fusion") -> list[Claim]:
+    """Does the aggregator chosen on the selection half (fusion) repair every MoPA system?
+    Per system: it beats the same system with the report's LLM merge (METEOR), and it beats
+    RAG-Personalized under the same length policy (METEOR and ROUGE-L)."""
+    by = {e["label"]: e for e in results["systems"]}
+    claims = []
+    for entry in results["systems"]:
+        if not entry["label"].endswith(f" ({chosen})"):
+            continue
+        system = entry["label"][: -len(f" ({chosen})")]
+        pairs = [(f"{system}: {chosen} beats merge on METEOR", f"{system} (merge)", "meteor"),
+                 (f"{system} ({chosen}) beats RAG-Personalized on METEOR", "RAG-Personalized",
+                  "meteor"),
+                 (f"{system} ({chosen}) beats RAG-Personalized on ROUGE-L", "RAG-Personalized",
+                  "rougeL")]
+        for text, baseline, metric in pairs:
+            if baseline not in by:
+                claims.append(Claim(text, None, f"not run in this experiment: {baseline}"))
+                continue
+            result, evidence = verdict(entry["scores"][metric], by[baseline]["scores"][metric])
+            name = "METEOR" if metric == "meteor" else "ROUGE-L"
+            claims.append(Claim(text, result, f"Δ{name} = {evidence}"))
+    return claims

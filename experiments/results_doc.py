@@ -23,6 +23,7 @@ from mopa.experiments.claims import (
     agents_claims,
     aggregator_claims,
     depth_claims,
+    systems_claims,
     table_claims,
 )
 from mopa.experiments.command import experiment_argv
@@ -32,7 +33,7 @@ from mopa.scoring.intervals import SMALL_N
 
 # Which claims each experiment tests: by experiment name, else by kind.
 CLAIMS = {"table": table_claims, "depth": depth_claims, "agents": agents_claims,
-          "aggregators": aggregator_claims}
+          "aggregators": aggregator_claims, "systems": systems_claims}
 
 
 def _commands(results: dict, runs: str) -> list[str]:

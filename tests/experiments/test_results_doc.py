@@ -158,3 +158,23 @@ def test_aggregator_and_agents_claims_use_both_metrics_and_every_family():
                           dict(_entry("fusion N=4", "rag-mopa", better), agents=4)]}
     (claim,) = agents_claims(counts)
     assert claim.text == "fusion: 4 agents beat 1 on METEOR" and claim.verdict == "holds"
+
+
+def test_systems_claims_test_the_chosen_aggregator_on_every_system():
+    from mopa.experiments.claims import systems_claims
+    from mopa.experiments.systems import EXPERIMENT, MOPA_PRESETS, ORDER
+
+    labels = {s.label for s in EXPERIMENT.systems}
+    assert len(MOPA_PRESETS) == 7 and len(labels) == 3 + 7 * len(ORDER)
+    rng = np.random.default_rng(6)
+    base = _scores(rng, 40)
+    worse = [v - 0.05 for v in base]
+    results = {"systems": [_entry("RAG-Personalized", "rag", base),
+                           _entry("RAG MoPA (merge)", "rag-mopa", worse),
+                           _entry("RAG MoPA (fusion)", "rag-mopa", worse),
+                           _entry("MoPA-AD (fusion)", "mopa-ad", base)]}
+    claims = {c.text: c for c in systems_claims(results)}
+    assert claims["RAG MoPA (fusion) beats RAG-Personalized on ROUGE-L"].verdict.startswith("fails")
+    assert claims["RAG MoPA: fusion beats merge on METEOR"].verdict == "not separable from noise"
+    assert claims["MoPA-AD: fusion beats merge on METEOR"].verdict is None
+    assert len(claims) == 6

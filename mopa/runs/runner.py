@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import contextvars
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from functools import partial
 from pathlib import Path
 
 import dspy
@@ -19,6 +18,7 @@ from mopa.program_inputs import program_inputs
 from mopa.programs import ProgramChoice, ProgramConfig, build_program
 from mopa.runs.metering import metered
 from mopa.runs.settings import DataSettings, RunSettings
+from mopa.runs.stopping import run_all
 from mopa.runs.store import RunStore
 from mopa.scoring.run_scores import output_text, run_metrics
 
@@ -54,14 +54,13 @@ def run_examples(program: dspy.Module, examples: list[Example], store: RunStore,
     pending = [ex for ex in examples if ex.id not in done]
     if not pending:
         return 0
-    with ThreadPoolExecutor(max_workers=settings.workers) as pool:
-        futures = [pool.submit(contextvars.copy_context().run, predict_one, program, ex,
-                               settings) for ex in pending]
-        bar = tqdm(total=len(examples), initial=len(examples) - len(pending), desc=desc,
-                   unit="ex", disable=not settings.progress)
-        for future in as_completed(futures):
-            store.append(future.result())
-            bar.update(1)
+    bar = tqdm(total=len(examples), initial=len(examples) - len(pending), desc=desc,
+               unit="ex", disable=not settings.progress)
+    try:
+        # Ctrl-C stops within the LM calls in flight, keeping what finished (see ``stopping``).
+        run_all([partial(predict_one, program, ex, settings) for ex in pending],
+                settings.workers, store.append, lambda: bar.update(1))
+    finally:
         bar.close()
     return len(pending)
 

@@ -97,6 +97,11 @@ def open_study(storage, storage_url: str, name: str, objectives: list[str],
                                     tags={"optuna.study_name": name,
                                           "optuna.storage": tracking.redact_url(storage_url)})
         study.set_user_attr("objectives", objectives)
+        # optuna-dashboard and optuna.visualization label the values with these names
+        # (without them: "Objective 0"); Optuna flags the method as experimental.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            study.set_metric_names(list(objectives))
         study.set_user_attr("mlflow_experiment_id", experiment_id)
         study.set_user_attr("mlflow_tracking_uri", tracking.redact_url(client.tracking_uri))
         study.set_user_attr(PARENT_ATTR, parent)  # last: joiners wait for this one

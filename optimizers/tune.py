@@ -27,6 +27,12 @@ from mopa.optimizers.holdout import study_test_examples
 from mopa.optimizers.search_space import SearchSpace, refuse_searched, suggest
 from mopa.optimizers.settings import SEARCHED_RUN, StudySettings, TuneSettings
 from mopa.optimizers.study import open_storage, open_study
+from mopa.optimizers.trial_runs import (
+    TrialFinished,
+    describe_parent,
+    describe_trial,
+    update_parent,
+)
 from mopa.program_files import program_hash
 from mopa.programs import ProgramOptions, build_program
 from mopa.runs import tracking
@@ -129,6 +135,8 @@ class TrialRunner:
                             {**tracking.flatten_config(config.as_dict()), **run_params})
         run_dir = self.out / self.study_name / f"trial-{trial.number}"
         trial.set_user_attr("run_dir", str(run_dir))
+        describe_trial(self.client, run_id, trial.number, config.as_dict(), run_params,
+                       self.study_name, self.examples, self.data_params["data"], str(run_dir))
         lms = settings.lm_pool()  # the trial's temperature
         module = build_program(config, lms)
         with RunStore(run_dir, {**run_params, "study": self.study_name,
@@ -228,8 +236,10 @@ def tune(data: DataSettings, settings: RunSettings, study: StudySettings,
         raise
     runner = TrialRunner(space, options, examples, names, study, client, experiment_id, parent,
                          recorded(data), settings)
+    describe_parent(client, parent, study.study, names, directions, examples, data.data)
     optuna_study.optimize(runner, n_trials=search.trials, timeout=search.timeout,
-                          catch=(Exception,))
+                          catch=(Exception,),
+                          callbacks=[TrialFinished(client, parent, study.study, names)])
 
     result = {"study": study.study, "storage": tracking.redact_url(study.storage),
               **summarize(optuna_study, names), "experiment_id": experiment_id,
@@ -242,6 +252,7 @@ def tune(data: DataSettings, settings: RunSettings, study: StudySettings,
     if result.get("best"):
         summary[f"best_{names[0]}"] = result["best"]["values"][names[0]]
         tracking.set_tags(client, parent, {"best_trial": result["best"]["number"]})
+    update_parent(client, parent, optuna_study, study.study, names)  # other workers' trials too
     if "pareto_front" in result:
         tracking.set_tags(client, parent, {"pareto_front": ",".join(
             str(t["number"]) for t in result["pareto_front"])})

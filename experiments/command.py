@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from mopa.flags import to_argv
 from mopa.programs.config import ProgramChoice
+from mopa.redaction import redact
 from mopa.runs.settings import DataSettings, RunSettings
 
 
@@ -19,11 +20,7 @@ def experiment_argv(settings: dict, systems: str | None = None,
                     workers: int = 1) -> list[str]:
     """``settings`` as ``run_experiment`` records them (flag dests, plus the experiment's name,
     the -md proposer LMs and n)."""
-    s = dict(settings)
-    if s.get("api_base"):
-        from mopa.runs.tracking import redact_url  # imports mlflow: only when there is a URL
-
-        s["api_base"] = redact_url(s["api_base"])
+    s = redact(dict(settings))
     argv = ["mopa", "experiment", s["experiment"], *to_argv(DataSettings, s),
             *to_argv(RunSettings, s),
             *to_argv(ProgramChoice, s, exclude=("preset", "roles", "rag_agents", "proposer_lms")),

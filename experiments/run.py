@@ -20,6 +20,7 @@ from mopa.experiments.spec import Experiment, System
 from mopa.flags import recorded
 from mopa.program_files import program_hash
 from mopa.programs import PRESETS, ProgramChoice, build_program, comma_list, get_preset
+from mopa.redaction import redact
 from mopa.runs.runner import execute
 from mopa.runs.settings import DataSettings, RunSettings, TrackingSettings
 from mopa.runs.store import RunStore
@@ -93,6 +94,9 @@ def run_experiment(name: str, data: DataSettings, settings: RunSettings,
               **recorded(program, exclude=PER_SYSTEM), "md_lms": md_lms, "n": len(examples)}
     previous = previous_systems(root / "results.json", record)
     lms = settings.lm_pool()
+    if any(PRESETS[s.preset].multi_lm for s in chosen):
+        for spec in md_lms:  # a bad --proposer-lms is refused before the first system writes
+            lms.get(spec)
     runs = {}
     for system in chosen:
         config = replace(
@@ -117,13 +121,18 @@ def run_experiment(name: str, data: DataSettings, settings: RunSettings,
                    command=experiment_argv(record, systems, agent_counts, out,
                                            settings.workers))}
     root.mkdir(parents=True, exist_ok=True)
-    (root / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    _write_results(root, results)
     figures = plot_experiment(results, root)
     results["figures"] = [str(f) for f in figures]
-    (root / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    _write_results(root, results)
     _log_to_mlflow(results, runs, root, figures,
                    (tracking_settings or TrackingSettings()).tracking_uri)
     return results
+
+
+def _write_results(root: Path, results: dict) -> None:
+    text = json.dumps(redact(results), indent=2)  # settings and command hold the LM flags
+    (root / "results.json").write_text(text + "\n", encoding="utf-8")
 
 
 def _log_to_mlflow(results: dict, runs: dict, root: Path, figures: list[Path],
@@ -136,8 +145,7 @@ def _log_to_mlflow(results: dict, runs: dict, root: Path, figures: list[Path],
     experiment_id = tracking.get_or_create_experiment(client, "mopa-experiments")
     settings = results["settings"]
     parent = tracking.start_run(client, experiment_id, f"experiment-{settings['experiment']}",
-                                params={**settings, "api_base":
-                                        tracking.redact_url(settings["api_base"])})
+                                params=settings)  # log_params redacts every value
     for label, run in runs.items():
         child = tracking.start_run(client, experiment_id, label, parent_run_id=parent,
                                    params=tracking.flatten_config(run["config"].as_dict()))

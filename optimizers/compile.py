@@ -185,7 +185,7 @@ def _log_to_mlflow(result: dict, settings: RunSettings, optimizer: OptimizerSett
     params = {"optimizer": result["optimizer"], "metric": result["metric"],
               "train": result["train"], "val": result["val"],
               "test": result["test"]["n"] if result["test"] else 0, "lm": settings.lm,
-              "api_base": tracking.redact_url(settings.api_base),
+              "api_base": settings.api_base,  # log_params redacts every value
               "prompt_lm": optimizer.prompt_lm, "reflection_lm": optimizer.reflection_lm,
               **tracking.flatten_config(result["program"])}
     run_id = tracking.start_run(client, experiment_id,

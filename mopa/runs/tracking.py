@@ -4,50 +4,32 @@ Everything goes through an explicit ``MlflowClient`` and run ids rather than MLf
 "active run": several threads or worker processes can then log to their own runs safely, and a
 parent run created by one process can receive child runs from another.
 
-Secrets: only LM spec strings and URLs with their password (and secret-looking query values)
-replaced by ``***`` are ever logged.
+Secrets: every param, tag and failure reason goes through ``mopa.redaction.redact`` here, so no
+caller can log a URL password or key by forgetting to redact it first.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from mlflow import MlflowClient
 from mlflow.entities import Metric, Param, RunStatus, RunTag
 from mlflow.exceptions import MlflowException
 
+from mopa.redaction import redact
 from mopa.scoring.metrics import SCORE_KEYS
 
 PARENT_TAG = "mlflow.parentRunId"
-REDACTED = "***"
-_SECRET_QUERY_KEYS = ("password", "passwd", "pwd", "secret", "token", "key", "auth")
 _MAX_TAG = 5000  # MLflow rejects longer tag values
 _BATCH = 100  # MLflow's log_batch limit for params (and a safe chunk for metrics)
 
 
-def redact_url(url: str | None) -> str | None:
-    """``postgresql://u:pw@h/db?password=x`` -> ``postgresql://u:***@h/db?password=***``."""
-    if not url or "://" not in url:
-        return url
-    parts = urlsplit(url)
-    netloc = parts.netloc
-    if "@" in netloc:
-        userinfo, _, host = netloc.rpartition("@")
-        user, has_password, _ = userinfo.partition(":")
-        netloc = f"{user}:{REDACTED}@{host}" if has_password else netloc
-    query = parts.query
-    if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        query = urlencode([(k, REDACTED if any(s in k.lower() for s in _SECRET_QUERY_KEYS) else v)
-                           for k, v in pairs], safe="*")
-    if netloc == parts.netloc and query == parts.query:
-        return url  # untouched (urlunsplit would also turn sqlite:///x into sqlite:/x)
-    rebuilt = f"{parts.scheme}://{netloc}{parts.path}"
-    return rebuilt + (f"?{query}" if query else "") + (f"#{parts.fragment}" if parts.fragment
-                                                        else "")
+# The old name of ``redact``, for callers not yet moved to ``mopa.redaction``: the same function.
+redact_url = redact
+
 
 def configure(tracking_uri: str | None) -> str:
     """Use ``tracking_uri`` when given, else MLflow's default; return the URI in effect."""
@@ -55,14 +37,17 @@ def configure(tracking_uri: str | None) -> str:
 
     if tracking_uri:
         mlflow.set_tracking_uri(tracking_uri)
+        if redact(tracking_uri) != tracking_uri:
+            # MLflow prints "View run ... at: <server URL>" when a run ends, password included.
+            os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")
     return mlflow.get_tracking_uri()
 
 
 def ui_command(tracking_uri: str) -> str:
     """How to look at the runs: a server is its own UI; a local store needs ``mlflow ui``."""
     if tracking_uri.startswith(("http://", "https://")):
-        return f"open {redact_url(tracking_uri)} in a browser"
-    return f"mlflow ui --backend-store-uri {redact_url(tracking_uri)} --port 5000"
+        return f"open {redact(tracking_uri)} in a browser"
+    return f"mlflow ui --backend-store-uri {redact(tracking_uri)} --port 5000"
 
 
 def flatten_config(config: dict) -> dict[str, str]:
@@ -120,7 +105,7 @@ def start_run(client: MlflowClient, experiment_id: str, name: str,
               parent_run_id: str | None = None, tags: dict | None = None,
               params: dict | None = None) -> str:
     """Create a run (nested under ``parent_run_id`` when given) and return its id."""
-    all_tags = {str(k): str(v) for k, v in (tags or {}).items()}
+    all_tags = redact({str(k): str(v) for k, v in (tags or {}).items()})
     if parent_run_id:
         all_tags[PARENT_TAG] = parent_run_id
     run = client.create_run(experiment_id, run_name=name, tags=all_tags)
@@ -137,7 +122,7 @@ def resume_run(client: MlflowClient, run_id: str, where: str) -> None:
         if e.error_code != "RESOURCE_DOES_NOT_EXIST":
             raise
         raise RuntimeError(f"MLflow run {run_id} ({where}) is not in the tracking store "
-                           f"{redact_url(client.tracking_uri)}: pass the --tracking-uri it "
+                           f"{redact(client.tracking_uri)}: pass the --tracking-uri it "
                            "was created with") from None
     client.update_run(run_id, status=RunStatus.to_string(RunStatus.RUNNING))
 
@@ -147,18 +132,19 @@ def finish_run(client: MlflowClient, run_id: str) -> None:
 
 
 def fail_run(client: MlflowClient, run_id: str, reason: str) -> None:
-    client.set_tag(run_id, "fail_reason", reason[:_MAX_TAG])
+    client.set_tag(run_id, "fail_reason", redact(reason)[:_MAX_TAG])
     client.set_terminated(run_id, RunStatus.to_string(RunStatus.FAILED))
 
 
 def log_params(client: MlflowClient, run_id: str, params: dict) -> None:
-    items = [Param(k, v) for k, v in flatten_params(params).items()]
+    items = [Param(k, v) for k, v in redact(flatten_params(params)).items()]
     for i in range(0, len(items), _BATCH):
         client.log_batch(run_id, params=items[i:i + _BATCH])
 
 
 def set_tags(client: MlflowClient, run_id: str, tags: dict) -> None:
-    items = [RunTag(str(k), str(v)[:_MAX_TAG]) for k, v in tags.items()]
+    items = [RunTag(k, v[:_MAX_TAG])
+             for k, v in redact({str(k): str(v) for k, v in tags.items()}).items()]
     client.log_batch(run_id, tags=items)
 
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import dspy
 
 from mopa.programs import ProgramConfig, build_program
+from mopa.redaction import redact
 
 if TYPE_CHECKING:
     from mopa.lm.pool import LMPool
@@ -70,8 +71,10 @@ def save_program(program: dspy.Module, config: ProgramConfig, path: str | Path,
                  extra: dict | None = None) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    payload = {"format": FORMAT, "config": config.as_dict(), "state": program_state(program),
-               **(extra or {})}
+    # The config and extras (compile's result) hold LM specs and URLs: redacted. The state is
+    # left whole: it is the prompts and demos the program runs with (and hashes to).
+    payload = {"format": FORMAT, **redact({"config": config.as_dict(), **(extra or {})}),
+               "state": program_state(program)}
     path.write_text(json.dumps(payload, indent=2), encoding="utf-8")
     return path
 

@@ -23,6 +23,7 @@ environment (see ``mopa.lm.factory``). This module imports only the standard lib
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -158,10 +159,9 @@ class _RedactingRecord(logging.LogRecord):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        try:
+        # Bad %-args: the record is left as it is, for logging to report as usual.
+        with contextlib.suppress(Exception):
             self.msg, self.args = redact(self.getMessage()), ()
-        except Exception:  # bad %-args: leave the record for logging to report as usual
-            pass
         if self.exc_info and self.exc_info[0] is not None:
             self.exc_text = redact("".join(traceback.format_exception(*self.exc_info)).rstrip())
 

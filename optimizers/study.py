@@ -15,6 +15,7 @@ import optuna
 import sqlalchemy.exc
 from mlflow import MlflowClient
 
+from mopa.redaction import redact
 from mopa.runs import tracking
 
 PARENT_ATTR = "mlflow_parent_run_id"
@@ -49,7 +50,7 @@ def open_storage(storage: str, client: MlflowClient) -> optuna.storages.BaseStor
                                                   heartbeat_stale_trial_callback=trial_lost)
         except ImportError as e:  # Optuna re-raises the driver's ModuleNotFoundError as its cause
             missing = getattr(e.__cause__, "name", None) or getattr(e, "name", None)
-            raise RuntimeError(f"Optuna storage {tracking.redact_url(storage)} needs the Python "
+            raise RuntimeError(f"Optuna storage {redact(storage)} needs the Python "
                                f"database driver {missing!r} (PostgreSQL: pip install "
                                "psycopg2-binary, then postgresql://... works)") from None
         except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.ProgrammingError,
@@ -70,7 +71,7 @@ def _is_race(error: Exception) -> bool:
 
 def _storage_error(storage: str, error: Exception) -> RuntimeError:
     first_line = " ".join(str(getattr(error, "orig", error)).strip().splitlines()[:1])
-    return RuntimeError(f"cannot open Optuna storage {tracking.redact_url(storage)}: "
+    return RuntimeError(f"cannot open Optuna storage {redact(storage)}: "
                         f"{type(error).__name__}: {first_line}")
 
 
@@ -95,7 +96,7 @@ def open_study(storage, storage_url: str, name: str, objectives: list[str],
         experiment_id = tracking.get_or_create_experiment(client, experiment)
         parent = tracking.start_run(client, experiment_id, name, params=parent_params,
                                     tags={"optuna.study_name": name,
-                                          "optuna.storage": tracking.redact_url(storage_url)})
+                                          "optuna.storage": redact(storage_url)})
         study.set_user_attr("objectives", objectives)
         # optuna-dashboard and optuna.visualization label the values with these names
         # (without them: "Objective 0"); Optuna flags the method as experimental.
@@ -103,7 +104,7 @@ def open_study(storage, storage_url: str, name: str, objectives: list[str],
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             study.set_metric_names(list(objectives))
         study.set_user_attr("mlflow_experiment_id", experiment_id)
-        study.set_user_attr("mlflow_tracking_uri", tracking.redact_url(client.tracking_uri))
+        study.set_user_attr("mlflow_tracking_uri", redact(client.tracking_uri))
         study.set_user_attr(PARENT_ATTR, parent)  # last: joiners wait for this one
     except BaseException:
         # Without a parent run no worker could ever join: do not leave a half-made study.
@@ -121,7 +122,7 @@ def _join_study(storage, storage_url: str, name: str, objectives: list[str],
         # A study with trials is not being created right now: no point in waiting.
         if study.trials or time.monotonic() > deadline:
             raise RuntimeError(
-                f"study {name!r} in {tracking.redact_url(storage_url)} has no MLflow parent run "
+                f"study {name!r} in {redact(storage_url)} has no MLflow parent run "
                 f"(waited {parent_timeout:.0f}s): it was not created by mopa tune, or its creator "
                 f"died; use a new --study, or delete it: optuna delete-study --study-name "
                 f"{name} --storage <url>")

@@ -35,6 +35,7 @@ from mopa.optimizers.trial_runs import (
 )
 from mopa.program_files import program_hash
 from mopa.programs import ProgramOptions, build_program
+from mopa.redaction import redact
 from mopa.runs import tracking
 from mopa.runs.runner import execute
 from mopa.runs.settings import DataSettings, RunSettings, TrackingSettings
@@ -80,7 +81,7 @@ def scorable(space: SearchSpace, lm) -> SearchSpace:
 
 def run_settings_params(settings: RunSettings, exclude: tuple[str, ...] = ()) -> dict:
     """What a manifest and MLflow keep of run settings (the API base without its password)."""
-    return {**recorded(settings, exclude), "api_base": tracking.redact_url(settings.api_base)}
+    return redact(recorded(settings, exclude))
 
 
 def objective_value(metrics: dict, name: str) -> float:
@@ -115,7 +116,7 @@ class TrialRunner:
             values = self._run(trial, run_id)
         except BaseException as e:  # Ctrl-C too: Optuna marks the trial FAIL, so must MLflow
             reason = f"{type(e).__name__}: {e}"
-            trial.set_user_attr("fail_reason", reason)
+            trial.set_user_attr("fail_reason", redact(reason))  # Optuna's storage keeps it
             try:
                 tracking.fail_run(self.client, run_id, reason)
             except Exception as mlflow_error:  # keep the trial's own error as the one raised
@@ -130,7 +131,7 @@ class TrialRunner:
         # The trial's own run settings (temperature, k, max_words) are in its MLflow params
         # and its manifest, from which `mopa report` re-runs it and its rag baseline.
         run_params = {**self.data_params, **run_settings_params(settings)}
-        trial.set_user_attr("config", config.as_dict())
+        trial.set_user_attr("config", redact(config.as_dict()))
         tracking.log_params(self.client, run_id,
                             {**tracking.flatten_config(config.as_dict()), **run_params})
         run_dir = self.out / self.study_name / f"trial-{trial.number}"
@@ -217,7 +218,7 @@ def tune(data: DataSettings, settings: RunSettings, study: StudySettings,
     examples = data.examples()
     client = MlflowClient(tracking.configure(tracking_settings.tracking_uri))
     # The searched run settings are each trial's (its params), not the study's.
-    parent_params = {"study": study.study, "storage": tracking.redact_url(study.storage),
+    parent_params = {"study": study.study, "storage": redact(study.storage),
                      "objectives": names, "out": study.out, "test_limit": study.test_limit,
                      "test_data": study.test_data, **recorded(data),
                      **run_settings_params(settings, exclude=SEARCHED_RUN),
@@ -241,9 +242,9 @@ def tune(data: DataSettings, settings: RunSettings, study: StudySettings,
                           catch=(Exception,),
                           callbacks=[TrialFinished(client, parent, study.study, names)])
 
-    result = {"study": study.study, "storage": tracking.redact_url(study.storage),
+    result = {"study": study.study, "storage": redact(study.storage),
               **summarize(optuna_study, names), "experiment_id": experiment_id,
-              "parent_run_id": parent, "tracking_uri": tracking.redact_url(client.tracking_uri),
+              "parent_run_id": parent, "tracking_uri": redact(client.tracking_uri),
               "mlflow_ui": tracking.ui_command(client.tracking_uri),
               "test_selection": test and {**{k: v for k, v in test[0].items() if k != "ids"},
                                           "n": len(test[1])}}

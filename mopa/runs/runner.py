@@ -16,6 +16,7 @@ from mopa.lm.pool import LMPool
 from mopa.program_files import load_program, program_hash
 from mopa.program_inputs import program_inputs
 from mopa.programs import ProgramChoice, ProgramConfig, build_program
+from mopa.redaction import redact
 from mopa.runs.metering import metered
 from mopa.runs.settings import DataSettings, RunSettings
 from mopa.runs.stopping import run_all
@@ -31,7 +32,8 @@ def predict_one(program: dspy.Module, example: Example, settings: RunSettings) -
         try:
             pred = program(**program_inputs(example, settings.k, settings.max_words))
         except Exception as e:
-            error = f"{type(e).__name__}: {e}"
+            # Saved in predictions.jsonl: a provider's error can quote the key or the URL.
+            error = redact(f"{type(e).__name__}: {e}")
     raw = pred.output if pred is not None else ""
     return {
         "id": example.id,

@@ -23,6 +23,7 @@ import os
 import threading
 from pathlib import Path
 
+from mopa.redaction import redact
 from mopa.runs.code_version import code_version, git_commit
 from mopa.runs.predictions import read_predictions
 
@@ -78,7 +79,9 @@ class RunStore:
 
     def _check_manifest(self, manifest: dict, replace_stale: bool) -> None:
         path = self.dir / "run.json"
-        manifest = json.loads(json.dumps(manifest))  # compare as JSON (tuples become lists)
+        # Compared as JSON (tuples become lists) and as saved: redacted, so that an unchanged
+        # run whose settings hold a secret (an env var's value) still resumes.
+        manifest = redact(json.loads(json.dumps(manifest)))
         if path.exists():
             previous = json.loads(path.read_text(encoding="utf-8"))
             changed = _changed_keys({k: v for k, v in previous.items() if k not in RECORDED_ONLY},
@@ -129,8 +132,9 @@ class RunStore:
             f.truncate(keep)
 
     def write_metrics(self, metrics: dict) -> None:
+        # The metrics repeat the program config and LM spec of the manifest.
         tmp = self.metrics_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
+        tmp.write_text(json.dumps(redact(metrics), indent=2) + "\n", encoding="utf-8")
         tmp.replace(self.metrics_path)
 
 

@@ -29,11 +29,12 @@ from mopa.optimizers.settings import (
     fixed,
 )
 from mopa.programs.config import ProgramChoice, ProgramOptions
+from mopa.redaction import redact, redact_process_output, refuse_secret_flags
 from mopa.runs.settings import DataSettings, RunSettings, TrackingSettings
 
 
 def _print_json(obj: dict, out: str | None = None) -> None:
-    text = json.dumps(obj, indent=2, sort_keys=False)
+    text = json.dumps(redact(obj), indent=2, sort_keys=False)
     print(text)
     if out:
         Path(out).parent.mkdir(parents=True, exist_ok=True)
@@ -208,11 +209,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    redact_process_output()  # log records and uncaught tracebacks, from here on
     args = build_parser().parse_args(argv)
     try:
+        refuse_secret_flags(vars(args))  # before a command writes (or logs) any flag
         args.func(args)
     except (ValueError, FileNotFoundError, RuntimeError) as e:
-        print(f"mopa: error: {e}", file=sys.stderr)
+        print(f"mopa: error: {redact(str(e))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("mopa: interrupted; finished work is saved, rerun the same command to resume",

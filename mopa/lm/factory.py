@@ -27,6 +27,8 @@ from urllib.parse import urlsplit
 import dspy
 from dspy.lm15 import Request, Response
 
+from mopa.redaction import looks_like_key
+
 # LiteLLM otherwise tries to download its price list on first use; there may be no network.
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
@@ -37,7 +39,6 @@ NUM_RETRIES = 3
 MODEL_TYPES = ("chat", "text", "responses")
 _LITELLM_SPEC = re.compile(r"^[A-Za-z0-9_.\-]+/\S+$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_KEY_LIKE = re.compile(r"^(sk|pk|rk|key|api)[-_]|^[A-Za-z0-9_\-]{32,}$")
 
 
 def make_lm(spec: str = "embedded", temperature: float = 0.7, max_tokens: int = 256,
@@ -69,11 +70,11 @@ def make_lm(spec: str = "embedded", temperature: float = 0.7, max_tokens: int = 
         return fake_lm(temperature=temperature, max_tokens=max_tokens, num_retries=num_retries,
                        **lm_kwargs)
 
+    if looks_like_key(spec):  # a bare key, or a spec carrying one (...?api_key=sk-...)
+        # Do not echo something that may be a secret.
+        raise ValueError("the LM spec looks like an API key; keys are never passed as "
+                         "text: export it and pass api_key_env=<VARIABLE NAME>")
     if not _LITELLM_SPEC.match(spec):
-        if _KEY_LIKE.match(spec):
-            # Do not echo something that may be a secret.
-            raise ValueError("the LM spec looks like an API key; keys are never passed as "
-                             "text: export it and pass api_key_env=<VARIABLE NAME>")
         raise ValueError(f"unknown LM spec {spec!r}: expected 'embedded', 'fake', or a LiteLLM "
                          "model string '<provider>/<model>' such as 'openai/gpt-4o' or "
                          "'deepseek/deepseek-chat'")

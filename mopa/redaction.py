@@ -18,7 +18,8 @@ such strings, and manifests need them intact.
 
 ``refuse_secret_flags`` stops a command whose LM flags (``--lm``, ``--api-base``, ...) hold a
 key, before anything is written: those values are recorded verbatim, and a key belongs in the
-environment (see ``mopa.lm.factory``). This module imports only the standard library.
+environment, named by ``--api-key-env`` (``api_key_env`` of ``mopa.lm.factory.make_lm``).
+This module imports only the standard library.
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ _KEY_SHAPES = re.compile(
     r")")
 # A whole LM spec that is a bare token: key prefixes, or 32+ characters with no provider "/".
 _BARE_KEY = re.compile(r"^(?:sk|pk|rk|key|api)[-_]|^[A-Za-z0-9_\-]{32,}$")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def redact(value):
@@ -131,20 +133,38 @@ def refuse_secret_flags(values: Mapping) -> None:
         value = values.get(dest)
         if not isinstance(value, str):
             continue
-        # A comma list of specs (--proposer-lms), each maybe text:<spec>@<temperature>.
-        parts = [value] if dest == "api_base" else [
-            p.strip().removeprefix("text:").rpartition("@")[0] or p.strip()
-            for p in value.split(",")]
-        userinfo = dest == "api_base" and _has_password(value)
-        if userinfo or any(looks_like_key(p) for p in parts if p):
+        if dest == "api_base":
+            found = _has_password(value) or looks_like_key(value)
+            plain = "the URL without it, e.g. --api-base http://127.0.0.1:8080/v1"
+        else:  # a comma list of specs (--proposer-lms), each maybe text:<spec>@<temperature>
+            found = any(looks_like_key(_spec_name(p)) for p in value.split(",") if p.strip())
+            plain = f"the plain spec, e.g. {flag} openai/gpt-4o-mini"
+        if found:
             shown = redact(value)
             raise ValueError(
                 f"{flag} {shown if shown != value else REDACTED!r}: this looks like it holds an "
                 "API key, token or password, and flag values are saved as given (run.json, "
-                "program files, MLflow params); put the key in an environment variable "
-                "instead: LiteLLM reads its provider's own (OPENAI_API_KEY, DEEPSEEK_API_KEY, "
-                "...), and in Python make_lm(spec, api_key_env='NAME') names any other (see "
-                "mopa/lm/factory.py); then pass the plain spec, e.g. --lm openai/gpt-4o-mini")
+                "program files, MLflow params); put the key in an environment variable and "
+                "pass its name with --api-key-env NAME (make_lm's api_key_env; without it "
+                f"LiteLLM reads its provider's own, e.g. OPENAI_API_KEY), and pass {plain}")
+    name = values.get("api_key_env")
+    if isinstance(name, str) and not _is_env_name(name):
+        raise ValueError("--api-key-env: expected the NAME of an environment variable that "
+                         "holds the key (letters, digits, _), e.g. OPENAI_API_KEY, not the key "
+                         "itself (not shown): export KEY_NAME=... and pass --api-key-env KEY_NAME")
+
+
+def _spec_name(spec: str) -> str:
+    """``text:openai/x@0.7`` -> ``openai/x`` (what make_lm is given)."""
+    spec = spec.strip().removeprefix("text:")
+    name, at, temperature = spec.rpartition("@")
+    return name if at and temperature.replace(".", "", 1).isdigit() else spec
+
+
+def _is_env_name(name: str) -> bool:
+    # 24+ characters without an "_" are key material, not a variable name.
+    return (bool(_ENV_NAME.fullmatch(name)) and redact(name) == name
+            and (len(name) < 24 or "_" in name))
 
 
 def _has_password(url: str) -> bool:

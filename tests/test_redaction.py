@@ -124,12 +124,21 @@ def test_keys_in_lm_flags_are_refused_without_echo(dest, flag, value, secret):
         refuse_secret_flags({dest: value, "data": "demo:product_review"})
     message = str(info.value)
     assert message.startswith(f"{flag} ") and secret not in message
-    assert "environment variable" in message and "api_key_env" in message
+    assert "environment variable" in message and "--api-key-env NAME" in message
+
+
+@pytest.mark.parametrize("value", [OPENAI, "A1b2C3d4E5f6G7h8I9j0K1l2M3n4", "MY-KEY", "x=y"])
+def test_a_key_given_as_api_key_env_is_refused_without_echo(value):
+    with pytest.raises(ValueError, match="--api-key-env: expected the NAME") as info:
+        refuse_secret_flags({"api_key_env": value})
+    assert value not in str(info.value)
 
 
 def test_plain_lm_flags_pass():
     refuse_secret_flags({"lm": "fake", "proposer_lms": "fake,fake@0.2,embedded@1.0",
                          "api_base": "http://127.0.0.1:8080/v1", "planner_lm": None,
+                         "aggregator_lm": "text:openai/gemma@0.3",
+                         "api_key_env": "MY_PROVIDER_API_KEY",
                          "tracking_uri": "http://u:pw@h"})  # not an LM flag: redacted later
 
 

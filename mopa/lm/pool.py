@@ -19,6 +19,8 @@ import dspy
 
 from mopa.lm.factory import make_lm
 
+IN_PROCESS = ("embedded", "fake")
+
 
 def split_spec(spec: str) -> tuple[str, float | None]:
     name, sep, temp = spec.rpartition("@")
@@ -33,11 +35,13 @@ def split_spec(spec: str) -> tuple[str, float | None]:
 
 class LMPool:
     def __init__(self, default: str = "embedded", temperature: float = 0.7,
-                 max_tokens: int = 256, api_base: str | None = None):
+                 max_tokens: int = 256, api_base: str | None = None,
+                 api_key_env: str | None = None):
         self.default_spec = default
         self.temperature = temperature
         self.max_tokens = max_tokens
         self.api_base = api_base
+        self.api_key_env = api_key_env  # the NAME of the variable holding the key, never a key
         self._lms: dict[str, dspy.LM] = {}
         self._lock = threading.Lock()
 
@@ -47,12 +51,15 @@ class LMPool:
             if spec not in self._lms:
                 name, temperature = split_spec(spec)
                 text = name.startswith("text:")
+                name = name.removeprefix("text:")
                 self._lms[spec] = make_lm(
-                    name.removeprefix("text:"),
+                    name,
                     model_type="text" if text else "chat",
                     temperature=self.temperature if temperature is None else temperature,
                     max_tokens=self.max_tokens,
                     api_base=self.api_base,
+                    # In-process LMs take no key: a fake proposer may sit next to an API LM.
+                    api_key_env=None if name in IN_PROCESS else self.api_key_env,
                 )
             return self._lms[spec]
 

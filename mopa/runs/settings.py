@@ -64,6 +64,11 @@ class RunSettings:
     max_tokens: int = setting(256, "max new tokens per LM call")
     api_base: str | None = setting(None, "OpenAI-compatible server URL; API keys come from "
                                    "the environment only")
+    # A name, not a key; not recorded: another variable holding the same key changes nothing.
+    api_key_env: str | None = setting(None, "NAME of the environment variable holding the "
+                                      "API key of the LiteLLM LMs (default: LiteLLM's own, "
+                                      "e.g. OPENAI_API_KEY; no key with --api-base)",
+                                      recorded=False)
     k: int = setting(4, "BM25 top-k profile items shown to the program")
     max_words: int = setting(100, "cut each profile item to N words")
     clean: bool = setting(True, "score rule-cleaned outputs (--no-clean: raw ones)")
@@ -81,7 +86,8 @@ class RunSettings:
         """The run's LMs (created on first use); the pool imports DSPy, hence the late import."""
         from mopa.lm.pool import LMPool
 
-        return LMPool(self.lm, self.temperature, self.max_tokens, self.api_base)
+        return LMPool(self.lm, self.temperature, self.max_tokens, self.api_base,
+                      self.api_key_env)
 
 
 @dataclass(frozen=True)

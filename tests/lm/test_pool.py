@@ -20,6 +20,15 @@ def test_text_prefix_makes_a_completions_lm_for_a_served_base_model():
     assert lm.model_type == "text" and lm.model == "openai/gemma"
 
 
+def test_api_key_env_reaches_api_lms_only(monkeypatch):
+    monkeypatch.setenv("MOPA_TEST_POOL_KEY", "value-of-the-key")
+    pool = LMPool(default="fake", api_key_env="MOPA_TEST_POOL_KEY")
+    assert pool.get("openai/gpt-4o-mini").kwargs["api_key"] == "value-of-the-key"
+    assert pool.default is not None  # an in-process LM beside it takes no key, and no error
+    with_base = LMPool(api_base="http://127.0.0.1:9/v1", api_key_env="MOPA_TEST_POOL_KEY")
+    assert with_base.get("openai/m").kwargs["api_key"] == "value-of-the-key"  # not "no-key"
+
+
 def _lms(program):
     return {name: p.lm for name, p in program.named_predictors()}
 

@@ -1,4 +1,8 @@
-"""Figures of an experiment's results, with 95% bootstrap CI bands, as PNG files."""
+"""Figures of an experiment's results, with 95% bootstrap CI bands, as PNG files.
+
+Every panel also draws the baselines the experiment ran, so a curve is read against what it
+must beat: dashed lines at rag's (RAG-Personalized) and copy-latest's mean.
+"""
 
 from __future__ import annotations
 
@@ -19,8 +23,27 @@ def _band(ax, xs, points, label, marker="o"):
     ax.fill_between(xs, [p["low"] for p in points], [p["high"] for p in points], alpha=0.2)
 
 
-def _figure(title: str):
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
+# preset -> line style of its reference line
+REFERENCES = {"rag": ("tab:red", "--"), "copy-latest": ("dimgrey", ":")}
+
+
+def _references(ax, results: dict, metric: str, vertical: bool = False) -> None:
+    """A line at the mean of each baseline the experiment ran (the first system of each such
+    preset: the others are variants, shown as systems); ``vertical`` for panels whose x axis
+    is the score."""
+    seen = set()
+    for entry in results["systems"]:
+        if entry["preset"] in REFERENCES and entry["preset"] not in seen:
+            seen.add(entry["preset"])
+            color, style = REFERENCES[entry["preset"]]
+            value = entry["metrics"][metric]["estimate"]
+            line = ax.axvline if vertical else ax.axhline
+            line(value, color=color, linestyle=style, linewidth=1,
+                 label=f"{entry['label']} {value:.3f}")
+
+
+def _figure(title: str, height: float = 3.8, **kwargs):
+    fig, axes = plt.subplots(1, 3, figsize=(13, height), **kwargs)
     fig.suptitle(title)
     return fig, axes
 
@@ -45,6 +68,7 @@ def plot_agents(results: dict, root: Path) -> Path:
             entries = sorted(entries, key=lambda e: e["agents"])
             _band(ax, [e["agents"] for e in entries], [e["metrics"][metric] for e in entries],
                   family)
+        _references(ax, results, metric)
         ax.set_xlabel("agents per layer")
         ax.set_ylabel(name)
         ax.legend()
@@ -67,9 +91,7 @@ def plot_depth(results: dict, root: Path) -> Path:
             if individual is not None:
                 xs, points = [0] + xs, [individual["metrics"][metric]] + points
             _band(ax, xs, points, entry["label"])
-        if "copy-latest" in entries:
-            ax.axhline(entries["copy-latest"]["metrics"][metric]["estimate"], color="grey",
-                       linestyle="--", label="copy-latest")
+        _references(ax, results, metric)
         ax.set_xlabel("layer (0 = individual system)")
         ax.set_ylabel(name)
         ax.legend()
@@ -79,7 +101,9 @@ def plot_depth(results: dict, root: Path) -> Path:
 def plot_table(results: dict, root: Path) -> Path:
     """Each system's metric with its 95% CI (a visual companion to the table)."""
     entries = results["systems"]
-    fig, axes = _figure(f"Systems (n={results['settings']['n']}, {results['settings']['lm']})")
+    # One row per system, labelled once (shared y axis), tall enough for every label.
+    fig, axes = _figure(f"Systems (n={results['settings']['n']}, {results['settings']['lm']})",
+                        height=max(3.8, 1.6 + 0.35 * len(entries)), sharey=True)
     for ax, (metric, name) in zip(axes, SCORE_LABELS.items(), strict=True):
         ys = range(len(entries))
         est = [e["metrics"][metric]["estimate"] for e in entries]
@@ -87,8 +111,10 @@ def plot_table(results: dict, root: Path) -> Path:
                [e["metrics"][metric]["high"] - est[i] for i, e in enumerate(entries)]]
         ax.errorbar(est, list(ys), xerr=err, fmt="o")
         ax.set_yticks(list(ys), [e["label"] for e in entries])
-        ax.invert_yaxis()
+        _references(ax, results, metric, vertical=True)
         ax.set_xlabel(name)
+    axes[-1].legend(fontsize=7, loc="lower right")
+    axes[0].invert_yaxis()  # shared: once, or the second call flips it back
     return _save(fig, root / "table.png")
 
 

@@ -94,7 +94,8 @@ def cmd_tune(args: argparse.Namespace) -> None:
 def cmd_report(args: argparse.Namespace) -> None:
     from mopa.optimizers.report import report
 
-    report(from_args(StudySettings, args), args.top, from_args(TrackingSettings, args))
+    report(from_args(StudySettings, args), args.top, from_args(TrackingSettings, args),
+           run_missing=args.run_missing)
 
 
 def cmd_experiment(args: argparse.Namespace) -> None:
@@ -182,6 +183,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_flags(p, StudySettings)
     add_flags(p, TrackingSettings, exclude=("experiment",))
     p.add_argument("--top", type=int, default=5, help="how many best trials")
+    p.add_argument("--run-missing", action="store_true",
+                   help="run the LM runs the tables compare with that are not on disk yet (the "
+                   "rag baseline with each trial's run settings; with a test selection, the top "
+                   "trials and rag on it), after printing an estimate of the LM calls; without "
+                   "it the report reads only finished runs and lists what is missing")
 
     p = _command(sub, "experiment", "run one of the report's experiments: "
                  + ", ".join(EXPERIMENTS), cmd_experiment)

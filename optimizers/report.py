@@ -20,12 +20,15 @@ Two tables, because the examples that rank the trials cannot also judge the winn
 Without a test selection the report says that all its numbers are selection numbers. The
 tables and the plots (``report_plots``) are saved under ``OUT/STUDY/report`` and logged to the
 study's MLflow parent run.
+
+The baselines and test re-runs are LM calls, so the report starts none unasked: it reuses the
+complete ones on disk, runs the missing ones only with ``run_missing`` (``--run-missing``, after
+an estimate of the calls; see ``report_runs``) and otherwise shows them as missing.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 
 import optuna
@@ -33,17 +36,16 @@ import optuna
 from mopa.flags import from_args
 from mopa.optimizers.holdout import study_test_examples
 from mopa.optimizers.report_plots import plots
+from mopa.optimizers.report_runs import RAG_CALLS_PER_EXAMPLE, NeededRun, provide
 from mopa.optimizers.settings import StudySettings
 from mopa.optimizers.study import PARENT_ATTR, open_storage
-from mopa.program_files import program_hash
-from mopa.programs import ProgramConfig, build_program, make_config
+from mopa.programs import ProgramConfig, make_config
 from mopa.runs import tracking
-from mopa.runs.runner import execute
-from mopa.runs.settings import DataSettings, RunSettings, TrackingSettings
+from mopa.runs.settings import DataSettings, TrackingSettings
 from mopa.runs.store import RunStore
-from mopa.scoring.intervals import Interval
+from mopa.scoring.intervals import Interval, bootstrap_mean
 from mopa.scoring.metrics import aggregate
-from mopa.scoring.run_scores import RunScores, columns, paired_intervals
+from mopa.scoring.run_scores import RunScores, columns, mean_intervals, paired_intervals
 
 BASELINE = "rag"  # the program every trial is compared with, besides copy-latest
 SELECTION_TITLE = "selection (the examples that chose the winner: optimistic)"
@@ -75,14 +77,22 @@ def _baseline(config: ProgramConfig, settings: dict, out: Path) -> tuple[Program
     return base, out / "-".join([f"baseline-{BASELINE}", *key])
 
 
-def _run(config: ProgramConfig, examples: list, run_dir: Path, settings: dict) -> dict:
-    """Run ``config`` on ``examples`` with a trial's settings (resumable); its metrics."""
-    run_settings = replace(from_args(RunSettings, settings), progress=False)
-    lms = run_settings.lm_pool()
-    module = build_program(config, lms)
-    with RunStore(run_dir, {**settings, "config": config.as_dict(),
-                            "program_hash": program_hash(module)}) as store:
-        return execute(module, config, examples, store, lms, run_settings)
+def baseline_run(config: ProgramConfig, settings: dict, examples: list,
+                 out: Path) -> NeededRun:
+    """The rag baseline a trial's row compares with, on ``examples``."""
+    base, run_dir = _baseline(config, settings, out)
+    return NeededRun(f"{BASELINE} baseline {run_dir.name.removeprefix('baseline-')}", base,
+                     examples, run_dir, settings, RAG_CALLS_PER_EXAMPLE)
+
+
+def held_out_run(trial: optuna.trial.FrozenTrial, spec: dict, examples: list,
+             test_dir: Path) -> NeededRun:
+    """A top trial's program re-run on the test examples with its own run settings."""
+    calls = (trial.user_attrs.get("per_example") or {}).get("lm_calls") or 1.0
+    return NeededRun(f"trial {trial.number} on the test examples",
+                     ProgramConfig.from_dict(trial.user_attrs["config"]), examples,
+                     test_dir / f"trial-{trial.number}",
+                     {**_settings(trial), "test_selection": spec}, calls)
 
 
 def best_trials(study: optuna.Study, top: int) -> list[optuna.trial.FrozenTrial]:
@@ -93,36 +103,48 @@ def best_trials(study: optuna.Study, top: int) -> list[optuna.trial.FrozenTrial]
     return sorted(done, key=lambda t: t.value, reverse=reverse)[:top]
 
 
-def trial_rows(trials: list, runs: list[tuple[Path, dict]], examples: list,
-               out: Path) -> list[dict]:
-    """One row per trial from its run (directory, metrics) on ``examples``, with CIs against
-    copy-latest and the baseline program run on the same examples with the run's settings
-    (read from its manifest) into ``out/baseline-rag-...``."""
-    baselines: dict[Path, dict] = {}
+def trial_rows(trials: list, run_dirs: list[Path], examples: list, out: Path) -> list[dict]:
+    """One row per trial from its run directory on ``examples``: its scores with CIs, and the
+    paired CIs against copy-latest and, when that run is complete on disk, against the rag
+    baseline run on the same examples with the run's settings (read from its manifest) in
+    ``out/baseline-rag-...``; ``references`` holds those two baselines' mean scores."""
+    scored: dict = {}  # score rows per baseline dir, and of copy-latest per cleaning rule
     rows = []
-    for t, (run_dir, metrics) in zip(trials, runs, strict=True):
+    for t, run_dir in zip(trials, run_dirs, strict=True):
         config = ProgramConfig.from_dict(t.user_attrs["config"])
         settings = _run_settings(run_dir)
-        base_config, base_dir = _baseline(config, settings, out)
-        if base_dir not in baselines:
-            _run(base_config, examples, base_dir, settings)
-            base = RunScores.read(examples, base_dir, settings["clean"])
-            baselines[base_dir] = {BASELINE: columns(base.final),
-                                   "copy-latest": columns(base.copy_latest)}
-        final = RunScores.read(examples, run_dir, settings["clean"]).final
+        clean = settings["clean"]
+        run = RunScores.read(examples, run_dir, clean)
+        if ("copy-latest", clean) not in scored:
+            scored["copy-latest", clean] = run.copy_latest
+        baselines = {"copy-latest": scored["copy-latest", clean]}
+        base = baseline_run(config, settings, examples, out)
+        if base.complete():
+            if base.run_dir not in scored:
+                scored[base.run_dir] = RunScores.read(examples, base.run_dir, clean).final
+            baselines[BASELINE] = scored[base.run_dir]
+        final = columns(run.final)
         rows.append({
             "trial": t.number, "params": t.params, "preset": config.preset,
             "agents": len(config.agents), "layers": config.layers,
-            "aggregator": config.aggregator, "baseline_dir": str(base_dir),
-            "final": aggregate(final), "lm_calls": metrics["per_example"]["lm_calls"],
-            "vs": {b: paired_intervals(columns(final), scores)
-                   for b, scores in baselines[base_dir].items()},
+            "aggregator": config.aggregator, "baseline_dir": str(base.run_dir),
+            "final": aggregate(run.final), "ci": _cis(final),
+            "lm_calls": run.per_example["lm_calls"],
+            "vs": {b: paired_intervals(final, columns(r)) for b, r in baselines.items()},
+            "references": {b: aggregate(r) for b, r in baselines.items()},
         })
     return rows
 
 
+def _cis(scores: dict[str, list[float]]) -> dict[str, dict]:
+    """Each metric's mean with its 95% CI, and of "mean" (the per-example mean of the three,
+    what a study tuned on "mean" ranks by)."""
+    per_example = [sum(v) / len(v) for v in zip(*scores.values(), strict=True)]
+    return {**mean_intervals(scores), "mean": bootstrap_mean(per_example).as_dict()}
+
+
 def selection_section(trials: list, examples: list, study_dir: Path, settings: dict) -> dict:
-    runs = [(Path(t.user_attrs["run_dir"]), t.user_attrs) for t in trials]
+    runs = [Path(t.user_attrs["run_dir"]) for t in trials]
     return {"title": SELECTION_TITLE, "data": settings["data"],
             "ids": [ex.id for ex in examples],
             "about": f"{len(examples)} examples of {settings['data']} (--limit "
@@ -133,21 +155,36 @@ def selection_section(trials: list, examples: list, study_dir: Path, settings: d
 
 
 def test_section(trials: list, spec: dict, examples: list, test_dir: Path) -> dict:
-    runs = []
-    for t in trials:
-        run_dir = test_dir / f"trial-{t.number}"
-        runs.append((run_dir, _run(ProgramConfig.from_dict(t.user_attrs["config"]), examples,
-                                   run_dir, {**_settings(t), "test_selection": spec})))
-    return {"title": TEST_TITLE, "data": spec["data"], "ids": spec["ids"],
-            "about": f"{len(examples)} examples of {spec['data']} (seed {spec['seed']}), "
-                     "disjoint by id from every trial's examples and unseen by the search; "
-                     "each trial's program re-run on them",
-            "rows": trial_rows(trials, runs, examples, test_dir)}
+    """The trials whose re-run on the test examples is complete (see ``report_runs``)."""
+    done = [t for t in trials if held_out_run(t, spec, examples, test_dir).complete()]
+    about = (f"{len(examples)} examples of {spec['data']} (seed {spec['seed']}), disjoint by "
+             "id from every trial's examples and unseen by the search; each trial's program "
+             "re-run on them")
+    if len(done) < len(trials):
+        about += (f" ({len(trials) - len(done)} of the {len(trials)} top trials not re-run "
+                  "yet: see Missing runs)")
+    return {"title": TEST_TITLE, "data": spec["data"], "ids": spec["ids"], "about": about,
+            "rows": trial_rows(done, [test_dir / f"trial-{t.number}" for t in done],
+                               examples, test_dir)}
+
+
+def needed_runs(trials: list, examples: list, study_dir: Path, test) -> list[NeededRun]:
+    """Every run the two tables compare with: the rag baselines on the selection examples
+    and, with a test selection, each trial and its baseline on the test examples."""
+    runs = [baseline_run(ProgramConfig.from_dict(t.user_attrs["config"]), _settings(t),
+                         examples, study_dir) for t in trials]
+    if test:
+        spec, test_examples = test
+        for t in trials:
+            trial = held_out_run(t, spec, test_examples, study_dir / "test")
+            runs += [trial, baseline_run(trial.config, trial.settings, test_examples,
+                                         study_dir / "test")]
+    return runs
 
 
 def markdown(section: dict) -> str:
-    def ci(iv: dict) -> str:
-        return Interval(**iv).format(star=True)
+    def ci(iv: dict | None) -> str:
+        return Interval(**iv).format(star=True) if iv else "missing"
 
     lines = [f"## {section['title']}", "", section["about"] + ".", "",
              "| trial | preset | N×L | aggregator | R-1 | R-L | METEOR | LM calls/ex | "
@@ -158,8 +195,9 @@ def markdown(section: dict) -> str:
         lines.append(f"| {r['trial']} | {r['preset']} | {r['agents']}×{r['layers']} | "
                      f"{r['aggregator']} | "
                      f"{f['rouge1']:.4f} | {f['rougeL']:.4f} | {f['meteor']:.4f} | "
-                     f"{r['lm_calls']:.1f} | {ci(r['vs']['rag']['meteor'])} | "
-                     f"{ci(r['vs']['copy-latest']['meteor'])} | {ci(r['vs']['rag']['rougeL'])} | "
+                     f"{r['lm_calls']:.1f} | {ci(r['vs'].get('rag', {}).get('meteor'))} | "
+                     f"{ci(r['vs']['copy-latest']['meteor'])} | "
+                     f"{ci(r['vs'].get('rag', {}).get('rougeL'))} | "
                      f"{ci(r['vs']['copy-latest']['rougeL'])} |")
     return "\n".join(lines)
 
@@ -171,9 +209,10 @@ def no_test_note(study: str) -> str:
 
 
 def report(study: StudySettings, top: int = 5,
-           tracking_settings: TrackingSettings | None = None) -> dict:
+           tracking_settings: TrackingSettings | None = None, run_missing: bool = False) -> dict:
     """The ``top`` trials of ``study`` compared on its trials' examples and, if the study holds
-    a test selection (or ``study.test_limit``/``test_data`` ask for one), on held-out ones."""
+    a test selection (or ``study.test_limit``/``test_data`` ask for one), on held-out ones.
+    Runs the LM only with ``run_missing``: for the baselines and test re-runs not on disk."""
     from mlflow import MlflowClient
 
     tracking_settings = tracking_settings or TrackingSettings()
@@ -194,16 +233,20 @@ def report(study: StudySettings, top: int = 5,
     test = study_test_examples(loaded, data.data, used, study.test_limit, study.test_data,
                                data.seed, examples[0].task)
     study_dir = Path(study.out) / name
+    missing = provide(needed_runs(trials, examples, study_dir, test), run_missing, name)
     sections = {"selection": selection_section(trials, examples, study_dir, settings),
-                "test": test and test_section(trials, *test, study_dir / "test")}
+                "test": test and test_section(trials, *test, study_dir / "test"),
+                "missing": missing}
     text = "\n\n".join([markdown(sections["selection"]),
-                        markdown(sections["test"]) if test else no_test_note(name)])
+                        markdown(sections["test"]) if test else no_test_note(name),
+                        *([missing] if missing else [])])
     report_dir = study_dir / "report"
     report_dir.mkdir(parents=True, exist_ok=True)
     (report_dir / "best_trials.md").write_text(text + "\n", encoding="utf-8")
     (report_dir / "best_trials.json").write_text(json.dumps(sections, indent=2),
                                                  encoding="utf-8")
-    figures = plots(loaded, loaded.user_attrs.get("objectives", ["meteor"])[0], report_dir)
+    figures = plots(loaded, loaded.user_attrs.get("objectives", ["meteor"])[0], report_dir,
+                    sections["selection"]["rows"])
     parent = loaded.user_attrs.get(PARENT_ATTR)
     if parent:
         tracking.log_artifacts(client, parent, [report_dir / "best_trials.md", *figures])

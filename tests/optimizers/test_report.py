@@ -28,8 +28,9 @@ def _tune(tmp_path, test_limit=None, selection="first", seed=0, objectives=None)
                 tracking_settings=_tracking(tmp_path))
 
 
-def _report(tmp_path, top=5, test_limit=None):
-    return report(_study(tmp_path, test_limit), top, _tracking(tmp_path))
+def _report(tmp_path, top=5, test_limit=None, run_missing=True):
+    return report(_study(tmp_path, test_limit), top, _tracking(tmp_path),
+                  run_missing=run_missing)
 
 
 def _baseline_matches(row: dict, trial_dir) -> bool:
@@ -112,3 +113,25 @@ def test_a_study_tuned_on_the_mean_metric_is_reported_and_plotted(tmp_path):
     _tune(tmp_path, objectives="mean")
     out = _report(tmp_path)
     assert any(f.endswith("agents_depth.png") for f in out["figures"])
+
+
+def test_report_runs_no_lm_unless_asked_and_says_what_is_missing(tmp_path, capsys):
+    _tune(tmp_path, test_limit=2)
+    runs = tmp_path / "runs" / "rep"
+    capsys.readouterr()
+    out = _report(tmp_path, top=1, run_missing=False)
+    assert not list(runs.glob("baseline-*")) and not (runs / "test").exists()
+    row = out["selection"]["rows"][0]
+    assert set(row["vs"]) == {"copy-latest"} and "rag" not in row["references"]
+    assert out["test"]["rows"] == []
+    printed = capsys.readouterr().out
+    assert "| missing |" in printed and "--run-missing" in printed
+    assert "rag baseline" in printed and "trial " in printed and "LM calls" in printed
+
+    _report(tmp_path, top=1, run_missing=True)
+    estimate = capsys.readouterr().err
+    assert "running 3 missing run(s)" in estimate and "total: ~" in estimate
+    again = _report(tmp_path, top=1, run_missing=False)  # reused from disk: nothing missing
+    assert set(again["selection"]["rows"][0]["vs"]) == {"rag", "copy-latest"}
+    assert again["missing"] is None and len(again["test"]["rows"]) == 1
+    assert "Missing runs" not in capsys.readouterr().out

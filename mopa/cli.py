@@ -16,8 +16,9 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
+from mopa import out_dirs
 from mopa.experiments import EXPERIMENTS
-from mopa.flags import DefaultsFormatter, add_flags, from_args
+from mopa.flags import DefaultsFormatter, Renamed, add_flags, from_args
 from mopa.optimizers.settings import (
     SEARCHED_OPTIONS,
     SEARCHED_RUN,
@@ -31,6 +32,24 @@ from mopa.optimizers.settings import (
 from mopa.programs.config import ProgramChoice, ProgramOptions
 from mopa.redaction import redact, redact_process_output, refuse_secret_flags
 from mopa.runs.settings import DataSettings, RunSettings, TrackingSettings
+
+
+class _Version(argparse.Action):
+    """``--version``: the installed package's version, looked up only when asked (the lookup
+    reads package metadata, which ``mopa --help`` need not pay for)."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
+                         help="print MoPA's version and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            print(f"mopa {version('mopa')}")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            print("mopa (not installed: pip install -e .)")
+        parser.exit()
 
 
 def _print_json(obj: dict, out: str | None = None) -> None:
@@ -60,6 +79,10 @@ def cmd_run(args: argparse.Namespace) -> None:
     from mopa.runs.runner import run
 
     data, settings = from_args(DataSettings, args), from_args(RunSettings, args)
+    if args.out is None:  # one directory per settings: a rerun resumes, a change gets its own
+        args.out = str(out_dirs.run_dir(data, settings, vars(args).get("model")
+                                        or args.program_file or from_args(ProgramChoice, args)))
+        print(f"mopa run: output directory {args.out}", file=sys.stderr)
     program = from_args(ProgramChoice, args)
     metrics = run(data, settings, args.program_file or program, args.out)
     _print_json({"out": args.out, **{k: metrics[k] for k in (
@@ -72,6 +95,9 @@ def cmd_compile(args: argparse.Namespace) -> None:
     settings = (from_args(DataSettings, args), from_args(SplitSettings, args),
                 from_args(RunSettings, args), from_args(ProgramChoice, args),
                 from_args(OptimizerSettings, args))
+    if args.out is None:  # one file per settings: a compile never overwrites another's
+        args.out = str(out_dirs.compile_file(*settings))
+        print(f"mopa compile: program file {args.out}", file=sys.stderr)
     result = compile_program(*settings, out=args.out, traces=args.traces,
                              tracking_settings=from_args(TrackingSettings, args))
     _print_json({k: result[k] for k in ("optimizer", "metric", "train", "val", "selection",
@@ -127,7 +153,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mopa",
         description="Mixture of Personalized Agents on LongLaMP: run, evaluate, compile, tune.",
+        epilog="`mopa COMMAND --help` lists a command's flags with their defaults. --out is "
+               "always a directory the command writes into; files have their own names "
+               "(--program-file, --metrics-file, --doc).",
     )
+    parser.add_argument("--version", action=_Version)
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = _command(sub, "evaluate", "score a predictions file (ROUGE-1, ROUGE-L, METEOR)",
@@ -135,9 +165,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_flags(p, DataSettings, only=("data",))
     add_flags(p, RunSettings, only=("clean",))
     p.add_argument("--predictions", required=True, help="JSONL with 'id' and 'prediction'")
-    p.add_argument("--out", help="also write the metrics JSON here")
+    p.add_argument("--metrics-file", "--out", dest="out", action=Renamed, metavar="FILE",
+                   help="also write the metrics JSON to this file (--out: its old name)")
 
-    p = sub.add_parser("data", help="inspect a data source")
+    p = sub.add_parser("data", help="inspect a data source", description="inspect a data "
+                       "source: `mopa data stats --data SRC`")
     data_sub = p.add_subparsers(dest="data_command", required=True)
     p = _command(data_sub, "stats", "examples, users, profile sizes, output lengths",
                  cmd_data_stats)
@@ -147,9 +179,12 @@ def build_parser() -> argparse.ArgumentParser:
     add_flags(p, DataSettings)
     add_flags(p, ProgramChoice)
     add_flags(p, RunSettings)
-    p.add_argument("--program-file", help="a compiled program JSON (mopa compile --out); "
+    p.add_argument("--program-file", help="a compiled program JSON (mopa compile's "
+                   "--program-file); "
                    "replaces --program and its structure")
-    p.add_argument("--out", default="runs/latest", help="output directory")
+    p.add_argument("--out", help="the run's directory (default: runs/run/<program>-<hash "
+                   "of the settings that change outputs>, printed: the same command resumes "
+                   "there, other settings get their own)")
 
     p = _command(sub, "compile", "optimize a program's prompts with a DSPy optimizer",
                  cmd_compile)
@@ -159,7 +194,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_flags(p, OptimizerSettings)
     add_flags(p, RunSettings)
     add_flags(p, TrackingSettings, defaults={"experiment": "mopa-compile"})
-    p.add_argument("--out", default="program.json", help="where to save the compiled program")
+    p.add_argument("--program-file", "--out", dest="out", action=Renamed, metavar="FILE",
+                   help="where to write the compiled program JSON, the file `mopa run "
+                   "--program-file` reads; its evaluation runs go next to it, in "
+                   "<stem>-eval/ (default: runs/compile/<program>-<optimizer>-<hash of the "
+                   "settings>/program.json; --out: its old name)")
     p.add_argument("--traces", action="store_true",
                    help="also log the optimizer's runs and DSPy traces (MLflow autolog)")
 
@@ -193,7 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
                  + ", ".join(EXPERIMENTS), cmd_experiment)
     p.epilog = ("--agents/--layers default to the experiment's own; the -md systems' proposers "
                 "to the --lm at temperatures 0.3 and 1.0.")
-    p.add_argument("name", choices=list(EXPERIMENTS))
+    p.add_argument("name", choices=list(EXPERIMENTS), help="the experiment")
     add_flags(p, DataSettings)
     p.add_argument("--report-protocol", action="store_true",
                    help="the report's protocol: 1000 records with most profile items, k=4, "
@@ -205,11 +244,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--systems", help="only these systems (presets or labels), comma-separated")
     add_flags(p, RunSettings)
     add_flags(p, TrackingSettings, exclude=("experiment",))
-    p.add_argument("--out", default="runs/experiments", help="output root: OUT/NAME/SYSTEM")
+    p.add_argument("--out", default="runs/experiments", help="directory the runs go into: "
+                   "OUT/NAME/SYSTEM, with OUT/NAME/results.json (what `mopa results --runs` "
+                   "reads)")
 
     p = _command(sub, "results", "write docs/results.md from experiment outputs", cmd_results)
-    p.add_argument("--runs", default="runs/experiments", help="experiments output directory")
-    p.add_argument("--out", default="docs/results.md", help="the document to write")
+    p.add_argument("--runs", default="runs/experiments", help="the experiments' directory "
+                   "(mopa experiment's --out)")
+    p.add_argument("--doc", "--out", dest="out", default="docs/results.md", action=Renamed,
+                   metavar="FILE",
+                   help="the Markdown document to write (--out: its old name)")
     p.add_argument("--notes", help="a Markdown file of context to put before the results")
     return parser
 

@@ -15,19 +15,39 @@ way), so its ``__post_init__`` checks every value before a command writes anythi
 from __future__ import annotations
 
 import argparse
+import re
+import sys
 import types
 import typing
 from collections.abc import Iterator, Mapping
 from dataclasses import MISSING, Field, field, fields, is_dataclass
 
+# A help text that already states its default: "(default: all)", "(default 1-10)",
+# "...; default: the study's own". Not "default LM: ...", which names no default value.
+_STATES_DEFAULT = re.compile(r"\(default\b|\bdefault:")
+
 
 class DefaultsFormatter(argparse.ArgumentDefaultsHelpFormatter):
-    """Help with each flag's default, unless its help already names one or it has none."""
+    """Help with each flag's default, unless its help already states one or it has none."""
 
     def _get_help_string(self, action: argparse.Action) -> str | None:
-        if action.default is None or "default" in (action.help or ""):
+        if _STATES_DEFAULT.search(action.help or "") or action.required:
             return action.help
+        if action.default is None:  # an optional value: say that leaving it out is fine
+            return f"{action.help} (default: not set)" if action.option_strings else action.help
         return super()._get_help_string(action)
+
+
+class Renamed(argparse._StoreAction):
+    """A flag with a deprecated old name (its second option string): both store the same
+    value; the old one also prints which name to use. Kept so scripts keep working while
+    every flag name means one thing across commands."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        if option_string and option_string != self.option_strings[0]:
+            print(f"mopa: warning: {option_string} is deprecated here, use "
+                  f"{self.option_strings[0]} (same value)", file=sys.stderr)
+        super().__call__(parser, namespace, values, option_string)
 
 
 def setting(default=MISSING, help: str = "", *, flag: str | None = None,

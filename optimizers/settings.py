@@ -76,7 +76,8 @@ class StudySettings:
     storage: str = setting("sqlite:///optuna.db", "Optuna storage: sqlite:///optuna.db, "
                            "postgresql://user:password@host/db (many workers), or a journal "
                            "file ending in .log")
-    out: str = setting("runs/tune", "trial runs go to OUT/STUDY/trial-N")
+    out: str = setting("runs/tune", "directory the study's runs go into: OUT/STUDY/trial-N, "
+                       "and the report's baselines and tables in OUT/STUDY")
     test_limit: int | None = setting(None, "hold out N seeded random examples of --data, "
                                      "disjoint from every trial's, for `mopa report` (recorded "
                                      "in the study; default: the study's own, if any)")

@@ -122,11 +122,14 @@ class ProgramChoice:
     agents: int = setting(4, "proposers per layer (MoPA)")
     layers: int = setting(5, "number of layers (MoPA)")
     roles: str | None = setting(None, "comma-separated role per agent slot (content, analysis, "
-                                "usefulness, style, free text, or none), cycled")
-    rag_agents: int | None = setting(None, "RAG agents in mopa-ad/custom (the rest plan)")
+                                "usefulness, style, free text, or none), cycled (default: "
+                                "the preset's)")
+    rag_agents: int | None = setting(None, "RAG agents in mopa-ad/custom (the rest plan; "
+                                         "default: the preset's split)")
     proposer_lms: str | None = setting(None, "comma-separated LM specs cycled over the "
                                        "proposers (the -md presets); spec@T sets a "
-                                       "temperature, e.g. embedded@1.0")
+                                       "temperature, e.g. embedded@1.0 (default: "
+                                       "--proposer-lm)")
     options: ProgramOptions = field(default_factory=ProgramOptions)
 
     def config(self, task: str) -> ProgramConfig:

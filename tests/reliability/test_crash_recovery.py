@@ -1,0 +1,112 @@
+"""A real ``mopa run`` stopped by Ctrl-C or killed with SIGKILL, then rerun: every finished
+example is kept, none is computed twice, and Ctrl-C exits 130 within the calls in flight
+(issue 12). Also: a second writer on the same --out is refused while the first runs."""
+
+from __future__ import annotations
+
+import json
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from mopa.cli import main
+
+LATENCY = 0.3  # seconds per fake LM call: an example of planner-mopa 2x1 takes ~0.9 s
+# `mopa` with every fake LM call LATENCY slow, so a run lasts long enough to be interrupted.
+SLOW_MOPA = ("import sys; import mopa.lm.fake as f; init = f.FakeEngine.__init__; "
+             "f.FakeEngine.__init__ = lambda self, *a, **k: (init(self, *a, **k), "
+             f"setattr(self, 'latency', {LATENCY}))[0]; "
+             "from mopa.cli import main; sys.exit(main(sys.argv[1:]))")
+RUN = ["run", "--lm", "fake", "--data", "demo:product_review", "--program", "planner-mopa",
+       "--agents", "2", "--layers", "1", "--workers", "2", "--no-progress"]
+N_DEMO = 12
+
+
+def _start(out: Path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", SLOW_MOPA, *RUN, "--out", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _lines(out: Path) -> list[str]:
+    path = out / "predictions.jsonl"
+    return path.read_text().splitlines(keepends=True) if path.exists() else []
+
+
+def _wait_for_lines(out: Path, n: int, proc: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while len(_lines(out)) < n:
+        if proc.poll() is not None:
+            pytest.fail(f"mopa run ended early ({proc.returncode}): {proc.stderr.read()}")
+        if time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"no {n} finished examples after {timeout}s")
+        time.sleep(0.02)
+
+
+def _finished(lines: list[str]) -> dict[str, str]:
+    """Complete lines (a kill may leave a torn last one) by id."""
+    return {json.loads(line)["id"]: line for line in lines if line.endswith("\n")}
+
+
+def test_ctrl_c_exits_130_within_the_calls_in_flight_and_the_rerun_completes(tmp_path):
+    out = tmp_path / "run"
+    proc = _start(out)
+    _wait_for_lines(out, 2, proc)
+    start = time.perf_counter()
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    seconds = time.perf_counter() - start
+    assert proc.returncode == 130, err
+    assert "rerun the same command to resume" in err
+    # One LM call in flight per worker, plus the interpreter's exit. The old `with
+    # ThreadPoolExecutor` ran every queued example first (~4 s here, 16 s in the issue).
+    assert seconds < LATENCY + 1.5, seconds
+    kept = _finished(_lines(out))
+    assert 2 <= len(kept) < N_DEMO
+
+    assert main([*RUN, "--out", str(out)]) == 0  # the rerun, without the slow LM
+    after = _lines(out)
+    ids = [json.loads(line)["id"] for line in after]
+    assert len(ids) == len(set(ids)) == N_DEMO
+    assert all(after[i] == line for i, line in enumerate(kept.values()))  # kept, not redone
+
+
+def test_kill_9_at_random_points_loses_no_finished_example_and_duplicates_none(tmp_path):
+    out = tmp_path / "run"
+    rng = random.Random(12)
+    seen: dict[str, str] = {}
+    for _ in range(3):
+        proc = _start(out)
+        _wait_for_lines(out, len(seen) + 1, proc)
+        time.sleep(rng.uniform(0, 2 * LATENCY))  # anywhere in the next example, or its write
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        now = _finished(_lines(out))
+        assert all(now[i] == line for i, line in seen.items()), "a finished example was lost"
+        seen = now
+    assert len(seen) < N_DEMO
+    assert main([*RUN, "--out", str(out)]) == 0
+    final = _lines(out)
+    ids = [json.loads(line)["id"] for line in final]
+    assert len(ids) == len(set(ids)) == N_DEMO
+    assert all(_finished(final)[i] == line for i, line in seen.items())
+
+
+def test_a_second_run_on_the_same_out_is_refused_while_the_first_runs(tmp_path, capsys):
+    out = tmp_path / "run"
+    proc = _start(out)
+    try:
+        _wait_for_lines(out, 1, proc)
+        assert main([*RUN, "--out", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert f"in use by pid {proc.pid}" in err and "another --out" in err
+    finally:
+        proc.kill()
+        proc.wait()
+    assert main([*RUN, "--out", str(out)]) == 0  # the lock died with its holder
+    assert len({json.loads(line)["id"] for line in _lines(out)}) == len(_lines(out)) == N_DEMO

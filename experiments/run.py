@@ -21,6 +21,7 @@ from mopa.flags import recorded
 from mopa.program_files import program_hash
 from mopa.programs import PRESETS, ProgramChoice, build_program, comma_list, get_preset
 from mopa.redaction import redact
+from mopa.runs.outcome import refuse_all_failed
 from mopa.runs.runner import execute
 from mopa.runs.settings import DataSettings, RunSettings, TrackingSettings
 from mopa.runs.store import RunStore
@@ -111,6 +112,9 @@ def run_experiment(name: str, data: DataSettings, settings: RunSettings,
         manifest = {**record, "config": config.as_dict(), "program_hash": program_hash(module)}
         with RunStore(root / system.slug, manifest) as store:
             metrics = execute(module, config, examples, store, lms, settings)
+        # Stop at a system whose every example failed (an LM down or misnamed): the others
+        # would fail alike; finished systems resume on the rerun.
+        refuse_all_failed(metrics, store.dir, f"system {system.label}")
         runs[system.label] = {"system": system, "config": config, "metrics": metrics,
                               "dir": store.dir}
 

@@ -87,6 +87,9 @@ def cmd_run(args: argparse.Namespace) -> None:
     metrics = run(data, settings, args.program_file or program, args.out)
     _print_json({"out": args.out, **{k: metrics[k] for k in (
         "n", "failed", "final", "copy_latest", "per_example")}})
+    from mopa.runs.outcome import refuse_all_failed
+
+    refuse_all_failed(metrics, args.out)
 
 
 def cmd_compile(args: argparse.Namespace) -> None:

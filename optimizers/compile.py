@@ -29,6 +29,7 @@ from mopa.optimizers.settings import OptimizerSettings, SplitSettings
 from mopa.program_files import program_hash, rebuild, save_program
 from mopa.program_inputs import to_dspy
 from mopa.programs import ProgramChoice, build_program
+from mopa.runs.outcome import refuse_all_failed
 from mopa.runs.runner import execute
 from mopa.runs.settings import DataSettings, RunSettings, TrackingSettings
 from mopa.runs.store import RunStore
@@ -115,7 +116,9 @@ def compile_program(data: DataSettings, split: SplitSettings, settings: RunSetti
     # hash keeps "before" valid across reruns that change only the optimizer's knobs.
     with RunStore(eval_dir / "before", {**manifest, "program_hash": program_hash(student)},
                   replace_stale=True) as store:
-        execute(student, config, val_ex, store, lms, settings)
+        before = execute(student, config, val_ex, store, lms, settings)
+    # An LM that fails every example would fail the optimizer's calls too: stop before them.
+    refuse_all_failed(before, eval_dir / "before", "the uncompiled program on the val split")
 
     from mopa.lm import PlainTextAdapter
 

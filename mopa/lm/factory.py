@@ -2,7 +2,8 @@
 
 Specs:
     "embedded"          the in-process Gemma-3-270M base model (needs the `embedded` extra)
-    "fake"              the deterministic offline fake (tests)
+    "fake"              the deterministic offline fake (tests); "fake?latency=0.2&fail_rate=0.1"
+                        slows it or injects faults (see mopa.lm.fake_faults)
     "<provider>/<model>" any LiteLLM model string: "openai/gpt-4o", "deepseek/deepseek-chat",
                         or "openai/<alias>" with api_base for an OpenAI-compatible server
 
@@ -56,6 +57,11 @@ def make_lm(spec: str = "embedded", temperature: float = 0.7, max_tokens: int = 
         raise ValueError(f"LM spec must be a non-empty string, got {spec!r}; use 'embedded', "
                          "'fake' or a LiteLLM model string such as 'openai/gpt-4o'")
     spec = spec.strip()
+    if spec.startswith("fake?"):  # the fake with injected faults (see mopa.lm.fake_faults)
+        from mopa.lm.fake_faults import parse_fake_spec
+
+        lm_kwargs = {**lm_kwargs, **parse_fake_spec(spec)}
+        spec = "fake"
     if spec in ("embedded", "fake"):
         if api_base is not None or api_key_env is not None:
             raise ValueError(f"the {spec!r} LM runs in-process; api_base/api_key_env apply only "

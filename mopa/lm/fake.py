@@ -25,6 +25,7 @@ from dspy.lm15 import Request, Response, ServerError
 
 from mopa.lm.async_engine import AsyncFromSync
 from mopa.lm.embedded import request_prompt, text_response
+from mopa.lm.fake_faults import FaultDraws
 
 FAKE_MODEL_NAME = "local/fake"
 
@@ -52,6 +53,11 @@ def default_responder(prompt: str) -> str:
     return " ".join(picked[:3] + copied + picked[3:]) + "."
 
 
+class InjectedFault(RuntimeError):
+    """A failure the fake was asked to inject; not a `dspy.lm15` error, so DSPy does not retry
+    it and the example fails, as when a provider's errors outlast the retries."""
+
+
 class FakeEngine:
     """`complete(Request) -> Response` without a model.
 
@@ -59,15 +65,23 @@ class FakeEngine:
     latency: seconds slept per call, to exercise concurrency.
     fail_first: the first N calls raise a retryable `dspy.lm15.ServerError`, to test DSPy's
         retries (`dspy.LM(num_retries=...)`); `retry_after` is the wait DSPy is told to use.
+    fail_rate, empty_rate, seed: injected faults (see `mopa.lm.fake_faults`): each call raises
+        `InjectedFault` with probability fail_rate, or replies "" with probability empty_rate.
     calls: every prompt received (failed attempts included), in arrival order; thread-safe.
     Honors `stop` (cut at the first stop string) and `max_tokens` (words, finish "length").
     """
 
     def __init__(self, responder: Callable[[str], str] | None = None, latency: float = 0.0,
-                 fail_first: int = 0, retry_after: float = 0.0):
+                 fail_first: int = 0, retry_after: float = 0.0, fail_rate: float = 0.0,
+                 empty_rate: float = 0.0, seed: int | None = None):
         if latency < 0 or fail_first < 0 or retry_after < 0:
             raise ValueError(f"latency, fail_first and retry_after must be >= 0, got "
                              f"{latency}, {fail_first}, {retry_after}")
+        if not (fail_rate >= 0 and empty_rate >= 0 and fail_rate + empty_rate <= 1):
+            raise ValueError(f"fail_rate and empty_rate must be >= 0 with a sum <= 1, got "
+                             f"{fail_rate} and {empty_rate}")
+        self.fail_rate, self.empty_rate, self.seed = fail_rate, empty_rate, seed
+        self._faults = FaultDraws(seed)
         self.responder = responder
         self.latency = latency
         self.fail_first = fail_first
@@ -109,12 +123,17 @@ class FakeEngine:
             self._calls.append(prompt)
             self.requests.append(request)
             number = len(self._calls)
+        draw = self._faults.draw(prompt) if self.fail_rate or self.empty_rate else 1.0
         if self.latency:
             time.sleep(self.latency)
         if number <= self.fail_first:
             raise ServerError(f"FakeEngine: simulated failure on call {number} of the first "
                               f"{self.fail_first}", retry_after=self.retry_after)
-        text = (self.responder or default_responder)(prompt)
+        if draw < self.fail_rate:
+            raise InjectedFault(f"FakeEngine: injected failure on call {number} "
+                                f"(fail_rate={self.fail_rate})")
+        empty = draw < self.fail_rate + self.empty_rate
+        text = "" if empty else (self.responder or default_responder)(prompt)
         if not isinstance(text, str):
             raise TypeError(f"FakeEngine responder must return str, got {type(text).__name__}")
         finish = "stop"
@@ -140,8 +159,11 @@ class FakeEngine:
         if self.responder is not None:
             raise TypeError("a FakeEngine with a custom responder cannot be saved (a function "
                             "is not JSON); save the program without this LM and re-attach it")
+        faults = {name: getattr(self, name) for name, off in
+                  (("fail_rate", 0.0), ("empty_rate", 0.0), ("seed", None))
+                  if getattr(self, name) != off}  # a plain fake's state stays as it was
         return {"latency": self.latency, "fail_first": self.fail_first,
-                "retry_after": self.retry_after}
+                "retry_after": self.retry_after, **faults}
 
     @classmethod
     def load_state(cls, state: dict) -> FakeEngine:
@@ -155,7 +177,8 @@ class AsyncFakeEngine(AsyncFromSync):
 
 
 def fake_lm(responder: Callable[[str], str] | None = None, latency: float = 0.0,
-            fail_first: int = 0, retry_after: float = 0.0, *, temperature: float = 0.7,
+            fail_first: int = 0, retry_after: float = 0.0, *, fail_rate: float = 0.0,
+            empty_rate: float = 0.0, seed: int | None = None, temperature: float = 0.7,
             max_tokens: int = 256, cache: bool = False, name: str = FAKE_MODEL_NAME,
             **kw: Any) -> dspy.LM:
     """A `dspy.LM` (model_type "text") backed by a new `FakeEngine`; reach it as `lm.engine`.
@@ -167,6 +190,7 @@ def fake_lm(responder: Callable[[str], str] | None = None, latency: float = 0.0,
     Extra keyword arguments go to `dspy.LM` (num_retries, callbacks, ...).
     """
     engine = FakeEngine(responder, latency=latency, fail_first=fail_first,
-                        retry_after=retry_after)
+                        retry_after=retry_after, fail_rate=fail_rate, empty_rate=empty_rate,
+                        seed=seed)
     return dspy.LM(name, model_type="text", temperature=temperature, max_tokens=max_tokens,
                    cache=cache, engine=engine, async_engine=AsyncFakeEngine(engine), **kw)

@@ -35,9 +35,15 @@ def predict_one(program: dspy.Module, example: Example, settings: RunSettings) -
             # Saved in predictions.jsonl: a provider's error can quote the key or the URL.
             error = redact(f"{type(e).__name__}: {e}")
     raw = pred.output if pred is not None else ""
+    prediction = output_text(raw, settings.clean)
+    if error is None and not prediction.strip():
+        # No text is no answer: a failure, so a resume runs the example again (the store
+        # counts only error-free records as finished); while it stays empty it scores 0.
+        cleaned = " after cleaning" if raw.strip() else ""
+        error = f"EmptyOutput: the program's final output is empty{cleaned}"
     return {
         "id": example.id,
-        "prediction": output_text(raw, settings.clean),
+        "prediction": prediction,
         "raw_prediction": raw,
         "plans": list(pred.plans) if pred is not None else [],
         "layers": list(pred.layers) if pred is not None else [],

@@ -10,3 +10,24 @@ are top-level folders that pyproject.toml's ``package-dir`` installs inside this
 ``programs/`` as ``mopa.programs``, ``signatures/`` as ``mopa.signatures``, ``optimizers/`` as
 ``mopa.optimizers`` and ``experiments/`` as ``mopa.experiments``.
 """
+
+# The Python API (mopa/api.py), loaded on first use so that ``import mopa`` (and ``mopa
+# --help``, which imports this package) pays for no DSPy: ``mopa.configure(lm="embedded")``,
+# ``mopa.build("rag-mopa")``, ``mopa.score(...)``; see the README's "Python API".
+API = ("configure", "load", "build", "inputs", "score", "metric", "trainset", "save",
+       "load_program")
+
+__all__ = list(API)
+
+
+def __getattr__(name: str):
+    if name in API:
+        from mopa import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'mopa' has no attribute {name!r}; the Python API is "
+                         f"{', '.join(API)}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *API])

@@ -32,8 +32,17 @@ def make_predictor(signature: type[dspy.Signature], lms: LMPool | None,
 
 
 def call_predictor(predictor: dspy.Predict, config: dict | None = None, **inputs) -> str:
-    """The predictor's (single) output field."""
+    """The predictor's (single) output field. Under DSPy's default adapter (none configured)
+    the call uses MoPA's: DSPy's ChatAdapter asks for ``[[ ## field ## ]]`` markers that a base
+    model cannot write (AdapterParseError), while ``PlainTextAdapter`` renders plain text for a
+    base model and defers to ChatAdapter for a chat model, so a built program works under a
+    bare ``dspy.configure(lm=...)`` whichever kind of LM it gets."""
     name = next(iter(predictor.signature.output_fields))
+    if dspy.settings.adapter is None:
+        from mopa.lm.adapter import PlainTextAdapter
+
+        with dspy.context(adapter=PlainTextAdapter()):
+            return predictor(**inputs, config=dict(config or {}))[name]
     return predictor(**inputs, config=dict(config or {}))[name]
 
 

@@ -267,13 +267,18 @@ def main(argv: list[str] | None = None) -> int:
     try:
         refuse_secret_flags(vars(args))  # before a command writes (or logs) any flag
         args.func(args)
-    except (ValueError, FileNotFoundError, RuntimeError) as e:
-        print(f"mopa: error: {redact(str(e))}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         print("mopa: interrupted; finished work is saved, rerun the same command to resume",
               file=sys.stderr)
         return 130
+    except Exception as e:
+        from mopa.errors import user_error
+
+        message = user_error(e)
+        if message is None:  # not a user's mistake: a bug, whose traceback is wanted
+            raise
+        print(f"mopa: error: {redact(message)}", file=sys.stderr)
+        return 2
     return 0
 
 

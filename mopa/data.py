@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from mopa.jsonl import DataError, iter_jsonl
+from mopa.jsonl import DataError, check_readable_file, decode_line, iter_jsonl
 from mopa.tasks import SETTINGS, TASKS, Task, get_task, infer_task
 
 HUB_DATASET = "LongLaMP/LongLaMP"
@@ -92,20 +92,38 @@ def parse_record(record: object, source: str, line: int | None,
 
 def load_file(path: str | Path, task: str | None = None) -> list[Example]:
     path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"data file {path} does not exist")
+    check_readable_file(path, "data")
     spec = get_task(task) if task else None
-    text = path.read_text(encoding="utf-8")
     if path.suffix == ".json":
+        text = "\n".join(decode_line(raw, str(path), lineno)
+                         for lineno, raw in enumerate(path.read_bytes().split(b"\n"), 1))
         try:
             records = json.loads(text)
         except json.JSONDecodeError as e:
             raise DataError(str(path), e.lineno, None, f"invalid JSON: {e.msg}") from None
         if not isinstance(records, list):
             raise DataError(str(path), None, None, "a .json data file must hold a list of records")
-        return _dedupe([parse_record(r, str(path), None, spec) for r in records], str(path))
-    return _dedupe([parse_record(record, str(path), lineno, spec)
-                    for lineno, record in iter_jsonl(path)], str(path))
+        parsed = [(None, parse_record(r, str(path), None, spec)) for r in records]
+    else:
+        parsed = [(lineno, parse_record(record, str(path), lineno, spec))
+                  for lineno, record in iter_jsonl(path)]
+    _check_one_task(parsed, str(path))
+    return _dedupe([ex for _, ex in parsed], str(path))
+
+
+def _check_one_task(parsed: list[tuple[int | None, Example]], source: str) -> None:
+    """A run, its prompts and its scores are for one task: a file mixing tasks would run, say,
+    an abstract record through the review program, so it is refused at its first odd record."""
+    if not parsed:
+        return
+    first_line, first = parsed[0][0], parsed[0][1].task
+    first_where = "record 1" if first_line is None else f"line {first_line}"
+    for index, (line, ex) in enumerate(parsed, start=1):
+        if ex.task != first:
+            where = source if line is not None else f"{source} record {index}"
+            raise DataError(where, line, ex.spec.user_field,
+                            f"makes this record {ex.task}, but {first_where} is {first}; a "
+                            "data file holds one task: split it into one file per task")
 
 
 def _dedupe(examples: list[Example], source: str) -> list[Example]:

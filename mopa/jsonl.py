@@ -17,11 +17,33 @@ class DataError(ValueError):
         self.source, self.line, self.field = source, line, field_name
 
 
+def check_readable_file(path: Path, what: str) -> None:
+    """Refuse a missing path or a directory up front, in the one-line form of a DataError
+    (opening a directory would otherwise surface as a bare IsADirectoryError)."""
+    if not path.exists():
+        raise FileNotFoundError(f"{what} file {path} does not exist")
+    if path.is_dir():
+        raise DataError(str(path), None, None, f"is a directory; pass a {what} file "
+                        "(.jsonl) inside it")
+
+
+def decode_line(raw: bytes, source: str, lineno: int) -> str:
+    """One line as text. Decoding line by line (not the whole file) lets a non-UTF-8 byte be
+    reported with its line; a UTF-8 byte-order mark on line 1 is dropped (Windows editors)."""
+    try:
+        return raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
+    except UnicodeDecodeError as e:
+        raise DataError(source, lineno, None,
+                        f"not UTF-8 text (byte 0x{raw[e.start]:02x} at column {e.start + 1}); "
+                        "re-save the file as UTF-8, e.g. iconv -f latin1 -t utf-8") from None
+
+
 def iter_jsonl(path: str | Path) -> Iterator[tuple[int, object]]:
     """(line number, parsed value) for each non-blank line."""
     path = Path(path)
-    with path.open(encoding="utf-8") as f:
-        for lineno, line in enumerate(f, start=1):
+    with path.open("rb") as f:
+        for lineno, raw in enumerate(f, start=1):
+            line = decode_line(raw, str(path), lineno)
             if not line.strip():
                 continue
             try:

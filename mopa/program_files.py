@@ -91,6 +91,6 @@ def load_program(path: str | Path,
         raise ValueError(f"{path}:{e.lineno}: not valid JSON ({e.msg})") from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise ValueError(f"{path}: not a MoPA program file (expected format {FORMAT!r}); "
-                         "create one with `mopa compile --out program.json`")
+                         "create one with `mopa compile --program-file program.json`")
     config = ProgramConfig.from_dict(payload["config"])
     return config, _with_state(build_program(config, lms), payload["state"])

@@ -31,9 +31,13 @@ def test_all_three_tasks(write_jsonl):
     topic = {"author": "bob", "input": "Generate the content for a reddit post about cats",
              "output": "Cats.", "profile": [{"summary": "s", "content": "c", "id": "9",
                                               "author": "bob"}]}
-    examples = load_file(write_jsonl([abstract, topic]))
+    examples = [*load_file(write_jsonl([abstract], "a.jsonl")),
+                *load_file(write_jsonl([topic], "t.jsonl"))]
     assert [e.task for e in examples] == ["abstract_generation", "topic_writing"]
     assert examples[0].latest_text() == "a b c"
+    # One file holds one task: a run's prompts and scores are for one task.
+    with pytest.raises(DataError, match="line 1 is abstract_generation"):
+        load_file(write_jsonl([abstract, topic]))
 
 
 def test_json_file(tmp_path):

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mopa.jsonl import DataError, iter_jsonl
+from mopa.jsonl import DataError, check_readable_file, iter_jsonl
 
 
 def read_predictions(path: str | Path) -> dict[str, dict]:
     """Records by id. A later line for the same id wins (a resumed run may rewrite one)."""
     path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"predictions file {path} does not exist")
+    check_readable_file(path, "predictions")
     records: dict[str, dict] = {}
     for lineno, record in iter_jsonl(path):
         if not isinstance(record, dict):

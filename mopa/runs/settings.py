@@ -86,8 +86,13 @@ class RunSettings:
         """The run's LMs (created on first use); the pool imports DSPy, hence the late import."""
         from mopa.lm.pool import LMPool
 
-        return LMPool(self.lm, self.temperature, self.max_tokens, self.api_base,
+        pool = LMPool(self.lm, self.temperature, self.max_tokens, self.api_base,
                       self.api_key_env)
+        # Build the default LM now (cheap: models load on first call), so a bad --lm is refused
+        # before a command writes anything; otherwise its run.json would already record it and
+        # the corrected rerun into the same --out would be refused as "changed: lm".
+        pool.get()
+        return pool
 
 
 @dataclass(frozen=True)

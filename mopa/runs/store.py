@@ -23,6 +23,7 @@ import os
 import threading
 from pathlib import Path
 
+from mopa.atomic import write_text_atomic
 from mopa.redaction import redact
 from mopa.runs.code_version import code_version, git_commit
 from mopa.runs.predictions import read_predictions
@@ -36,6 +37,10 @@ RECORDED_ONLY = ("git_commit",)
 class RunStore:
     def __init__(self, out: str | Path, manifest: dict, replace_stale: bool = False):
         self.dir = Path(out)
+        if self.dir.exists() and not self.dir.is_dir():
+            raise ValueError(f"--out {self.dir} is a file; a run's output is a directory "
+                             "(run.json, predictions.jsonl, metrics.json): pass a new or "
+                             "existing directory")
         self.dir.mkdir(parents=True, exist_ok=True)
         self.predictions_path = self.dir / "predictions.jsonl"
         self.metrics_path = self.dir / "metrics.json"
@@ -82,8 +87,8 @@ class RunStore:
         # Compared as JSON (tuples become lists) and as saved: redacted, so that an unchanged
         # run whose settings hold a secret (an env var's value) still resumes.
         manifest = redact(json.loads(json.dumps(manifest)))
-        if path.exists():
-            previous = json.loads(path.read_text(encoding="utf-8"))
+        previous = self._previous_manifest(path, replace_stale)
+        if previous is not None:
             changed = _changed_keys({k: v for k, v in previous.items() if k not in RECORDED_ONLY},
                                     manifest)
             if not changed:
@@ -95,7 +100,29 @@ class RunStore:
             for stale in (self.predictions_path, self.metrics_path):
                 stale.unlink(missing_ok=True)
         manifest["git_commit"] = git_commit()
-        path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        write_text_atomic(path, json.dumps(manifest, indent=2) + "\n")
+
+    def _previous_manifest(self, path: Path, replace_stale: bool) -> dict | None:
+        """The manifest a previous run left, or None. One that cannot be read (cut off by a
+        crash before run.json was written atomically, or edited by hand) cannot be compared:
+        its records may come from other settings, so they are not resumed silently; a store
+        of derived outputs (``replace_stale``) just starts over."""
+        if not path.exists():
+            return None
+        try:
+            previous = json.loads(path.read_bytes().decode("utf-8"))
+            problem = None if isinstance(previous, dict) else "not a JSON object"
+        except json.JSONDecodeError as e:
+            problem = f"line {e.lineno}: {e.msg}"
+        except UnicodeDecodeError:
+            problem = "not UTF-8 text"
+        if problem is None:
+            return previous
+        if replace_stale:
+            return {}  # differs from any manifest, so the stale outputs are dropped
+        raise ValueError(f"{path} is unreadable ({problem}), so this directory's finished "
+                         "predictions cannot be checked against these settings; delete the "
+                         f"directory {self.dir} to start over, or pass another --out")
 
     def records(self) -> dict[str, dict]:
         return RunStore.read(self.dir)
@@ -133,9 +160,7 @@ class RunStore:
 
     def write_metrics(self, metrics: dict) -> None:
         # The metrics repeat the program config and LM spec of the manifest.
-        tmp = self.metrics_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(redact(metrics), indent=2) + "\n", encoding="utf-8")
-        tmp.replace(self.metrics_path)
+        write_text_atomic(self.metrics_path, json.dumps(redact(metrics), indent=2) + "\n")
 
 
 def _changed_keys(previous: dict, current: dict, prefix: str = "") -> list[str]:

@@ -108,7 +108,10 @@ def test_a_transient_lm_error_is_retried_by_the_lm_and_recorded_only_if_it_persi
 
 
 def test_copy_latest_needs_no_lm(data, tmp_path):
-    metrics = run(DataSettings(str(data)), RunSettings(lm="no-such-model", progress=False),
+    # A well-formed spec of a model nobody serves: copy-latest never calls it. (A malformed
+    # --lm is refused before anything is written, whatever the program: tests/reliability.)
+    metrics = run(DataSettings(str(data)),
+                  RunSettings(lm="openai/no-such-model", progress=False),
                   ProgramChoice("copy-latest"), tmp_path / "c")
     assert metrics["final"] == metrics["copy_latest"]
     assert metrics["per_example"]["lm_calls"] == 0

@@ -91,7 +91,11 @@ class StudySettings:
 
 @dataclass(frozen=True)
 class TuneSettings:
-    trials: int = setting(10, "trials this process runs")
+    trials: int | None = setting(None, "trials this process runs (default: 10, or with "
+                                 "--n-total as many as the study still needs)")
+    n_total: int | None = setting(None, "run trials until the study has N complete ones (all "
+                                  "workers and reruns together): rerunning the same command "
+                                  "then resumes to N instead of adding --trials more")
     metric: str = setting("meteor", "metric to maximize", choices=METRICS)
     objectives: str | None = setting(None, "several objectives, overriding --metric, e.g. "
                                      "meteor,lm_calls: metrics are maximized, per-example "
@@ -102,7 +106,8 @@ class TuneSettings:
                                     "MLflow parent run")
 
     def __post_init__(self):
-        check(self, [(self.trials >= 0, "trials", "an integer >= 0"),
+        check(self, [(self.trials is None or self.trials >= 0, "trials", "an integer >= 0"),
+                     (self.n_total is None or self.n_total >= 1, "n_total", "an integer >= 1"),
                      (self.timeout is None or self.timeout > 0, "timeout", "seconds > 0"),
                      (self.parent_timeout >= 0, "parent_timeout", "seconds >= 0")])
 

@@ -24,6 +24,7 @@ from mlflow import MlflowClient
 from mopa.flags import recorded
 from mopa.lm.scoring import require_scorer
 from mopa.optimizers.holdout import study_test_examples
+from mopa.optimizers.recovery import close_parent, first_attempt, guarded, sweep, trial_budget
 from mopa.optimizers.search_space import SearchSpace, refuse_searched, suggest
 from mopa.optimizers.settings import SEARCHED_RUN, StudySettings, TuneSettings
 from mopa.optimizers.study import open_storage, open_study
@@ -134,15 +135,19 @@ class TrialRunner:
         trial.set_user_attr("config", redact(config.as_dict()))
         tracking.log_params(self.client, run_id,
                             {**tracking.flatten_config(config.as_dict()), **run_params})
-        run_dir = self.out / self.study_name / f"trial-{trial.number}"
+        # A retry of a lost trial resumes the examples its first attempt finished there.
+        run_dir = self.out / self.study_name / f"trial-{first_attempt(trial)}"
         trial.set_user_attr("run_dir", str(run_dir))
         describe_trial(self.client, run_id, trial.number, config.as_dict(), run_params,
                        self.study_name, self.examples, self.data_params["data"], str(run_dir))
         lms = settings.lm_pool()  # the trial's temperature
         module = build_program(config, lms)
+        # replace_stale: the directory is this trial's; a retry whose first attempt died
+        # before all its params were drawn is another program, and replaces its records.
         with RunStore(run_dir, {**run_params, "study": self.study_name,
-                                "trial": trial.number, "config": config.as_dict(),
-                                "program_hash": program_hash(module)}) as store:
+                                "trial": first_attempt(trial), "config": config.as_dict(),
+                                "program_hash": program_hash(module)},
+                      replace_stale=True) as store:
             metrics = execute(module, config, self.examples, store, lms, settings)
         tracking.log_run_metrics(self.client, run_id, metrics)
         tracking.log_artifacts(self.client, run_id, [store.predictions_path, store.metrics_path,
@@ -199,8 +204,9 @@ def tune(data: DataSettings, settings: RunSettings, study: StudySettings,
          search: TuneSettings, space: SearchSpace | None = None,
          options: ProgramOptions | None = None,
          tracking_settings: TrackingSettings | None = None) -> dict:
-    """Run ``search.trials`` more trials of the study (created or resumed) on the examples
-    ``data`` selects, and return its summary.
+    """Run ``search.trials`` more trials of the study (created or resumed), or as many as it
+    needs to have ``search.n_total`` complete ones, on the examples ``data`` selects, and return
+    its summary. Lost trials of dead workers are retried first (see ``recovery``).
 
     Each trial builds a program from ``space`` (default: the whole ``SearchSpace``) and runs it
     with its own temperature, k and max_words; the other program ``options`` and ``settings``
@@ -238,9 +244,16 @@ def tune(data: DataSettings, settings: RunSettings, study: StudySettings,
     runner = TrialRunner(space, options, examples, names, study, client, experiment_id, parent,
                          recorded(data), settings)
     describe_parent(client, parent, study.study, names, directions, examples, data.data)
-    optuna_study.optimize(runner, n_trials=search.trials, timeout=search.timeout,
-                          catch=(Exception,),
-                          callbacks=[TrialFinished(client, parent, study.study, names)])
+    sweep(optuna_study, client)  # trials of dead workers: FAIL, MLflow FAILED, queued again
+    n_trials, stop_at_total = trial_budget(optuna_study, search.trials, search.n_total)
+    try:
+        optuna_study.optimize(guarded(runner), n_trials=n_trials, timeout=search.timeout,
+                              catch=(Exception,), callbacks=[
+                                  TrialFinished(client, parent, study.study, names),
+                                  *stop_at_total])
+    except KeyboardInterrupt:
+        close_parent(optuna_study, client, parent, interrupted=True)
+        raise
 
     result = {"study": study.study, "storage": redact(study.storage),
               **summarize(optuna_study, names), "experiment_id": experiment_id,
@@ -258,6 +271,6 @@ def tune(data: DataSettings, settings: RunSettings, study: StudySettings,
         tracking.set_tags(client, parent, {"pareto_front": ",".join(
             str(t["number"]) for t in result["pareto_front"])})
     tracking.log_metrics(client, parent, summary, step=complete)
-    tracking.finish_run(client, parent)
+    close_parent(optuna_study, client, parent)  # unless another worker's trial still runs
     report(result)
     return result

@@ -195,8 +195,9 @@ def test_resuming_with_other_objectives_is_refused(kwargs):
         run_tune(trials=0, objectives="meteor,lm_calls", **kwargs)
 
 
-def test_a_study_without_parent_run_is_reported_not_waited_on_forever(kwargs):
-    optuna.create_study(study_name="s", storage=kwargs["storage"], direction="maximize")
+def test_a_study_with_trials_but_no_parent_run_is_reported_not_waited_on_forever(kwargs):
+    study = optuna.create_study(study_name="s", storage=kwargs["storage"], direction="maximize")
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1)  # not made by mopa tune
     with pytest.raises(RuntimeError, match="has no MLflow parent run.*use a new --study"):
         run_tune(trials=1, parent_timeout=0.3, **kwargs)
 

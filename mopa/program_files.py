@@ -92,5 +92,20 @@ def load_program(path: str | Path,
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise ValueError(f"{path}: not a MoPA program file (expected format {FORMAT!r}); "
                          "create one with `mopa compile --program-file program.json`")
-    config = ProgramConfig.from_dict(payload["config"])
-    return config, _with_state(build_program(config, lms), payload["state"])
+    try:
+        config = ProgramConfig.from_dict(payload["config"])
+        program = build_program(config, lms)
+    except KeyError as e:
+        raise ValueError(f"{path}: field {e.args[0]!r} is missing; recreate the file with "
+                         "`mopa compile`") from None
+    except (TypeError, ValueError) as e:
+        # A hand-edited or foreign config: name the file, since the message alone (an unknown
+        # preset, an argument of the wrong type) does not say where it came from.
+        raise ValueError(f"{path}: field 'config': {e}; fix it or recreate the file with "
+                         "`mopa compile`") from None
+    try:
+        return config, _with_state(program, payload["state"])
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        raise ValueError(f"{path}: field 'state': the saved prompts do not fit the config's "
+                         f"program ({type(e).__name__}: {e}); recreate the file with "
+                         "`mopa compile`") from None

@@ -81,8 +81,8 @@ def baseline_run(config: ProgramConfig, settings: dict, examples: list,
                  out: Path) -> NeededRun:
     """The rag baseline a trial's row compares with, on ``examples``."""
     base, run_dir = _baseline(config, settings, out)
-    return NeededRun(f"{BASELINE} baseline {run_dir.name.removeprefix('baseline-')}", base,
-                     examples, run_dir, settings, RAG_CALLS_PER_EXAMPLE)
+    return NeededRun(f"{BASELINE} baseline", base, examples, run_dir, settings,
+                     RAG_CALLS_PER_EXAMPLE)
 
 
 def held_out_run(trial: optuna.trial.FrozenTrial, spec: dict, examples: list,

@@ -10,6 +10,7 @@ many trials they rest on, since a handful of trials ranks parameters mostly by c
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import matplotlib
@@ -31,6 +32,13 @@ POINT = "tab:blue"
 def plots(study: optuna.Study, metric: str, out: Path, rows: list[dict] = ()) -> list[Path]:
     """The figures, saved in ``out``; ``rows`` are the report's selection rows (trial, ``ci``
     and ``references`` per trial), which add the CI bars and reference lines."""
+    # Optuna marks its matplotlib plots experimental on every call: noise in a report's output.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        return _plots(study, metric, out, rows)
+
+
+def _plots(study: optuna.Study, metric: str, out: Path, rows: list[dict]) -> list[Path]:
     done = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
     multi = len(study.directions) > 1
     target = (lambda t: t.values[0]) if multi else None

@@ -88,5 +88,6 @@ def provide(runs: list[NeededRun], run_missing: bool, study: str) -> str | None:
         return None
     return (f"Missing runs: {len(todo)} run(s) this report compares with are not on disk, so "
             "their columns show 'missing':\n\n" + estimate(todo) + "\n\nThey cost LM calls, "
-            f"so they run only when asked: `mopa report --study {study} --run-missing` "
-            "(resumable; reuses every finished example).")
+            "so they run only when asked: rerun this report with `--run-missing` (`mopa "
+            f"report --study {study} --run-missing` plus the other flags given here; "
+            "resumable, every finished example is reused).")

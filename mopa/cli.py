@@ -78,13 +78,16 @@ def cmd_data_stats(args: argparse.Namespace) -> None:
 def cmd_run(args: argparse.Namespace) -> None:
     from mopa.runs.runner import run
 
+    if args.model and args.program_file:
+        raise ValueError("--model and --program-file: pass one (both replace --program)")
     data, settings = from_args(DataSettings, args), from_args(RunSettings, args)
     if args.out is None:  # one directory per settings: a rerun resumes, a change gets its own
         args.out = str(out_dirs.run_dir(data, settings, vars(args).get("model")
                                         or args.program_file or from_args(ProgramChoice, args)))
         print(f"mopa run: output directory {args.out}", file=sys.stderr)
     program = from_args(ProgramChoice, args)
-    metrics = run(data, settings, args.program_file or program, args.out)
+    metrics = run(data, settings, args.model or args.program_file or program, args.out,
+                  from_args(TrackingSettings, args))
     _print_json({"out": args.out, **{k: metrics[k] for k in (
         "n", "failed", "final", "copy_latest", "per_example")}})
     from mopa.runs.outcome import refuse_all_failed
@@ -102,9 +105,15 @@ def cmd_compile(args: argparse.Namespace) -> None:
         args.out = str(out_dirs.compile_file(*settings))
         print(f"mopa compile: program file {args.out}", file=sys.stderr)
     result = compile_program(*settings, out=args.out, traces=args.traces,
-                             tracking_settings=from_args(TrackingSettings, args))
+                             tracking_settings=from_args(TrackingSettings, args),
+                             register=args.register)
     _print_json({k: result[k] for k in ("optimizer", "metric", "train", "val", "selection",
-                                        "test", "program_file")})
+                                        "test", "program_file", "mlflow_run_id", "model_uri",
+                                        "registered_model")})
+    model = result["registered_model"] or result["run_model_uri"]
+    print(f"MLflow run {result['mlflow_run_id']}; run the compiled program with `mopa run "
+          f"--model {model}` or load it with mlflow.dspy.load_model({model!r})",
+          file=sys.stderr)  # stdout stays one JSON document (plus the test-split note)
     if result["test"] is None:
         print("no test split: the 'selection' numbers are on the validation examples; add "
               "--test N or --test-data SRC for numbers on examples no optimizer saw")
@@ -185,6 +194,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--program-file", help="a compiled program JSON (mopa compile's "
                    "--program-file); "
                    "replaces --program and its structure")
+    p.add_argument("--model", help="a compiled program logged to MLflow by mopa compile: "
+                   "models:/NAME/VERSION (--register NAME) or runs:/RUN_ID/program; replaces "
+                   "--program and its structure (a pickle: load only from a store you trust)")
+    add_flags(p, TrackingSettings, defaults={"experiment": "mopa-run"})
+    p.epilog = ("MLflow: a run is logged only when --tracking-uri is given (--model reads "
+                "that store, else MLflow's default).")
     p.add_argument("--out", help="the run's directory (default: runs/run/<program>-<hash "
                    "of the settings that change outputs>, printed: the same command resumes "
                    "there, other settings get their own)")
@@ -203,7 +218,11 @@ def build_parser() -> argparse.ArgumentParser:
                    "<stem>-eval/ (default: runs/compile/<program>-<optimizer>-<hash of the "
                    "settings>/program.json; --out: its old name)")
     p.add_argument("--traces", action="store_true",
-                   help="also log the optimizer's runs and DSPy traces (MLflow autolog)")
+                   help="also log the optimizer's runs and DSPy traces (MLflow autolog), "
+                   "nested under the compile's run")
+    p.add_argument("--register", metavar="NAME",
+                   help="also register the compiled program in MLflow's Model Registry as "
+                   "NAME (a new version each time); run it with --model models:/NAME/VERSION")
 
     p = _command(sub, "tune", "search programs and their run settings with Optuna, tracked "
                  "in MLflow", cmd_tune)

@@ -13,7 +13,6 @@ the result calls them "selection"; ``--test N``/``--test-data`` also score both 
 from __future__ import annotations
 
 import random
-from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 
@@ -22,6 +21,7 @@ import dspy
 from mopa.data import load, select
 from mopa.flags import recorded
 from mopa.lm.pool import LMPool
+from mopa.optimizers.compile_runs import CompileRun
 from mopa.optimizers.compile_scores import score_test, section, selection_about
 from mopa.optimizers.feedback import feedback_metric, optimizer_metric
 from mopa.optimizers.holdout import draw_test
@@ -33,7 +33,6 @@ from mopa.runs.outcome import refuse_all_failed
 from mopa.runs.runner import execute
 from mopa.runs.settings import DataSettings, RunSettings, TrackingSettings
 from mopa.runs.store import RunStore
-from mopa.scoring.metrics import SCORE_KEYS
 
 
 def split_examples(data: DataSettings, split: SplitSettings) -> tuple[list, list, list]:
@@ -96,13 +95,27 @@ def compile_program(data: DataSettings, split: SplitSettings, settings: RunSetti
                     program: ProgramChoice, optimizer: OptimizerSettings,
                     out: str | Path = "program.json",
                     tracking_settings: TrackingSettings | None = None,
-                    traces: bool = False) -> dict:
+                    traces: bool = False, register: str | None = None) -> dict:
+    """Compile, score before/after, save ``out``; one MLflow run holds it all and the compiled
+    program as a model (registered as ``register`` when given; see ``compile_runs``)."""
     tracking_settings = tracking_settings or TrackingSettings()
-    experiment = tracking_settings.experiment or "mopa-compile"
+    run = CompileRun(tracking_settings.tracking_uri,
+                     tracking_settings.experiment or "mopa-compile")
+    try:
+        return _compile(data, split, settings, program, optimizer, out, run, traces, register)
+    except BaseException as e:  # Ctrl-C too: the run must not stay RUNNING
+        run.fail(e)
+        raise
+
+
+def _compile(data: DataSettings, split: SplitSettings, settings: RunSettings,
+             program: ProgramChoice, optimizer: OptimizerSettings, out: str | Path,
+             run: CompileRun, traces: bool, register: str | None) -> dict:
     train_ex, val_ex, test_ex = split_examples(data, split)
     config = program.config(train_ex[0].task)
     if config.preset == "copy-latest":
         raise ValueError("copy-latest has no prompts to compile; pick an LM program")
+    run.start(config, optimizer, settings, data.data, train_ex, val_ex, split.val_data)
     eval_dir = Path(out).parent / f"{Path(out).stem}-eval"
     manifest = {**recorded(data), **recorded(split), **recorded(settings),
                 "config": config.as_dict()}
@@ -124,7 +137,7 @@ def compile_program(data: DataSettings, split: SplitSettings, settings: RunSetti
 
     opt = make_optimizer(optimizer, lms, settings.workers, data.seed)
     # Autologging registers a DSPy callback globally, so it must start before the context.
-    with _traced(traces, tracking_settings.tracking_uri, experiment), \
+    with run.traced(traces), \
             dspy.context(lm=lms.default, adapter=PlainTextAdapter()):
         compiled = run_optimizer(opt, optimizer.optimizer, student,
                                  to_dspy(train_ex, settings.k, settings.max_words),
@@ -149,55 +162,5 @@ def compile_program(data: DataSettings, split: SplitSettings, settings: RunSetti
         "program_file": str(out), "eval_dir": str(eval_dir),
     }
     save_program(compiled, config, out, extra={"compile": result})
-    result["mlflow_run_id"] = _log_to_mlflow(result, settings, optimizer,
-                                             tracking_settings.tracking_uri, experiment)
+    result.update(run.finish(result, compiled, config, register))
     return result
-
-
-@contextmanager
-def _traced(enabled: bool, tracking_uri: str | None, experiment: str):
-    """With ``--traces``: MLflow's DSPy autologging records the optimizer's own runs and the
-    traces of every program call it makes."""
-    if not enabled:
-        yield
-        return
-    import mlflow
-
-    from mopa.runs import tracking
-
-    tracking.configure(tracking_uri)
-    mlflow.set_experiment(experiment)
-    mlflow.dspy.autolog(log_traces=True, log_traces_from_compile=True, log_compiles=True,
-                        silent=True)
-    try:
-        yield
-    finally:
-        mlflow.flush_trace_async_logging()
-        mlflow.dspy.autolog(disable=True)
-
-
-def _log_to_mlflow(result: dict, settings: RunSettings, optimizer: OptimizerSettings,
-                   tracking_uri: str | None, experiment: str) -> str:
-    """One MLflow run per compile: params, before/after metrics, the program JSON."""
-    from mlflow import MlflowClient
-
-    from mopa.runs import tracking
-
-    client = MlflowClient(tracking.configure(tracking_uri))
-    experiment_id = tracking.get_or_create_experiment(client, experiment)
-    params = {"optimizer": result["optimizer"], "metric": result["metric"],
-              "train": result["train"], "val": result["val"],
-              "test": result["test"]["n"] if result["test"] else 0, "lm": settings.lm,
-              "api_base": settings.api_base,  # log_params redacts every value
-              "prompt_lm": optimizer.prompt_lm, "reflection_lm": optimizer.reflection_lm,
-              **tracking.flatten_config(result["program"])}
-    run_id = tracking.start_run(client, experiment_id,
-                                f"compile-{result['optimizer']}-{result['program']['preset']}",
-                                params=params)
-    tracking.log_metrics(client, run_id, {f"{name}_{when}_{m}": result[name][when][m]
-                                          for name in ("selection", "test") if result[name]
-                                          for when in ("before", "after", "copy_latest")
-                                          for m in SCORE_KEYS})
-    tracking.log_artifacts(client, run_id, [result["program_file"]])
-    tracking.finish_run(client, run_id)
-    return run_id

@@ -86,7 +86,12 @@ def describe(client: MlflowClient, run_id: str, command: str, name: str | None =
     if name:
         rename(client, run_id, name)
     if examples:
-        client.log_inputs(run_id, datasets=[dataset_input(examples, source or "?", context)])
+        log_dataset(client, run_id, examples, source or "?", context)
+
+
+def log_dataset(client: MlflowClient, run_id: str, examples: list[Example], source: str,
+                context: str) -> None:
+    client.log_inputs(run_id, datasets=[dataset_input(examples, source, context)])
 
 
 def rename(client: MlflowClient, run_id: str, name: str) -> None:

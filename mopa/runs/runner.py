@@ -15,10 +15,12 @@ from mopa.lm import PlainTextAdapter
 from mopa.lm.pool import LMPool
 from mopa.program_files import load_program, program_hash
 from mopa.program_inputs import program_inputs
+from mopa.program_models import is_model_uri, load_program_model
 from mopa.programs import ProgramChoice, ProgramConfig, build_program
 from mopa.redaction import redact
 from mopa.runs.metering import metered
-from mopa.runs.settings import DataSettings, RunSettings
+from mopa.runs.run_tracking import given_uri, tracked_run
+from mopa.runs.settings import DataSettings, RunSettings, TrackingSettings
 from mopa.runs.stopping import run_all
 from mopa.runs.store import RunStore
 from mopa.scoring.run_scores import output_text, run_metrics
@@ -74,14 +76,19 @@ def run_examples(program: dspy.Module, examples: list[Example], store: RunStore,
 
 
 def run(data: DataSettings, settings: RunSettings, program: ProgramChoice | str | Path,
-        out: str | Path = "runs/latest") -> dict:
-    """Run ``program`` (a choice of preset and structure, or a compiled program file) over the
-    examples ``data`` selects, into ``out``; resumes a run of the same manifest there."""
+        out: str | Path = "runs/latest",
+        tracking_settings: TrackingSettings | None = None) -> dict:
+    """Run ``program`` (a choice of preset and structure, a compiled program file, or a logged
+    MLflow model's ``models:/NAME/VERSION`` or ``runs:/...`` URI) over the examples ``data``
+    selects, into ``out``; resumes a run of the same manifest there. With
+    ``tracking_settings.tracking_uri``, also one MLflow run (see ``run_tracking``)."""
     examples = data.examples()
     task = examples[0].task
     lms = settings.lm_pool()
     program_file = None if isinstance(program, ProgramChoice) else str(program)
-    if program_file:
+    if is_model_uri(program_file):
+        config, module = load_program_model(program_file, lms, given_uri(tracking_settings))
+    elif program_file:
         config, module = load_program(program_file, lms)
         if config.task != task:
             raise ValueError(f"{program_file} was compiled for {config.task}, but {data.data} "
@@ -91,8 +98,11 @@ def run(data: DataSettings, settings: RunSettings, program: ProgramChoice | str 
         module = build_program(config, lms)
     manifest = {**recorded(data), **recorded(settings), "program_file": program_file,
                 "config": config.as_dict(), "program_hash": program_hash(module)}
-    with RunStore(out, manifest) as store:
-        return execute(module, config, examples, store, lms, settings)
+    with RunStore(out, manifest) as store, tracked_run(tracking_settings, "run", config,
+                                                       examples, data.data, manifest) as done:
+        metrics = execute(module, config, examples, store, lms, settings)
+        done(metrics, store)
+        return metrics
 
 
 def execute(module: dspy.Module, config: ProgramConfig, examples: list[Example],

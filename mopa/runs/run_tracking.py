@@ -1,0 +1,69 @@
+"""``mopa run`` in MLflow, when a tracking URI is given (``--tracking-uri``): one run named
+like a tune trial
+(``rag-mopa 2×2 merge · meteor 0.104``), with the run's settings and program as params, its
+metrics as a tune trial logs them, the examples as a dataset input, the git commit, and the
+predictions and metrics files. Without a URI nothing is imported or written: a plain
+``mopa run`` stays a local, offline command.
+
+Only the explicit setting counts, not ``MLFLOW_TRACKING_URI``: MLflow's own
+``set_tracking_uri`` writes that variable, so after any tracked command in a process (a
+notebook, a test suite) every later run would start logging somewhere it was never asked to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from mopa.data import Example
+
+if TYPE_CHECKING:
+    from mopa.programs import ProgramConfig
+    from mopa.runs.settings import TrackingSettings
+    from mopa.runs.store import RunStore
+
+
+def given_uri(tracking_settings: TrackingSettings | None) -> str | None:
+    return tracking_settings.tracking_uri if tracking_settings else None
+
+
+@contextmanager
+def tracked_run(tracking_settings: TrackingSettings | None, command: str, config: ProgramConfig,
+                examples: list[Example], source: str,
+                manifest: dict) -> Iterator[Callable[[dict, RunStore], None]]:
+    """Yields ``done(metrics, store)``, to call once the run is scored; a run left by an
+    exception is marked FAILED. Without a tracking URI, ``done`` does nothing."""
+    uri = given_uri(tracking_settings)
+    if not uri:
+        yield lambda metrics, store: None
+        return
+    from mlflow import MlflowClient
+
+    from mopa.runs import run_context, tracking
+
+    client = MlflowClient(tracking.configure(uri))
+    experiment = tracking.get_or_create_experiment(
+        client, (tracking_settings.experiment if tracking_settings else None)
+        or f"mopa-{command}")
+    program_file = manifest.get("program_file")
+    name = run_context.structure(config.as_dict()) + (" compiled" if program_file else "")
+    params = {**tracking.flatten_config(config.as_dict()),
+              **{k: v for k, v in manifest.items() if k != "config" and not isinstance(v, dict)}}
+    run_id = tracking.start_run(client, experiment, name, params=params)
+    note = (f"`mopa {command}` of {name}" + (f" from `{program_file}`" if program_file else "")
+            + f" on {len(examples)} examples of `{source}`.")
+    run_context.describe(client, run_id, command, note=note, examples=examples, source=source)
+
+    def done(metrics: dict, store: RunStore) -> None:
+        tracking.log_run_metrics(client, run_id, metrics)
+        tracking.log_artifacts(client, run_id, [store.predictions_path, store.metrics_path,
+                                                store.dir / "run.json"])
+        run_context.rename(client, run_id, f"{name} · meteor {metrics['final']['meteor']:.3f}")
+        tracking.finish_run(client, run_id)
+
+    try:
+        yield done
+    except BaseException as e:
+        tracking.fail_run(client, run_id, f"{type(e).__name__}: {e}")
+        raise

@@ -197,3 +197,30 @@ def test_n_total_resumes_to_a_total_instead_of_adding_trials(flags):
     assert run_tune(n_total=2, **flags)["trials"] == {"COMPLETE": 2}
     assert run_tune(n_total=2, **flags)["trials"] == {"COMPLETE": 2}
     assert run_tune(n_total=3, trials=5, **flags)["trials"] == {"COMPLETE": 3}
+
+
+def test_another_machines_trial_is_lost_when_its_heartbeat_stops(flags):
+    from mopa.optimizers.study import open_storage
+
+    run_tune(trials=0, **flags)
+    client = MlflowClient(flags["tracking_uri"])
+    storage = open_storage(flags["storage"], client)
+    storage.grace_period = 1  # instead of recovery.GRACE_PERIOD, to keep the test short
+    study = optuna.load_study(study_name="s", storage=storage)
+    trial = study.ask()
+    trial.suggest_int("x", 1, 3)
+    trial.set_user_attr(recovery.WORKER_ATTR, {"host": "elsewhere", "pid": 1, "started": 1})
+    parent, _ = runs_of(flags)
+    run_id = tracking.start_run(client, parent.info.experiment_id, "t0",
+                                parent_run_id=parent.info.run_id)
+    trial.set_user_attr("mlflow_run_id", run_id)
+    storage.record_heartbeat(trial._trial_id)
+    recovery.sweep(study, client)
+    assert study.trials[0].state.name == "RUNNING"  # not this machine's: the heartbeat decides
+    time.sleep(2.5)
+    recovery.sweep(study, client)
+    lost, queued = study.trials
+    assert lost.state.name == "FAIL" and queued.state.name == "WAITING"
+    assert queued.params == {"x": lost.params["x"]} and queued.user_attrs["retry_of"] == 0
+    run = client.get_run(run_id)
+    assert run.info.status == "FAILED" and "heartbeats" in run.data.tags["fail_reason"]

@@ -39,8 +39,12 @@ def program_label(program) -> str:
     from mopa.programs.presets import get_preset
 
     if isinstance(program, str | Path):
-        return _slug(Path(str(program)).stem if Path(str(program)).suffix == ".json"
-                     else str(program).split(":", 1)[-1])
+        path = Path(str(program))
+        if path.suffix != ".json":  # a model URI: models:/NAME/VERSION, runs:/ID/program
+            return _slug(str(program).split(":", 1)[-1])
+        # compile's default file is <dir named after the program>/program.json
+        return _slug(path.parent.name if path.stem == "program" and path.parent.name
+                     else path.stem)
     label = program.preset
     if get_preset(program.preset).layered:
         label += f"-{program.agents}x{program.layers}"

@@ -240,7 +240,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_flags(p, TrackingSettings, defaults={"experiment": "mopa-tune"})
 
     p = _command(sub, "report", "best trials of a study with CIs vs rag and copy-latest; "
-                 "plots logged to MLflow", cmd_report)
+                 "plots logged to MLflow. Reads finished runs only: the baselines and test "
+                 "re-runs it needs cost LM calls and run with --run-missing", cmd_report)
     add_flags(p, StudySettings)
     add_flags(p, TrackingSettings, exclude=("experiment",))
     p.add_argument("--top", type=int, default=5, help="how many best trials")

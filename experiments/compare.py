@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from mopa.data import Example
+from mopa.jsonl import read_json
 from mopa.scoring.run_scores import RunScores, columns, mean_intervals, paired_intervals
 
 COMPARED = ("meteor", "rougeL")  # the report's headline metrics
@@ -17,7 +18,7 @@ def previous_systems(path: Path, settings: dict) -> list[dict]:
     comparable with the new ones on the same examples and settings, hence the refusal."""
     if not path.exists():
         return []
-    previous = json.loads(path.read_text(encoding="utf-8"))
+    previous = read_json(path)  # a torn file is named, with its line
     settings = json.loads(json.dumps(settings))  # compare as JSON (tuples become lists)
     changed = sorted(k for k in set(previous["settings"]) | set(settings)
                      if previous["settings"].get(k) != settings.get(k))

@@ -11,7 +11,6 @@ noise on these examples, or why it was not tested.
 
 from __future__ import annotations
 
-import json
 import shlex
 import shutil
 from pathlib import Path
@@ -29,6 +28,7 @@ from mopa.experiments.claims import (
 from mopa.experiments.command import experiment_argv
 from mopa.experiments.compare import COMPARED, add_intervals
 from mopa.experiments.markdown import layer_table, results_table
+from mopa.jsonl import read_json
 from mopa.scoring.intervals import SMALL_N
 
 # Which claims each experiment tests: by experiment name, else by kind.
@@ -130,10 +130,10 @@ def write_results(runs: str = "runs/experiments", out: str = "docs/results.md",
     if not found:
         raise FileNotFoundError(f"no experiment results under {runs}; run `mopa experiment "
                                 "NAME --data ...` first")
+    all_results = {p.parent.name: read_json(p) for p in found}  # errors name the file
     out_path = Path(out)
     figures = out_path.parent / "figures"
     figures.mkdir(parents=True, exist_ok=True)
-    all_results = {p.parent.name: json.loads(p.read_text(encoding="utf-8")) for p in found}
     sections, claims = [], {}
     for name, results in all_results.items():
         text, claims[name] = section(name, results, runs, figures, out_path.parent)

@@ -12,6 +12,7 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
+from mopa.atomic import write_text_atomic
 from mopa.experiments import EXPERIMENTS
 from mopa.experiments.command import experiment_argv
 from mopa.experiments.compare import compare_systems, previous_systems
@@ -136,7 +137,8 @@ def run_experiment(name: str, data: DataSettings, settings: RunSettings,
 
 def _write_results(root: Path, results: dict) -> None:
     text = json.dumps(redact(results), indent=2)  # settings and command hold the LM flags
-    (root / "results.json").write_text(text + "\n", encoding="utf-8")
+    # Atomic: a rerun reads it back (previous_systems), so a torn file would block the rerun.
+    write_text_atomic(root / "results.json", text + "\n")
 
 
 def _log_to_mlflow(results: dict, runs: dict, root: Path, figures: list[Path],

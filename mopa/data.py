@@ -9,12 +9,11 @@ A data source is a string:
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from mopa.jsonl import DataError, check_readable_file, decode_line, iter_jsonl
+from mopa.jsonl import DataError, check_readable_file, iter_jsonl, read_json
 from mopa.tasks import SETTINGS, TASKS, Task, get_task, infer_task
 
 HUB_DATASET = "LongLaMP/LongLaMP"
@@ -95,12 +94,7 @@ def load_file(path: str | Path, task: str | None = None) -> list[Example]:
     check_readable_file(path, "data")
     spec = get_task(task) if task else None
     if path.suffix == ".json":
-        text = "\n".join(decode_line(raw, str(path), lineno)
-                         for lineno, raw in enumerate(path.read_bytes().split(b"\n"), 1))
-        try:
-            records = json.loads(text)
-        except json.JSONDecodeError as e:
-            raise DataError(str(path), e.lineno, None, f"invalid JSON: {e.msg}") from None
+        records = read_json(path)
         if not isinstance(records, list):
             raise DataError(str(path), None, None, "a .json data file must hold a list of records")
         parsed = [(None, parse_record(r, str(path), None, spec)) for r in records]

@@ -50,3 +50,17 @@ def iter_jsonl(path: str | Path) -> Iterator[tuple[int, object]]:
                 yield lineno, json.loads(line)
             except json.JSONDecodeError as e:
                 raise DataError(str(path), lineno, None, f"invalid JSON: {e.msg}") from None
+
+
+def read_json(path: str | Path) -> object:
+    """A whole JSON file (a manifest, a results file), with errors that name it and the line:
+    a bare ``Expecting value: line 1 column 1`` does not say which of a command's files is
+    torn."""
+    path = Path(path)
+    check_readable_file(path, "JSON")
+    text = "\n".join(decode_line(raw, str(path), lineno)
+                     for lineno, raw in enumerate(path.read_bytes().split(b"\n"), start=1))
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise DataError(str(path), e.lineno, None, f"invalid JSON: {e.msg}") from None

@@ -34,6 +34,7 @@ from pathlib import Path
 import optuna
 
 from mopa.flags import from_args
+from mopa.jsonl import read_json
 from mopa.optimizers.holdout import study_test_examples
 from mopa.optimizers.report_plots import plots
 from mopa.optimizers.report_runs import RAG_CALLS_PER_EXAMPLE, NeededRun, provide
@@ -56,7 +57,7 @@ def _run_settings(run_dir: Path) -> dict:
     """The settings a run was made with (data selection, LM, temperature, k, ...), from its
     manifest, without what identifies its program and code (``_run`` hashes its own program;
     the store adds the code)."""
-    manifest = json.loads((run_dir / "run.json").read_text())
+    manifest = read_json(run_dir / "run.json")  # errors name the file
     return {k: v for k, v in manifest.items()
             if k not in ("trial", "config", "program_hash", "code", "git_commit")}
 

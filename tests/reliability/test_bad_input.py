@@ -49,6 +49,7 @@ def bad_files(tmp_path):
         "prog-state.json": _prog({"task": "product_review", "preset": "rag"}, {"x": {}}),
         "prog-notjson.json": b"{\n",
         "torn/run.json": b'{\n  "data": "go',
+        "exp/table/results.json": b'{"settings": ',
     }
     for name, data in files.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
@@ -154,6 +155,13 @@ CASES = {
                                 "fake", "--systems", "copy-latest,rag-mopa-md",
                                 "--proposer-lms", "fake,gpt4", "--no-progress", "--out",
                                 "{t}/out"], "unknown LM spec 'gpt4'"),
+    "experiment torn results.json": (["experiment", "table", "--data", "{t}/good.jsonl", "--lm",
+                                      "fake", "--systems", "copy-latest", "--no-progress",
+                                      "--out", "{t}/exp"],
+                                     "exp/table/results.json:1: invalid JSON"),
+    "results torn results.json": (["results", "--runs", "{t}/exp", "--doc",
+                                   "{t}/out/results.md"],
+                                  "exp/table/results.json:1: invalid JSON"),
 }
 
 

@@ -50,8 +50,9 @@ class DataSettings:
 
     def examples(self) -> list[Example]:
         examples = select(load(self.data), self.limit, how=self.selection, seed=self.seed)
-        if not examples:
-            raise ValueError(f"{self.data}: no examples selected (--limit {self.limit})")
+        if not examples:  # --limit is >= 1, so the source itself (or its half) is empty
+            raise ValueError(f"{self.data}: no examples to run: the source (or the half of it "
+                             "that --selection picks) holds no records")
         return examples
 
 

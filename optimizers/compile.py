@@ -115,13 +115,16 @@ def _compile(data: DataSettings, split: SplitSettings, settings: RunSettings,
     config = program.config(train_ex[0].task)
     if config.preset == "copy-latest":
         raise ValueError("copy-latest has no prompts to compile; pick an LM program")
+    # Every LM spec is built before the MLflow run starts or a file is written, so a bad one
+    # is refused with nothing left behind.
+    lms = settings.lm_pool()
+    student = build_program(config, lms)
+    for spec in (optimizer.prompt_lm, optimizer.reflection_lm):
+        lms.get(spec)
     run.start(config, optimizer, settings, data.data, train_ex, val_ex, split.val_data)
     eval_dir = Path(out).parent / f"{Path(out).stem}-eval"
     manifest = {**recorded(data), **recorded(split), **recorded(settings),
                 "config": config.as_dict()}
-    lms = settings.lm_pool()
-
-    student = build_program(config, lms)
     # Both evaluation stores are derived from this compile, like the --out file it overwrites:
     # a store left by a compile with other settings is replaced, not refused. (Naming the eval
     # directory after the knobs instead would still reuse stale records when a rerun with the

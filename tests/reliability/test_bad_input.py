@@ -9,6 +9,8 @@ Each case is a command line whose ``{t}`` is the test's directory, holding the f
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -205,3 +207,14 @@ def test_the_corrected_rerun_into_the_same_out_runs(bad_files, capsys):
     assert main([*argv, "--lm", "gpt4"]) == 2
     assert main([*argv, "--lm", "fake"]) == 0
     assert "changed" not in capsys.readouterr().err
+
+
+def test_the_installed_command_exits_2_with_one_line_and_no_traceback(bad_files):
+    """Once through a real process: the exit code and stderr a shell sees (`mopa` is main)."""
+    done = subprocess.run([sys.executable, "-m", "mopa.cli", "run", "--data",
+                           str(bad_files / "adir"), "--lm", "fake", "--out",
+                           str(bad_files / "out")], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr == f"mopa: error: {bad_files / 'adir'}: is a directory; pass a data " \
+                          "file (.jsonl) inside it\n"
+    assert not (bad_files / "out").exists()

@@ -82,11 +82,17 @@ def test_an_empty_output_is_a_failure_that_scores_zero(data, tmp_path, capsys):
         r["id"] for r in lines if r["prediction"]}
 
 
-def test_rerunning_finishes_every_example_without_duplicates(data, tmp_path, capsys):
+@pytest.mark.parametrize("lm, workers", [
+    (FAULTY, "1"),
+    # Concurrent calls: seeded draws follow the prompt, not the order threads call in.
+    (FAULTY + "&latency=0.01", "4"),
+])
+def test_rerunning_finishes_every_example_without_duplicates(data, tmp_path, capsys, lm,
+                                                            workers):
     out = tmp_path / "run"
     failed = []
     for _ in range(8):
-        assert _run(data, out) == 0
+        assert _run(data, out, lm, "--workers", workers) == 0
         failed.append(json.loads((out / "metrics.json").read_text())["failed"])
         if failed[-1] == 0:
             break
@@ -96,7 +102,7 @@ def test_rerunning_finishes_every_example_without_duplicates(data, tmp_path, cap
     assert len(finished) == 12 and set(finished.values()) == {1}  # none finished twice
     # Only failures were rerun: each line is a failure or an example's one finished record.
     assert len(lines) == 12 + sum(1 for r in lines if r["error"])
-    assert _run(data, out) == 0 and len(_lines(out)) == len(lines)  # done: nothing reruns
+    assert _run(data, out, lm) == 0 and len(_lines(out)) == len(lines)  # done: nothing reruns
 
 
 def test_every_example_failing_exits_non_zero_with_one_line(data, tmp_path, capsys):

@@ -9,7 +9,8 @@ stopped by Ctrl-C is queued again the same way, so rerunning the command resumes
 
 How a trial is found lost:
 - its worker (``WORKER_ATTR``: host, pid, process start time) ran on this machine and that
-  process is gone: found at once when any worker on the machine starts or ends a trial;
+  process is gone: found at once when any worker on the machine starts or ends a trial
+  (machines are told apart by host name: containers sharing one would confuse this);
 - otherwise by Optuna's heartbeat (RDB storages only; see ``study.open_storage``): no heartbeat
   for ``GRACE_PERIOD`` seconds. A journal file has no heartbeat: only the first rule applies.
 
@@ -24,6 +25,7 @@ import os
 import socket
 import warnings
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 import optuna
@@ -103,7 +105,7 @@ def lost_trial_handler(client: MlflowClient) -> Callable[[optuna.Study, FrozenTr
 
     def lost(study: optuna.Study, trial: FrozenTrial, reason: str | None = None) -> None:
         reason = reason or (f"its worker stopped sending heartbeats for {GRACE_PERIOD}s "
-                            "(killed, or its machine died); retried")
+                            "(killed, or its machine died)")
         run_id = trial.user_attrs.get("mlflow_run_id")
         if run_id:
             try:
@@ -116,16 +118,26 @@ def lost_trial_handler(client: MlflowClient) -> Callable[[optuna.Study, FrozenTr
     return lost
 
 
+def _why_lost(trial: FrozenTrial) -> str | None:
+    worker = trial.user_attrs.get(WORKER_ATTR)
+    if worker_is_gone(worker):
+        return f"its worker (pid {worker['pid']} on {worker['host']}) died mid-trial"
+    started = trial.datetime_start
+    # ``guarded`` records the worker milliseconds after Optuna starts the trial: a trial still
+    # without one long after was started by a worker that died at once.
+    if worker is None and started and (datetime.now() - started).total_seconds() > GRACE_PERIOD:
+        return "its worker died as the trial started (it never recorded itself)"
+    return None
+
+
 def sweep(study: optuna.Study, client: MlflowClient) -> int:
     """Fail and requeue the lost trials of ``study``; how many this worker handled."""
     lost = lost_trial_handler(client)
     found = 0
     for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-        worker = trial.user_attrs.get(WORKER_ATTR)
-        if not worker_is_gone(worker):
+        reason = _why_lost(trial)
+        if reason is None:
             continue
-        reason = (f"its worker (pid {worker['pid']} on {worker['host']}) died mid-trial; "
-                  "retried")
         storage = study._storage  # no public API sets attrs of another process's trial
         try:
             storage.set_trial_user_attr(trial._trial_id, "fail_reason", reason)
@@ -150,7 +162,7 @@ def guarded(objective: Callable[[optuna.Trial], object]) -> Callable[[optuna.Tri
         try:
             return objective(trial)
         except KeyboardInterrupt:
-            retry(trial.study, trial, "stopped by Ctrl-C; retried", limited=False)
+            retry(trial.study, trial, "stopped by Ctrl-C", limited=False)
             raise
 
     return run

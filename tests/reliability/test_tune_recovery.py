@@ -24,7 +24,7 @@ from mopa.lm import fake
 from mopa.optimizers import recovery
 from mopa.optimizers.search_space import space_from_flags
 from mopa.optimizers.settings import SpaceFlags, StudySettings, TuneSettings, fixed
-from mopa.optimizers.study import CREATOR_ATTR, PARENT_ATTR
+from mopa.optimizers.study import CREATOR_ATTR, PARENT_ATTR, open_storage
 from mopa.optimizers.tune import tune
 from mopa.programs import ProgramOptions
 from mopa.runs import tracking
@@ -76,7 +76,8 @@ def argv(flags: dict, **more) -> list[str]:
 
 
 def study_of(flags) -> optuna.Study:
-    return optuna.load_study(study_name=flags["study"], storage=flags["storage"])
+    storage = open_storage(flags["storage"], MlflowClient(flags["tracking_uri"]))
+    return optuna.load_study(study_name=flags["study"], storage=storage)
 
 
 def runs_of(flags):
@@ -200,8 +201,6 @@ def test_n_total_resumes_to_a_total_instead_of_adding_trials(flags):
 
 
 def test_another_machines_trial_is_lost_when_its_heartbeat_stops(flags):
-    from mopa.optimizers.study import open_storage
-
     run_tune(trials=0, **flags)
     client = MlflowClient(flags["tracking_uri"])
     storage = open_storage(flags["storage"], client)
@@ -224,3 +223,17 @@ def test_another_machines_trial_is_lost_when_its_heartbeat_stops(flags):
     assert queued.params == {"x": lost.params["x"]} and queued.user_attrs["retry_of"] == 0
     run = client.get_run(run_id)
     assert run.info.status == "FAILED" and "heartbeats" in run.data.tags["fail_reason"]
+
+
+def test_a_trial_whose_worker_died_before_recording_itself_is_lost_after_the_grace(
+        flags, monkeypatch):
+    flags["storage"] = str(Path(flags["out"]).parent / "study.log")  # no heartbeats here
+    run_tune(trials=0, **flags)
+    study = study_of(flags)
+    study.ask()  # started, then its worker died before ``guarded`` recorded it
+    client = MlflowClient(flags["tracking_uri"])
+    assert recovery.sweep(study, client) == 0  # within the grace: it may be starting
+    monkeypatch.setattr(recovery, "GRACE_PERIOD", 0)
+    assert recovery.sweep(study, client) == 1
+    assert [t.state.name for t in study_of(flags).trials] == ["FAIL", "WAITING"]
+    assert "never recorded itself" in study_of(flags).trials[0].user_attrs["fail_reason"]

@@ -8,9 +8,12 @@ written, sqlite databases included, and the captured stdout/stderr for the plant
 
 from __future__ import annotations
 
+import http.server
+import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import mlflow
@@ -68,6 +71,45 @@ def test_commands_leak_no_environment_secret(workdir, capsys):
         assert main([*argv(command, workdir), *extra]) == 0, command
     out, err = capsys.readouterr()
     assert (workdir / "run" / "run.json").exists() and (workdir / "mlflow.db").exists()
+    assert leaks(workdir, out, err) == []
+
+
+class _EchoingServer(http.server.BaseHTTPRequestHandler):
+    """An OpenAI-style server that refuses every key and quotes it back, as providers do."""
+
+    keys: list[str] = []
+
+    def do_POST(self):  # noqa: N802 (the http.server name)
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        key = self.headers.get("Authorization", "").removeprefix("Bearer ")
+        self.keys.append(key)
+        body = json.dumps({"error": {"message": f"Incorrect API key provided: {key}",
+                                     "type": "invalid_request_error", "code": "invalid_api_key"}})
+        self.send_response(401)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body.encode())
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_key_from_api_key_env_is_sent_but_never_written(workdir, capsys):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _EchoingServer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        code = main(["run", "--data", "demo:product_review", "--limit", "2", "--program", "rag",
+                     "--lm", "openai/mopa-test", "--api-base",
+                     f"http://127.0.0.1:{server.server_port}/v1", "--api-key-env",
+                     "MOPA_TEST_PLANTED_TOKEN", "--no-progress", "--out", str(workdir / "run")])
+    finally:
+        server.shutdown()
+    out, err = capsys.readouterr()
+    assert code == 2 and "Incorrect API key provided: ***" in err, err  # all failed: 401
+    assert set(_EchoingServer.keys) == {ENV["MOPA_TEST_PLANTED_TOKEN"]}  # the key was sent
+    # ...and its echo, in no known key shape, is caught as an environment variable's value.
+    assert "Incorrect API key provided: ***" in (workdir / "run" / "predictions.jsonl").read_text()
     assert leaks(workdir, out, err) == []
 
 

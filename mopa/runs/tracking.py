@@ -27,10 +27,6 @@ _MAX_TAG = 5000  # MLflow rejects longer tag values
 _BATCH = 100  # MLflow's log_batch limit for params (and a safe chunk for metrics)
 
 
-# The old name of ``redact``, for callers not yet moved to ``mopa.redaction``: the same function.
-redact_url = redact
-
-
 def configure(tracking_uri: str | None) -> str:
     """Use ``tracking_uri`` when given, else MLflow's default; return the URI in effect."""
     import mlflow

@@ -11,9 +11,11 @@ from __future__ import annotations
 import http.server
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
+import uuid
 from pathlib import Path
 
 import mlflow
@@ -74,42 +76,75 @@ def test_commands_leak_no_environment_secret(workdir, capsys):
     assert leaks(workdir, out, err) == []
 
 
-class _EchoingServer(http.server.BaseHTTPRequestHandler):
-    """An OpenAI-style server that refuses every key and quotes it back, as providers do."""
+class _Provider(http.server.BaseHTTPRequestHandler):
+    """An OpenAI-style chat server: it answers requests with the ``accepted`` key and refuses
+    any other, quoting it back as providers do."""
 
+    accepted: str | None = None
     keys: list[str] = []
 
     def do_POST(self):  # noqa: N802 (the http.server name)
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        request = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
         key = self.headers.get("Authorization", "").removeprefix("Bearer ")
         self.keys.append(key)
-        body = json.dumps({"error": {"message": f"Incorrect API key provided: {key}",
-                                     "type": "invalid_request_error", "code": "invalid_api_key"}})
-        self.send_response(401)
+        if key == self.accepted:
+            # DSPy's chat format: a section per field the prompt names (extra ones are ignored).
+            fields = dict.fromkeys(re.findall(r"\[\[ ## (\w+) ## \]\]", request))
+            text = "".join(f"[[ ## {f} ## ]]\nHolds tight, no buzz.\n\n" for f in fields
+                           if f != "completed") + "[[ ## completed ## ]]"
+            status, body = 200, {"id": "c1", "object": "chat.completion", "created": 0,
+                                 "model": "mopa-test", "usage": {"prompt_tokens": 9,
+                                                                 "completion_tokens": 6,
+                                                                 "total_tokens": 15},
+                                 "choices": [{"index": 0, "finish_reason": "stop",
+                                              "message": {"role": "assistant", "content": text}}]}
+        else:
+            status, body = 401, {"error": {"message": f"Incorrect API key provided: {key}",
+                                           "type": "invalid_request_error",
+                                           "code": "invalid_api_key"}}
+        data = json.dumps(body).encode()
+        self.send_response(status)
         self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Content-Length", str(len(data)))
         self.end_headers()
-        self.wfile.write(body.encode())
+        self.wfile.write(data)
 
     def log_message(self, *args):
         pass
 
 
-def test_a_key_from_api_key_env_is_sent_but_never_written(workdir, capsys):
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _EchoingServer)
+@pytest.fixture
+def provider(monkeypatch):
+    """The flags of an LM behind ``_Provider``, its key read from MOPA_TEST_PLANTED_TOKEN."""
+    monkeypatch.setattr(_Provider, "keys", [])
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Provider)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        code = main(["run", "--data", "demo:product_review", "--limit", "2", "--program", "rag",
-                     "--lm", "openai/mopa-test", "--api-base",
-                     f"http://127.0.0.1:{server.server_port}/v1", "--api-key-env",
-                     "MOPA_TEST_PLANTED_TOKEN", "--no-progress", "--out", str(workdir / "run")])
-    finally:
-        server.shutdown()
+    # A new model name each time: DSPy's disk cache would otherwise answer without a request.
+    yield ["--lm", f"openai/mopa-test-{uuid.uuid4().hex[:8]}", "--api-base", f"http://127.0.0.1:{server.server_port}/v1",
+           "--api-key-env", "MOPA_TEST_PLANTED_TOKEN", "--program", "rag"]
+    server.shutdown()
+
+
+def test_a_key_quoted_back_by_the_provider_is_not_written(workdir, capsys, provider):
+    code = main([*argv("run", workdir), *provider])
     out, err = capsys.readouterr()
     assert code == 2 and "Incorrect API key provided: ***" in err, err  # all failed: 401
-    assert set(_EchoingServer.keys) == {ENV["MOPA_TEST_PLANTED_TOKEN"]}  # the key was sent
+    assert set(_Provider.keys) == {ENV["MOPA_TEST_PLANTED_TOKEN"]}  # the key was sent
     # ...and its echo, in no known key shape, is caught as an environment variable's value.
     assert "Incorrect API key provided: ***" in (workdir / "run" / "predictions.jsonl").read_text()
+    assert leaks(workdir, out, err) == []
+
+
+@pytest.mark.parametrize("command", ["run", "compile", "tune"])
+def test_a_key_from_api_key_env_is_used_but_never_written(workdir, capsys, provider, monkeypatch,
+                                                          command):
+    # Everything succeeds, compile's MLflow model (a pickle of the program) included. A guard:
+    # the key sits in the LM's kwargs, which nothing saves today (programs are saved unpinned).
+    monkeypatch.setattr(_Provider, "accepted", ENV["MOPA_TEST_PLANTED_TOKEN"])
+    args = provider[:-2] if command == "tune" else provider  # tune searches the program
+    assert main([*argv(command, workdir), *args]) == 0
+    out, err = capsys.readouterr()
+    assert _Provider.keys and set(_Provider.keys) == {ENV["MOPA_TEST_PLANTED_TOKEN"]}
     assert leaks(workdir, out, err) == []
 
 

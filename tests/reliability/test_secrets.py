@@ -49,6 +49,8 @@ def argv(command: str, tmp: Path) -> list[str]:
     tracking = ["--tracking-uri", f"sqlite:///{tmp / 'mlflow.db'}"]
     if command == "run":
         return ["run", *data, "--limit", "2", "--out", str(tmp / "run")]
+    if command == "experiment":
+        return ["experiment", "aggregators", *data, "--limit", "2", "--out", str(tmp / "exp")]
     if command == "compile":
         return ["compile", *data, "--train", "1", "--val", "1", "--agents", "1", *tracking,
                 "--program-file", str(tmp / "program.json")]
@@ -155,7 +157,7 @@ def _lm_flag_cases():
                              f"http://127.0.0.1:9/v1?api_key={KEY}"],
               "--proposer-lms": [f"fake,{KEY}@0.5"], "--api-key-env": [KEY]}
     commands = next(a for a in build_parser()._actions if a.dest == "command").choices
-    for command in ("run", "compile", "tune"):
+    for command in ("run", "compile", "tune", "experiment"):
         flags = {s for a in commands[command]._actions for s in a.option_strings}
         for flag in ("--lm", "--planner-lm", "--proposer-lm", "--proposer-lms",
                      "--aggregator-lm", "--prompt-lm", "--reflection-lm", "--api-base",

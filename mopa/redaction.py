@@ -30,6 +30,7 @@ import os
 import re
 import sys
 import traceback
+import warnings
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
@@ -190,8 +191,19 @@ def _excepthook(kind, error, tb) -> None:
     sys.stderr.write(redact("".join(traceback.format_exception(kind, error, tb))))
 
 
+def _redacting_showwarning(show):
+    def showwarning(message, category, filename, lineno, file=None, line=None):
+        show(redact(str(message)), category, filename, lineno, file, line)
+
+    showwarning.redacting = True
+    return showwarning
+
+
 def redact_process_output() -> None:
-    """From now on, log records (ours and libraries') and uncaught tracebacks are redacted:
-    an MLflow or LiteLLM error can quote a tracking URI or request with its credentials."""
+    """From now on, log records (ours and libraries'), warnings and uncaught tracebacks are
+    redacted: an MLflow or LiteLLM error can quote a tracking URI or request with its
+    credentials."""
     logging.setLogRecordFactory(_RedactingRecord)
     sys.excepthook = _excepthook
+    if not getattr(warnings.showwarning, "redacting", False):  # wrap once per process
+        warnings.showwarning = _redacting_showwarning(warnings.showwarning)

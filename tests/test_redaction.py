@@ -2,6 +2,7 @@
 
 import logging
 import sys
+import warnings
 
 import pytest
 
@@ -145,8 +146,14 @@ def test_plain_lm_flags_pass():
 def test_process_output_is_redacted(monkeypatch, capsys):
     factory = logging.getLogRecordFactory()
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    monkeypatch.setattr(warnings, "showwarning", warnings.showwarning)
     try:
-        redact_process_output()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            redact_process_output()
+            redact_process_output()  # twice (main() runs more than once in a process): one wrap
+            warnings.warn(f"cannot reach http://u:pw@h with {OPENAI}", UserWarning, stacklevel=1)
+        assert [str(w.message) for w in caught] == ["cannot reach http://u:***@h with ***"]
         record = logging.getLogger("mopa.test").makeRecord(
             "mopa.test", logging.WARNING, __file__, 1, "key %s at %s", (OPENAI, "http://u:pw@h"),
             None)

@@ -130,9 +130,9 @@ def _checked_base(api_base: str | None) -> str | None:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"api_base must be an http(s) URL such as "
                              f"'http://127.0.0.1:8080/v1', got {_host_of(api_base)!r}")
-        if parts.username or parts.password:
-            raise ValueError("api_base must not carry credentials (user:password@); export the "
-                             "key and pass api_key_env=<VARIABLE NAME>")
+        if parts.username or parts.password or looks_like_key(api_base):
+            raise ValueError("api_base must not carry credentials (user:password@, ?api_key=, "
+                             "a key); export the key and pass api_key_env=<VARIABLE NAME>")
     return api_base
 
 

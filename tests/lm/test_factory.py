@@ -108,6 +108,9 @@ def test_api_base_without_key_variable_sends_a_placeholder_not_an_ambient_key(mo
     assert "zq7" not in json.dumps(info) and SECRET not in json.dumps(info)
     with pytest.raises(ValueError, match="must not carry credentials"):
         make_lm("openai/local-model", api_base="http://usr:pw9x@127.0.0.1:8080/v1")
+    with pytest.raises(ValueError, match="must not carry credentials") as info:
+        make_lm("openai/local-model", api_base="http://127.0.0.1:8080/v1?api_key=zq7")
+    assert "zq7" not in str(info.value)
 
 
 def test_bad_api_base_and_model_type_are_refused():

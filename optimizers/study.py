@@ -22,6 +22,7 @@ from mlflow import MlflowClient
 from mopa.optimizers import recovery
 from mopa.redaction import redact
 from mopa.runs import tracking
+from mopa.runs.sqlite_files import create_whole, initialize_optuna
 
 log = logging.getLogger(__name__)
 PARENT_ATTR = "mlflow_parent_run_id"
@@ -43,6 +44,7 @@ def open_storage(storage: str, client: MlflowClient) -> optuna.storages.BaseStor
                          f"got {storage!r}")
 
     url = _with_installed_driver(storage)
+    create_whole(url, initialize_optuna)  # a kill while Optuna creates it must not break it
     for attempt in range(_SCHEMA_RACE_RETRIES):
         try:
             # Heartbeats let a live worker mark the trial of a killed worker FAIL instead of

@@ -20,6 +20,7 @@ from mlflow.entities import Metric, Param, RunStatus, RunTag
 from mlflow.exceptions import MlflowException
 
 from mopa.redaction import redact
+from mopa.runs.sqlite_files import create_whole, initialize_mlflow
 from mopa.scoring.metrics import SCORE_KEYS
 
 PARENT_TAG = "mlflow.parentRunId"
@@ -36,7 +37,9 @@ def configure(tracking_uri: str | None) -> str:
         if redact(tracking_uri) != tracking_uri:
             # MLflow prints "View run ... at: <server URL>" when a run ends, password included.
             os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")
-    return mlflow.get_tracking_uri()
+    uri = mlflow.get_tracking_uri()
+    create_whole(uri, initialize_mlflow)  # a kill while MLflow creates it must not break it
+    return uri
 
 
 def ui_command(tracking_uri: str) -> str:

@@ -69,9 +69,10 @@ def estimate(runs: list[NeededRun]) -> str:
         n = r.missing()
         calls = n * r.calls
         total += calls
-        lines.append(f"  {r.label}: {n} examples x ~{r.calls:.1f} LM calls = ~{calls:.0f} "
+        lines.append(f"- {r.label}: {n} examples x ~{r.calls:.1f} LM calls = ~{calls:.0f} "
                      f"({r.settings.get('lm')}) -> {r.run_dir}")
-    return "\n".join([*lines, f"  total: ~{total:.0f} LM calls"])
+    # A Markdown list: the note is also a section of best_trials.md.
+    return "\n".join([*lines, f"- total: ~{total:.0f} LM calls"])
 
 
 def provide(runs: list[NeededRun], run_missing: bool, study: str) -> str | None:

@@ -70,7 +70,10 @@ def test_compile_report_and_experiments_give_run_metrics_numbers(examples, runs,
     trial = SimpleNamespace(number=0, params={}, user_attrs={
         "run_dir": str(runs / "mopa"), "config": json.loads(
             (runs / "mopa" / "run.json").read_text())["config"]})
-    [row] = report.trial_rows([trial], [(runs / "mopa", mopa)], examples, tmp_path)
+    # The report runs no LM unasked: its rag baseline is run here, as --run-missing would.
+    report.baseline_run(ProgramConfig.from_dict(trial.user_attrs["config"]),
+                        report._run_settings(runs / "mopa"), examples, tmp_path).run()
+    [row] = report.trial_rows([trial], [runs / "mopa"], examples, tmp_path)
     assert row["final"] == mopa["final"]
     assert row["vs"]["copy-latest"] == mopa["vs_copy_latest"]
 

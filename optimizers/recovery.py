@@ -12,10 +12,15 @@ How a trial is found lost:
   process is gone: found at once when any worker on the machine starts or ends a trial
   (machines are told apart by host name: containers sharing one would confuse this);
 - otherwise by Optuna's heartbeat (RDB storages only; see ``study.open_storage``): no heartbeat
-  for ``GRACE_PERIOD`` seconds. A journal file has no heartbeat: only the first rule applies.
+  for ``GRACE_PERIOD`` seconds. A journal file has no heartbeat: there, another machine's dead
+  worker's trial stays RUNNING (fail it with ``optuna`` by hand);
+- a trial that never recorded its worker (killed within milliseconds of starting) is lost once
+  it is ``GRACE_PERIOD`` seconds old.
 
 The study's MLflow parent run is RUNNING while any trial is (another worker's included): a
-worker ending closes it only when no trial is left running.
+worker ending closes it only when no trial is left running. A trial of a dead worker counts as
+running until it is found lost, so the parent of a study whose last worker ended within that
+time stays RUNNING until the next ``mopa tune`` on the study.
 """
 
 from __future__ import annotations

@@ -20,7 +20,6 @@ import pytest
 from mlflow import MlflowClient
 
 from mopa.flags import from_args
-from mopa.lm import fake
 from mopa.optimizers import recovery
 from mopa.optimizers.search_space import space_from_flags
 from mopa.optimizers.settings import SpaceFlags, StudySettings, TuneSettings, fixed
@@ -32,17 +31,15 @@ from mopa.runs.settings import DataSettings, RunSettings, TrackingSettings
 from tests.conftest import review_record
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
-LATENCY = 0.3
-SLOW_MOPA = ("import sys; import mopa.lm.fake as f; init = f.FakeEngine.__init__; "
-             "f.FakeEngine.__init__ = lambda self, *a, **k: (init(self, *a, **k), "
-             f"setattr(self, 'latency', {LATENCY}))[0]; "
-             "from mopa.cli import main; sys.exit(main(sys.argv[1:]))")
+SLOW = "fake?latency=0.3"  # seconds per fake LM call: long enough to stop a trial in
 
 
 @pytest.fixture(scope="module")
 def tracking_uri(tmp_path_factory):
-    # One MLflow store for the module (creating its tables takes seconds).
-    yield f"sqlite:///{tmp_path_factory.mktemp('mlflow') / 'mlflow.db'}"
+    # One MLflow store for the module, created here once (its tables take seconds), not by
+    # the first test's subprocess.
+    uri = tracking.configure(f"sqlite:///{tmp_path_factory.mktemp('mlflow') / 'mlflow.db'}")
+    yield uri
     mlflow.set_tracking_uri(None)
 
 
@@ -100,9 +97,10 @@ def lines(path: Path) -> list[str]:
 
 
 def test_kill_9_mid_trial_then_rerun_retries_it_reusing_its_finished_examples(flags):
+    flags["lm"] = SLOW
     predictions = Path(flags["out"]) / "s" / "trial-0" / "predictions.jsonl"
-    proc = subprocess.Popen([sys.executable, "-c", SLOW_MOPA, "tune",
-                             *argv(flags, trials=1)], stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([sys.executable, "-m", "mopa.cli", "tune", *argv(flags, trials=1)],
+                            stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 90
     while len(lines(predictions)) < 2:
         assert proc.poll() is None, proc.stderr.read()
@@ -113,10 +111,10 @@ def test_kill_9_mid_trial_then_rerun_retries_it_reusing_its_finished_examples(fl
     before = [line for line in lines(predictions) if line.endswith("\n")]
     assert [t.state.name for t in study_of(flags).trials] == ["RUNNING"]  # what it leaves
 
-    result = run_tune(n_total=2, **flags)
+    result = run_tune(n_total=1, **flags)  # the same command, resuming to a total
 
     trials = study_of(flags).trials
-    assert [t.state.name for t in trials] == ["FAIL", "COMPLETE", "COMPLETE"]
+    assert [t.state.name for t in trials] == ["FAIL", "COMPLETE"]
     lost, retried = trials[0], trials[1]
     assert "died mid-trial" in lost.user_attrs["fail_reason"]
     assert retried.user_attrs[recovery.FIRST_ATTEMPT_ATTR] == 0
@@ -127,17 +125,15 @@ def test_kill_9_mid_trial_then_rerun_retries_it_reusing_its_finished_examples(fl
     parent, children = runs_of(flags)
     assert parent.info.status == "FINISHED" and parent.info.run_id == result["parent_run_id"]
     status = {c.data.tags["optuna.trial_number"]: c.info.status for c in children}
-    assert status == {"0": "FAILED", "1": "FINISHED", "2": "FINISHED"}
+    assert status == {"0": "FAILED", "1": "FINISHED"}
     lost_run = next(c for c in children if c.data.tags["optuna.trial_number"] == "0")
     assert "died mid-trial" in lost_run.data.tags["fail_reason"]
 
-    assert run_tune(n_total=2, **flags)["trials"] == {"FAIL": 1, "COMPLETE": 2}  # at the total
+    assert run_tune(n_total=1, **flags)["trials"] == {"FAIL": 1, "COMPLETE": 1}  # at the total
 
 
-def test_ctrl_c_in_a_trial_exits_and_the_rerun_resumes_it(flags, monkeypatch):
-    init = fake.FakeEngine.__init__
-    monkeypatch.setattr(fake.FakeEngine, "__init__", lambda self, *a, **k: (
-        init(self, *a, **k), setattr(self, "latency", 0.2))[0])
+def test_ctrl_c_in_a_trial_exits_and_the_rerun_resumes_it(flags):
+    flags["lm"] = SLOW
     predictions = Path(flags["out"]) / "s" / "trial-0" / "predictions.jsonl"
 
     def interrupt_after_two_examples():
@@ -155,7 +151,6 @@ def test_ctrl_c_in_a_trial_exits_and_the_rerun_resumes_it(flags, monkeypatch):
     parent, children = runs_of(flags)
     assert parent.info.status == "KILLED" and [c.info.status for c in children] == ["FAILED"]
 
-    monkeypatch.undo()
     run_tune(n_total=1, **flags)
     trials = study_of(flags).trials
     assert [t.state.name for t in trials] == ["FAIL", "COMPLETE"]

@@ -8,7 +8,8 @@ predictors unpinned and without a global LM (a pinned LM can hold an API base, a
 llama.cpp models cannot be pickled), and the MoPA config travels in the model's metadata.
 Loading through MoPA rebuilds the config with the run's LMs and gives it the logged prompts
 and demos. Loading with plain MLflow gives the program with the plain-text adapter it was
-compiled with set globally: ``dspy.configure(lm=...)`` and call it.
+compiled with set globally: ``dspy.configure(lm=...)`` and call it (the likelihood and contrast
+aggregators also need their scoring LM, which only MoPA's loader attaches).
 
 MLflow's DSPy flavor pickles the program (cloudpickle): load models only from a tracking
 server you trust, as with any pickled model.
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import dspy
 
-from mopa.program_files import _unpinned, rebuild
+from mopa.program_files import rebuild
 from mopa.programs import ProgramConfig
 from mopa.redaction import redact
 
@@ -45,13 +46,17 @@ def log_program_model(program: dspy.Module, config: ProgramConfig, run_id: str,
 
     from mopa.lm import PlainTextAdapter
 
+    # A fresh build with the same prompts and demos and no LM anywhere (pinned predictors, the
+    # likelihood/contrast aggregators' scoring LM): an in-process model cannot be pickled.
+    bare = rebuild(program, config, None)
     # The flavor saves dspy.settings with the program: no LM, no callbacks (autolog's would be
     # pickled), and the adapter every MoPA program runs with.
-    with mlflow.start_run(run_id=run_id), _unpinned(program), \
+    with mlflow.start_run(run_id=run_id), \
             dspy.context(lm=None, adapter=PlainTextAdapter(), callbacks=[]):
         return mlflow.dspy.log_model(
-            program, name=MODEL_NAME, registered_model_name=register,
-            metadata={CONFIG_KEY: config.as_dict()},
+            bare, name=MODEL_NAME, registered_model_name=register,
+            # Redacted like a program file's config (LM specs can hold URLs).
+            metadata={CONFIG_KEY: redact(config.as_dict())},
             # Given, not inferred: inference imports the program in a subprocess (seconds).
             # MoPA itself must be installed to unpickle its modules.
             pip_requirements=[f"dspy=={dspy.__version__}", f"mlflow=={mlflow.__version__}"])

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from mopa import out_dirs
 from mopa.experiments import EXPERIMENTS
-from mopa.flags import DefaultsFormatter, Renamed, add_flags, from_args
+from mopa.flags import DefaultsFormatter, Renamed, Version, add_flags, from_args
 from mopa.optimizers.settings import (
     SEARCHED_OPTIONS,
     SEARCHED_RUN,
@@ -32,24 +32,6 @@ from mopa.optimizers.settings import (
 from mopa.programs.config import ProgramChoice, ProgramOptions
 from mopa.redaction import redact, redact_process_output, refuse_secret_flags
 from mopa.runs.settings import DataSettings, RunSettings, TrackingSettings
-
-
-class _Version(argparse.Action):
-    """``--version``: the installed package's version, looked up only when asked (the lookup
-    reads package metadata, which ``mopa --help`` need not pay for)."""
-
-    def __init__(self, option_strings, dest, **kwargs):
-        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
-                         help="print MoPA's version and exit")
-
-    def __call__(self, parser, namespace, values, option_string=None):
-        from importlib.metadata import PackageNotFoundError, version
-
-        try:
-            print(f"mopa {version('mopa')}")
-        except PackageNotFoundError:  # run from a source tree that was never installed
-            print("mopa (not installed: pip install -e .)")
-        parser.exit()
 
 
 def _print_json(obj: dict, out: str | None = None) -> None:
@@ -169,7 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
                "always a directory the command writes into; files have their own names "
                "(--program-file, --metrics-file, --doc).",
     )
-    parser.add_argument("--version", action=_Version)
+    parser.add_argument("--version", action=Version)
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = _command(sub, "evaluate", "score a predictions file (ROUGE-1, ROUGE-L, METEOR)",

@@ -50,6 +50,24 @@ class Renamed(argparse._StoreAction):
         super().__call__(parser, namespace, values, option_string)
 
 
+class Version(argparse.Action):
+    """``--version``: the installed package's version, looked up only when asked (the lookup
+    reads package metadata, which ``mopa --help`` need not pay for)."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
+                         help="print MoPA's version and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            print(f"mopa {version('mopa')}")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            print("mopa (not installed: pip install -e .)")
+        parser.exit()
+
+
 def setting(default=MISSING, help: str = "", *, flag: str | None = None,
             choices: tuple | None = None, recorded: bool = True,
             default_factory=MISSING) -> Field:

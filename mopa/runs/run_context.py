@@ -59,7 +59,8 @@ def digest(examples: list[Example]) -> str:
 def dataset_input(examples: list[Example], source: str, context: str) -> DatasetInput:
     """The examples as an MLflow dataset input; ``context`` (e.g. "trials", "train",
     "validation") says what they were used for."""
-    is_file = "://" not in source and Path(source).suffix in (".jsonl", ".json")
+    # A plain path; "demo:...", "longlamp:..." and "test-half:<path>" stay as written.
+    is_file = ":" not in source and Path(source).suffix in (".jsonl", ".json")
     where = str(Path(source).resolve()) if is_file else source
     profile = {"num_rows": len(examples), "users": len({ex.user_id for ex in examples}),
                "task": examples[0].task if examples else None}

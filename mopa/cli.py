@@ -44,10 +44,14 @@ def _print_json(obj: dict, out: str | None = None) -> None:
 
 def cmd_evaluate(args: argparse.Namespace) -> None:
     from mopa.data import load
+    from mopa.runs.run_tracking import log_evaluation
     from mopa.scoring.evaluate import evaluate_predictions
 
-    _print_json(evaluate_predictions(load(args.data), args.predictions, clean=args.clean),
-                args.out)
+    examples = load(args.data)
+    metrics = evaluate_predictions(examples, args.predictions, clean=args.clean)
+    _print_json(metrics, args.out)
+    log_evaluation(from_args(TrackingSettings, args), examples, args.data, args.predictions,
+                   metrics, args.clean)
 
 
 def cmd_data_stats(args: argparse.Namespace) -> None:
@@ -161,6 +165,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--predictions", required=True, help="JSONL with 'id' and 'prediction'")
     p.add_argument("--metrics-file", "--out", dest="out", action=Renamed, metavar="FILE",
                    help="also write the metrics JSON to this file (--out: its old name)")
+    add_flags(p, TrackingSettings, defaults={"experiment": "mopa-evaluate"})
+    p.epilog = "MLflow: a run is logged only when --tracking-uri is given."
 
     p = sub.add_parser("data", help="inspect a data source", description="inspect a data "
                        "source: `mopa data stats --data SRC`")

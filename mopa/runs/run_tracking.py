@@ -1,5 +1,5 @@
-"""``mopa run`` in MLflow, when a tracking URI is given (``--tracking-uri``): one run named
-like a tune trial
+"""``mopa run`` and ``mopa evaluate`` in MLflow, when a tracking URI is given
+(``--tracking-uri``). A run: one MLflow run named like a tune trial
 (``rag-mopa 2×2 merge · meteor 0.104``), with the run's settings and program as params, its
 metrics as a tune trial logs them, the examples as a dataset input, the git commit, and the
 predictions and metrics files. Without a URI nothing is imported or written: a plain
@@ -67,3 +67,35 @@ def tracked_run(tracking_settings: TrackingSettings | None, command: str, config
     except BaseException as e:
         tracking.fail_run(client, run_id, f"{type(e).__name__}: {e}")
         raise
+
+
+def log_evaluation(tracking_settings: TrackingSettings | None, examples: list[Example],
+                   source: str, predictions: str, metrics: dict, clean: bool) -> str | None:
+    """``mopa evaluate --tracking-uri``: one finished run with the scores of a predictions file
+    (made by any system) on ``source``, the file itself as an artifact; its id, or None."""
+    uri = given_uri(tracking_settings)
+    if not uri:
+        return None
+    from pathlib import Path
+
+    from mlflow import MlflowClient
+
+    from mopa.runs import run_context, tracking
+
+    client = MlflowClient(tracking.configure(uri))
+    experiment = tracking.get_or_create_experiment(
+        client, (tracking_settings.experiment if tracking_settings else None) or "mopa-evaluate")
+    path = Path(predictions)
+    label = path.parent.name if path.name == "predictions.jsonl" and path.parent.name else path.name
+    run_id = tracking.start_run(client, experiment, label,
+                                params={"data": source, "predictions": str(path), "clean": clean})
+    run_context.describe(
+        client, run_id, "evaluate", name=f"{label} · meteor {metrics['meteor']:.3f}",
+        note=f"`mopa evaluate` of `{path}` on {len(examples)} examples of `{source}` "
+             f"({metrics.get('missing', 0)} without a prediction, scored 0).",
+        examples=examples, source=source)
+    tracking.log_metrics(client, run_id, {k: v for k, v in metrics.items()
+                                          if isinstance(v, (int, float))})
+    tracking.log_artifacts(client, run_id, [path])
+    tracking.finish_run(client, run_id)
+    return run_id

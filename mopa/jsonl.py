@@ -23,8 +23,8 @@ def check_readable_file(path: Path, what: str) -> None:
     if not path.exists():
         raise FileNotFoundError(f"{what} file {path} does not exist")
     if path.is_dir():
-        raise DataError(str(path), None, None, f"is a directory; pass a {what} file "
-                        "(.jsonl) inside it")
+        raise DataError(str(path), None, None, f"is a directory, not a {what} file; pass the "
+                        "file's path")
 
 
 def decode_line(raw: bytes, source: str, lineno: int) -> str:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import dspy
 
+from mopa.jsonl import read_json
 from mopa.programs import ProgramConfig, build_program
 from mopa.redaction import redact
 
@@ -85,10 +86,7 @@ def load_program(path: str | Path,
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"program file {path} does not exist")
-    try:
-        payload = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as e:
-        raise ValueError(f"{path}:{e.lineno}: not valid JSON ({e.msg})") from None
+    payload = read_json(path)  # a directory, bad JSON or non-UTF-8 bytes name the file (line)
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise ValueError(f"{path}: not a MoPA program file (expected format {FORMAT!r}); "
                          "create one with `mopa compile --program-file program.json`")

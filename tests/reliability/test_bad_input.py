@@ -51,6 +51,7 @@ def bad_files(tmp_path):
         "prog-noconfig.json": json.dumps({"format": "mopa-program/1", "state": {}}).encode(),
         "prog-state.json": _prog({"task": "product_review", "preset": "rag"}, {"x": {}}),
         "prog-notjson.json": b"{\n",
+        "prog-latin1.json": b'{"format": "caf\xe9"}',
         "torn/run.json": b'{\n  "data": "go',
         "exp/table/results.json": b'{"settings": ',
     }
@@ -123,11 +124,13 @@ CASES = {
     "program state mismatch": ([*RUN_GOOD, "--program-file", "{t}/prog-state.json"],
                                "prog-state.json: field 'state'"),
     "program not JSON": ([*RUN_GOOD, "--program-file", "{t}/prog-notjson.json"],
-                         "prog-notjson.json:2: not valid JSON"),
+                         "prog-notjson.json:2: invalid JSON"),
+    "program not UTF-8": ([*RUN_GOOD, "--program-file", "{t}/prog-latin1.json"],
+                          "prog-latin1.json:1: not UTF-8 text"),
     "program missing": ([*RUN_GOOD, "--program-file", "{t}/nope.json"],
                         "program file {t}/nope.json does not exist"),
     "program is a directory": ([*RUN_GOOD, "--program-file", "{t}/adir"],
-                               "adir: it is a directory"),
+                               "adir: is a directory, not a JSON file"),
     # mopa evaluate and mopa data stats.
     "predictions not UTF-8": (["evaluate", "--data", "{t}/good.jsonl", "--predictions",
                                "{t}/preds-latin1.jsonl"], "preds-latin1.jsonl:2: not UTF-8"),
@@ -215,6 +218,6 @@ def test_the_installed_command_exits_2_with_one_line_and_no_traceback(bad_files)
                            str(bad_files / "adir"), "--lm", "fake", "--out",
                            str(bad_files / "out")], capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
-    assert done.stderr == f"mopa: error: {bad_files / 'adir'}: is a directory; pass a data " \
-                          "file (.jsonl) inside it\n"
+    assert done.stderr == (f"mopa: error: {bad_files / 'adir'}: is a directory, not a data "
+                           "file; pass the file's path\n")
     assert not (bad_files / "out").exists()

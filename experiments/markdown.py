@@ -49,3 +49,20 @@ def layer_table(results: dict) -> str:
             lines.append(f"| {e['label']} | {layer['layer']} | {_ci(layer['rouge1'])} | "
                          f"{_ci(layer['rougeL'])} | {_ci(layer['meteor'])} |")
     return "\n".join(lines)
+
+
+def aggregator_grid(results: dict) -> str:
+    """Systems labelled "SYSTEM (AGGREGATOR)" as a grid: one row per system, one column per
+    aggregator, METEOR / ROUGE-L means in each cell, so each system's aggregators read across."""
+    grid: dict[str, dict[str, dict]] = {}
+    for e in results["systems"]:
+        system, _, rest = e["label"].rpartition(" (")
+        if system and rest.endswith(")"):
+            grid.setdefault(system, {})[rest[:-1]] = e["metrics"]
+    aggregators = list(dict.fromkeys(a for row in grid.values() for a in row))
+    lines = ["| System | " + " | ".join(aggregators) + " |", "|---|" + "---|" * len(aggregators)]
+    for system, row in grid.items():
+        cells = [f"{row[a]['meteor']['estimate']:.3f} / {row[a]['rougeL']['estimate']:.3f}"
+                 if a in row else "—" for a in aggregators]
+        lines.append(f"| {system} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)

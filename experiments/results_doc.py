@@ -27,7 +27,7 @@ from mopa.experiments.claims import (
 )
 from mopa.experiments.command import experiment_argv
 from mopa.experiments.compare import COMPARED, add_intervals
-from mopa.experiments.markdown import layer_table, results_table
+from mopa.experiments.markdown import aggregator_grid, layer_table, results_table
 from mopa.jsonl import read_json
 from mopa.scoring.intervals import SMALL_N
 
@@ -79,6 +79,9 @@ def section(name: str, results: dict, runs: str, figures_dir: Path,
              results_table(results), ""]
     if results["kind"] in ("depth", "agents"):
         lines += ["Per-layer metrics:", "", layer_table(results), ""]
+    if name == "systems":
+        lines += ["The same rows as a grid, METEOR / ROUGE-L means (one row per system, one "
+                  "column per aggregator):", "", aggregator_grid(results), ""]
     for fig in results.get("figures", []):
         target = figures_dir / f"{name}-{Path(fig).name}"
         shutil.copyfile(fig, target)

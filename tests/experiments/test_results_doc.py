@@ -178,3 +178,17 @@ def test_systems_claims_test_the_chosen_aggregator_on_every_system():
     assert claims["RAG MoPA: fusion beats merge on METEOR"].verdict == "not separable from noise"
     assert claims["MoPA-AD: fusion beats merge on METEOR"].verdict is None
     assert len(claims) == 6
+
+
+def test_the_aggregator_grid_reads_each_system_across_its_aggregators():
+    from mopa.experiments.markdown import aggregator_grid
+
+    entries = [_entry("RAG-Personalized", "rag", [0.1, 0.3]),
+               _entry("RAG MoPA (fusion)", "rag-mopa", [0.2, 0.4]),
+               _entry("RAG MoPA (merge)", "rag-mopa", [0.0, 0.2]),
+               _entry("MoPA-AD (merge)", "mopa-ad", [0.5, 0.5])]
+    add_intervals(entries, ())
+    lines = aggregator_grid({"systems": entries}).splitlines()
+    assert lines[0] == "| System | fusion | merge |"
+    assert lines[2:] == ["| RAG MoPA | 0.300 / 0.300 | 0.100 / 0.100 |",
+                         "| MoPA-AD | — | 0.500 / 0.500 |"]

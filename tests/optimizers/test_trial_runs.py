@@ -86,3 +86,23 @@ def test_trial_names():
     assert trial_name(3, config, {"meteor": 0.10449}) == "t3 rag-mopa 2×2 fusion · meteor 0.104"
     assert trial_name(3, config, failed=True) == "t3 rag-mopa 2×2 fusion · failed"
     assert trial_name(0, {"preset": "planpers", "agents": [], "layers": 0}) == "t0 planpers"
+
+
+def test_a_failed_trial_is_named_failed_and_the_parent_keeps_the_best(kwargs, monkeypatch):
+    from mopa.optimizers import tune as tune_module
+
+    real_build, calls = tune_module.build_program, []
+
+    def first_one_explodes(config, lms):
+        calls.append(config.preset)
+        if len(calls) == 1:
+            raise RuntimeError("exploded")
+        return real_build(config, lms)
+
+    monkeypatch.setattr(tune_module, "build_program", first_one_explodes)
+    run_tune(trials=2, **kwargs)
+    _, [parent], children = mlflow_runs(kwargs)
+    names = {int(c.data.tags["optuna.trial_number"]): c.info.run_name for c in children}
+    assert names[0].startswith("t0 ") and names[0].endswith(" · failed")
+    assert " · meteor 0." in names[1]
+    assert parent.info.run_name.startswith("s · best t1 ")

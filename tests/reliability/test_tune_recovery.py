@@ -158,6 +158,7 @@ def test_ctrl_c_in_a_trial_exits_and_the_rerun_resumes_it(flags):
     assert runs_of(flags)[0].info.status == "FINISHED"
 
 
+@pytest.mark.filterwarnings("ignore:Heartbeat of storage")  # ask() stands in for a worker
 def test_the_parent_stays_running_while_another_workers_trial_runs(flags):
     run_tune(trials=0, **flags)
     study = study_of(flags)
@@ -195,6 +196,7 @@ def test_n_total_resumes_to_a_total_instead_of_adding_trials(flags):
     assert run_tune(n_total=3, trials=5, **flags)["trials"] == {"COMPLETE": 3}
 
 
+@pytest.mark.filterwarnings("ignore:Heartbeat of storage")  # ask() stands in for a worker
 def test_another_machines_trial_is_lost_when_its_heartbeat_stops(flags):
     run_tune(trials=0, **flags)
     client = MlflowClient(flags["tracking_uri"])

@@ -67,13 +67,13 @@ def cmd_run(args: argparse.Namespace) -> None:
     if args.model and args.program_file:
         raise ValueError("--model and --program-file: pass one (both replace --program)")
     data, settings = from_args(DataSettings, args), from_args(RunSettings, args)
-    if args.out is None:  # one directory per settings: a rerun resumes, a change gets its own
+    announce = args.out is None
+    if announce:  # one directory per settings: a rerun resumes, a change gets its own
         args.out = str(out_dirs.run_dir(data, settings, vars(args).get("model")
                                         or args.program_file or from_args(ProgramChoice, args)))
-        print(f"mopa run: output directory {args.out}", file=sys.stderr)
     program = from_args(ProgramChoice, args)
     metrics = run(data, settings, args.model or args.program_file or program, args.out,
-                  from_args(TrackingSettings, args))
+                  from_args(TrackingSettings, args), announce=announce)
     _print_json({"out": args.out, **{k: metrics[k] for k in (
         "n", "failed", "final", "copy_latest", "per_example")}})
     from mopa.runs.outcome import refuse_all_failed

@@ -126,3 +126,11 @@ def test_default_compile_file_and_labels_name_the_program_and_optimizer():
     assert out_dirs.program_label(first) == first.parent.name
     assert out_dirs.program_label("gepa.json") == "gepa"
     assert out_dirs.program_label("models:/reviews/3") == "reviews-3"
+
+
+def test_a_refused_run_without_out_prints_only_its_error(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "--data", "demo:product_review", "--lm", "gpt4", "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("mopa: error:") and "gpt4" in err[0]
+    assert not (tmp_path / "runs").exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from functools import partial
 from pathlib import Path
@@ -77,11 +78,13 @@ def run_examples(program: dspy.Module, examples: list[Example], store: RunStore,
 
 def run(data: DataSettings, settings: RunSettings, program: ProgramChoice | str | Path,
         out: str | Path = "runs/latest",
-        tracking_settings: TrackingSettings | None = None) -> dict:
+        tracking_settings: TrackingSettings | None = None, announce: bool = False) -> dict:
     """Run ``program`` (a choice of preset and structure, a compiled program file, or a logged
     MLflow model's ``models:/NAME/VERSION`` or ``runs:/...`` URI) over the examples ``data``
     selects, into ``out``; resumes a run of the same manifest there. With
-    ``tracking_settings.tracking_uri``, also one MLflow run (see ``run_tracking``)."""
+    ``tracking_settings.tracking_uri``, also one MLflow run (see ``run_tracking``).
+    ``announce`` names ``out`` on stderr once the arguments have passed every check (a refused
+    command prints its one error line and nothing else)."""
     examples = data.examples()
     task = examples[0].task
     lms = settings.lm_pool()
@@ -100,6 +103,8 @@ def run(data: DataSettings, settings: RunSettings, program: ProgramChoice | str 
                 "config": config.as_dict(), "program_hash": program_hash(module)}
     with RunStore(out, manifest) as store, tracked_run(tracking_settings, "run", config,
                                                        examples, data.data, manifest) as done:
+        if announce:
+            print(f"mopa run: output directory {out}", file=sys.stderr)
         metrics = execute(module, config, examples, store, lms, settings)
         done(metrics, store)
         return metrics

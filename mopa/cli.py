@@ -111,8 +111,14 @@ def cmd_tune(args: argparse.Namespace) -> None:
 
     settings = (from_args(DataSettings, args), from_args(RunSettings, fixed(args)),
                 from_args(StudySettings, args), from_args(TuneSettings, args))
-    tune(*settings, space_from_flags(**asdict(from_args(SpaceFlags, args))),
-         from_args(ProgramOptions, fixed(args)), from_args(TrackingSettings, args))
+    result = tune(*settings, space_from_flags(**asdict(from_args(SpaceFlags, args))),
+                  from_args(ProgramOptions, fixed(args)), from_args(TrackingSettings, args))
+    if not result["trials"].get("COMPLETE"):  # a study of failures is not a result
+        reason = result.get("first_fail_reason")
+        raise RuntimeError(f"no trial of study {result['study']!r} completed "
+                           f"({dict(result['trials'])})"
+                           f"{f'; first failure: {reason[:300]}' if reason else ''}; fix the "
+                           "cause, then rerun the same command")
 
 
 def cmd_report(args: argparse.Namespace) -> None:

@@ -169,6 +169,9 @@ def summarize(study: optuna.Study, names: list[str]) -> dict:
                 "mlflow_run_id": t.user_attrs.get("mlflow_run_id")}
 
     result = {"trials": dict(states), "objectives": names}
+    failed = [t for t in study.trials if t.state.name == "FAIL" and "fail_reason" in t.user_attrs]
+    if failed:  # what a study in which nothing completed says, in one line
+        result["first_fail_reason"] = failed[0].user_attrs["fail_reason"]
     if len(names) == 1:
         result["best"] = brief(study.best_trial) if states["COMPLETE"] else None
     else:

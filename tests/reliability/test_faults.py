@@ -123,6 +123,17 @@ def test_an_experiment_system_that_fails_everything_stops_the_experiment(data, t
     assert "examples of system RAG-Personalized failed" in capsys.readouterr().err
 
 
+def test_a_study_in_which_every_trial_failed_exits_non_zero(data, tmp_path, capsys):
+    code = main(["tune", "--data", str(data), "--limit", "2", "--lm", "fake?fail_rate=1",
+                 "--trials", "2", "--presets", "rag-mopa", "--agents", "1", "--layers", "1", "--study", "s", "--storage",
+                 f"sqlite:///{tmp_path}/o.db", "--tracking-uri", f"sqlite:///{tmp_path}/m.db",
+                 "--out", str(tmp_path / "t"), "--no-progress"])
+    assert code == 2
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last.startswith("mopa: error: no trial of study 's' completed ({'FAIL': 2})")
+    assert "first failure: " in last and "injected" in last
+
+
 def test_latency_slows_each_call():
     import time
 

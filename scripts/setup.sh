@@ -29,6 +29,7 @@ if command -v apt-get >/dev/null 2>&1; then
   # that test skips, so a failed install must not stop the setup.
   if ! command -v chromium >/dev/null 2>&1; then
     $SUDO apt-get install -y --no-install-recommends chromium \
+      || { $SUDO apt-get update && $SUDO apt-get install -y --no-install-recommends chromium; } \
       || echo "setup.sh: no 'chromium' package here; the MLflow UI test will skip" >&2
   fi
 fi

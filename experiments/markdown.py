@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from mopa.programs.config import AGGREGATORS
 from mopa.scoring.intervals import Interval
 
 
@@ -59,7 +60,8 @@ def aggregator_grid(results: dict) -> str:
         system, _, rest = e["label"].rpartition(" (")
         if system and rest.endswith(")"):
             grid.setdefault(system, {})[rest[:-1]] = e["metrics"]
-    aggregators = list(dict.fromkeys(a for row in grid.values() for a in row))
+    seen = {a for row in grid.values() for a in row}
+    aggregators = [a for a in AGGREGATORS if a in seen] + sorted(seen - set(AGGREGATORS))
     lines = ["| System | " + " | ".join(aggregators) + " |", "|---|" + "---|" * len(aggregators)]
     for system, row in grid.items():
         cells = [f"{row[a]['meteor']['estimate']:.3f} / {row[a]['rougeL']['estimate']:.3f}"

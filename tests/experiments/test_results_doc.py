@@ -189,6 +189,6 @@ def test_the_aggregator_grid_reads_each_system_across_its_aggregators():
                _entry("MoPA-AD (merge)", "mopa-ad", [0.5, 0.5])]
     add_intervals(entries, ())
     lines = aggregator_grid({"systems": entries}).splitlines()
-    assert lines[0] == "| System | fusion | merge |"
-    assert lines[2:] == ["| RAG MoPA | 0.300 / 0.300 | 0.100 / 0.100 |",
-                         "| MoPA-AD | — | 0.500 / 0.500 |"]
+    assert lines[0] == "| System | merge | fusion |"  # the aggregators' declared order
+    assert lines[2:] == ["| RAG MoPA | 0.100 / 0.100 | 0.300 / 0.300 |",
+                         "| MoPA-AD | 0.500 / 0.500 | — |"]

@@ -64,8 +64,12 @@ def run_all(calls: list[Callable[[], object]], workers: int, save: Callable[[obj
         with dspy.context(callbacks=[*(dspy.settings.get("callbacks") or []), gate]):
             futures = [pool.submit(contextvars.copy_context().run, call) for call in calls]
         for future in as_completed(futures):
-            save(future.result())
+            result = future.result()
+            # Counted as saved before saving: a Ctrl-C landing inside ``save`` after its write
+            # must not save the example again on the way out (a write cut short is dropped on
+            # resume, and the example reruns then).
             saved.add(future)
+            save(result)
             progress()
     except BaseException:
         gate.close()

@@ -74,3 +74,18 @@ def test_a_closed_gate_refuses_new_lm_calls_without_recording_a_failure():
         with pytest.raises(Stopped):
             lm("hi again")
     assert len(lm.engine.calls) == 1
+
+
+def test_an_interrupt_inside_a_save_after_its_write_does_not_save_it_twice():
+    from mopa.runs.stopping import run_all
+
+    written: list[int] = []
+
+    def save(result: int) -> None:
+        written.append(result)  # the record is on disk ...
+        if len(written) == 1:
+            raise KeyboardInterrupt  # ... when Ctrl-C lands, before save returns
+
+    with pytest.raises(KeyboardInterrupt):
+        run_all([lambda i=i: i for i in range(4)], workers=2, save=save)
+    assert len(written) == len(set(written))

@@ -2,19 +2,15 @@
 best trial and its score, the trial rows name their structure, and the parent's page shows the
 best trial's metrics and params. Skips where Chromium is absent (apt-get install chromium)."""
 
-import importlib.util
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
+from tests.integration.conftest import browser
+
 pytestmark = pytest.mark.integration
 
-_SPEC = importlib.util.spec_from_file_location(
-    "mlflow_browser", Path(__file__).resolve().parents[2] / "scripts" / "mlflow_browser.py")
-browser = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(browser)
 
 
 @pytest.fixture

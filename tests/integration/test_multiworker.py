@@ -8,13 +8,10 @@ initdb refuses to run as root, so under root the server runs as the ``postgres``
 
 from __future__ import annotations
 
-import contextlib
 import os
 import pwd
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import review_record
+from tests.integration.conftest import browser
 
 pytestmark = pytest.mark.integration
 
@@ -44,12 +42,6 @@ def _postgres_bin() -> Path | None:
             candidates.append(Path(shutil.which("initdb")).parent)
     return next((c for c in candidates if (c / "initdb").exists() and (c / "pg_ctl").exists()),
                 None)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -75,7 +67,7 @@ def postgres():
     (base / "pw").write_text(password + "\n")
     if as_user:
         os.chown(base / "pw", pg_user.pw_uid, pg_user.pw_gid)
-    data, port = base / "data", _free_port()
+    data, port = base / "data", browser.free_port()
 
     def pg(*args: str) -> None:
         subprocess.run(as_user + [str(bin_dir / args[0]), *args[1:]], cwd=base, check=True,
@@ -105,7 +97,7 @@ def postgres():
 @pytest.fixture
 def mlflow_server(postgres, tmp_path):
     """``mlflow server`` backed by the PostgreSQL above; stopped with its whole process group."""
-    port = _free_port()
+    port = browser.free_port()
     log_path = tmp_path / "mlflow-server.log"
     # Explicit driver: SQLAlchemy 2.1 maps a bare postgresql:// to psycopg 3.
     backend = postgres["url"].replace("postgresql://", "postgresql+psycopg2://") + "/mlflow"
@@ -132,14 +124,7 @@ def mlflow_server(postgres, tmp_path):
             time.sleep(0.5)
         yield url
     finally:
-        with contextlib.suppress(ProcessLookupError):  # the group may be gone already
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        browser.stop_group(proc)
 
 
 def test_two_workers_share_one_study(postgres, mlflow_server, tmp_path, write_jsonl):

@@ -1,0 +1,121 @@
+"""Metrics as registered parts: a ``Metric`` is a name, how to score a batch of predictions,
+and what it needs; every command that scores (run scores, ``mopa evaluate --metrics``, tune
+objectives, report plots, experiment tables, MLflow) reads this registry.
+
+A metric is one file: a module in one of ``PACKAGES`` that calls ``register(Metric(...))`` at
+import. The registry imports those packages' modules the first time a metric is looked up,
+so ``mopa --help`` pays for none of them.
+
+A metric scores predictions *for examples*: ``score(predictions, examples, lm=None)`` returns
+one float per prediction. ``examples[i].output`` is the user's real text (the reference),
+``examples[i].profile`` their past texts, ``examples[i].input`` the task prompt. A metric that
+reads the profile or needs an LM says so, so callers can tell a user what it costs and refuse
+what cannot run (no reference, no scoring LM).
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mopa.data import Example
+
+# Where metric files live: the benchmark's official scores, and the reader-lens proxies.
+PACKAGES = ("mopa.scoring.official", "mopa.scoring.reader")
+
+BatchScore = Callable[..., list[float]]
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str  # what --metrics, --objectives, tables and MLflow call it
+    label: str  # what plots and tables show
+    score: BatchScore  # (predictions, examples, lm=None) -> one float per prediction
+    description: str = ""
+    higher_is_better: bool = True
+    uses_reference: bool = True  # reads examples[i].output (the user's real text)
+    uses_profile: bool = False  # reads examples[i].profile (the user's past texts)
+    needs_lm: bool = False  # scores with an LM (passed as lm=); refused when none is given
+
+    def score_batch(self, predictions: Sequence[str], examples: Sequence[Example],
+                    lm: Any = None) -> list[float]:
+        predictions, examples = list(predictions), list(examples)
+        if len(predictions) != len(examples):
+            raise ValueError(f"{self.name}: got {len(predictions)} predictions for "
+                             f"{len(examples)} examples; pass one example per prediction")
+        if self.needs_lm and lm is None:
+            raise ValueError(f"metric {self.name!r} scores with an LM and none was given")
+        values = self.score(predictions, examples, lm=lm) if self.needs_lm else \
+            self.score(predictions, examples)
+        if len(values) != len(predictions):
+            raise RuntimeError(f"metric {self.name!r} returned {len(values)} scores for "
+                               f"{len(predictions)} predictions")
+        return [float(v) for v in values]
+
+    def score_one(self, prediction: str, example: Example, lm: Any = None) -> float:
+        return self.score_batch([prediction], [example], lm=lm)[0]
+
+
+_REGISTRY: dict[str, Metric] = {}
+_loaded = False
+_lock = threading.RLock()
+
+
+def register(metric: Metric) -> Metric:
+    """Add a metric; a second metric under a taken name is refused (one name, one meaning)."""
+    with _lock:
+        known = _REGISTRY.get(metric.name)
+        if known is not None and known is not metric:
+            raise ValueError(f"a metric named {metric.name!r} is already registered "
+                             f"({known.description or known.label}); pick another name")
+        _REGISTRY[metric.name] = metric
+    return metric
+
+
+def _load() -> None:
+    global _loaded
+    with _lock:
+        if _loaded:
+            return
+        for package_name in PACKAGES:
+            try:
+                package = importlib.import_module(package_name)
+            except ModuleNotFoundError as e:
+                if e.name != package_name:
+                    raise
+                continue
+            for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+                if not info.name.startswith("_"):
+                    importlib.import_module(f"{package_name}.{info.name}")
+        _loaded = True
+
+
+def metrics() -> dict[str, Metric]:
+    """Every registered metric by name, in registration order."""
+    _load()
+    return dict(_REGISTRY)
+
+
+def metric_names() -> tuple[str, ...]:
+    return tuple(metrics())
+
+
+def get_metric(name: str) -> Metric:
+    known = metrics()
+    if name not in known:
+        raise ValueError(f"unknown metric {name!r}; expected one of: {', '.join(known)}")
+    return known[name]
+
+
+def parse_metrics(value: str | Sequence[str]) -> list[Metric]:
+    """``"meteor,reader"`` -> those metrics, each checked, in the order given."""
+    names = [n.strip() for n in value.split(",")] if isinstance(value, str) else list(value)
+    names = [n for n in names if n]
+    if not names:
+        raise ValueError(f"expected one or more metric names from: {', '.join(metric_names())}")
+    return [get_metric(n) for n in dict.fromkeys(names)]

@@ -9,7 +9,7 @@ so ``mopa --help`` pays for none of them.
 A metric scores predictions *for examples*: ``score(predictions, examples, lm=None)`` returns
 one float per prediction. ``examples[i].output`` is the user's real text (the reference),
 ``examples[i].profile`` their past texts, ``examples[i].input`` the task prompt. A metric that
-reads the profile or needs an LM says so, so callers can tell a user what it costs and refuse
+reads the profile or needs an LM (``lm_role``) says so, so callers can tell a user what it costs and refuse
 what cannot run (no reference, no scoring LM).
 """
 
@@ -40,7 +40,13 @@ class Metric:
     higher_is_better: bool = True
     uses_reference: bool = True  # reads examples[i].output (the user's real text)
     uses_profile: bool = False  # reads examples[i].profile (the user's past texts)
-    needs_lm: bool = False  # scores with an LM (passed as lm=); refused when none is given
+    # The LM it scores with, passed as ``lm=``: None (no LM), "scoring" (log-probabilities of
+    # text, e.g. the embedded base model) or "judge" (a capable instruction-following LM).
+    lm_role: str | None = None
+
+    @property
+    def needs_lm(self) -> bool:
+        return self.lm_role is not None
 
     def score_batch(self, predictions: Sequence[str], examples: Sequence[Example],
                     lm: Any = None) -> list[float]:
@@ -49,7 +55,7 @@ class Metric:
             raise ValueError(f"{self.name}: got {len(predictions)} predictions for "
                              f"{len(examples)} examples; pass one example per prediction")
         if self.needs_lm and lm is None:
-            raise ValueError(f"metric {self.name!r} scores with an LM and none was given")
+            raise ValueError(f"metric {self.name!r} needs a {self.lm_role} LM and none was given")
         values = self.score(predictions, examples, lm=lm) if self.needs_lm else \
             self.score(predictions, examples)
         if len(values) != len(predictions):

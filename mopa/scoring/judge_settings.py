@@ -1,0 +1,63 @@
+"""Which LM judges outputs with the readers' rubric, in which mode, as flags (``--judge-lm``,
+``--judge-mode``, ...); and which LMs are refused as judges.
+
+This module stays light (no DSPy), so commands can build their flags from it for ``mopa --help``;
+``JudgeSettings.judge()`` builds the ``Judge`` (``mopa.scoring.judge``) on demand.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from mopa.flags import setting
+from mopa.runs.settings import check
+
+if TYPE_CHECKING:
+    from mopa.scoring.judge import Judge
+
+JUDGE_MODES = ("pointwise", "reference", "pairwise")
+BASE_MODEL_REASON = "a base model cannot follow a rubric"
+_TEMPERATURE_SUFFIX = re.compile(r"@[^@/]*$")
+
+
+def base_model_refusal(spec: str) -> str | None:
+    """Why ``spec`` cannot judge (the embedded model, or a ``text:`` base model), or None."""
+    name = _TEMPERATURE_SUFFIX.sub("", spec.strip())
+    if name == "embedded" or name.startswith("text:"):
+        return (f"--judge-lm {spec!r} is a base model and {BASE_MODEL_REASON}; pass a chat "
+                "model such as openai/gpt-4o-mini (or --judge-force to use it anyway)")
+    return None
+
+
+@dataclass(frozen=True)
+class JudgeSettings:
+    judge_lm: str | None = setting(None, "LM that scores outputs with the blind readers' "
+                                   "rubric (coherence and fit 1-5): a LiteLLM model string "
+                                   "such as openai/gpt-4o-mini, or fake (default: no judge)")
+    judge_mode: str = setting("pointwise", "pointwise: each output on its own; reference: "
+                              "also shown the user's real text; pairwise: two outputs "
+                              "compared, in both orders", choices=JUDGE_MODES)
+    judge_force: bool = setting(False, "use --judge-lm even if it is a base model (the "
+                                "embedded one or text:...), which is refused otherwise")
+    judge_api_base: str | None = setting(None, "OpenAI-compatible server URL of --judge-lm")
+    # A name, not a key (see RunSettings.api_key_env).
+    judge_api_key_env: str | None = setting(None, "NAME of the environment variable holding "
+                                            "the API key of --judge-lm", recorded=False)
+
+    def __post_init__(self):
+        refusal = None if self.judge_lm is None or self.judge_force else \
+            base_model_refusal(self.judge_lm)
+        check(self, [(self.judge_mode in JUDGE_MODES, "judge_mode", " or ".join(JUDGE_MODES))])
+        if refusal:
+            raise ValueError(refusal)
+
+    def judge(self) -> Judge | None:
+        """The judge these settings name (None without --judge-lm); imports DSPy."""
+        if self.judge_lm is None:
+            return None
+        from mopa.scoring.judge import make_judge
+
+        return make_judge(self.judge_lm, self.judge_mode, force=self.judge_force,
+                          api_base=self.judge_api_base, api_key_env=self.judge_api_key_env)

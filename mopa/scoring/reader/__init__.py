@@ -1,0 +1,1 @@
+"""Reader-lens metrics: scores that stand in for what blind readers think of a text."""

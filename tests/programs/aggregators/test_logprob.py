@@ -9,6 +9,7 @@ from mopa.lm import fake_lm
 from mopa.programs.aggregators import get_aggregator
 from mopa.programs.config import ProgramConfig
 
+
 def word_scorer(context: str, text: str) -> list[float]:
     # A stand-in LM: a token is likely when the context contains it.
     seen = set(context.lower().split())

@@ -1,10 +1,11 @@
-"""Issue 10's table: one MoPA layer of RAG agents with each way of aggregating its drafts, beside
-RAG-Personalized under the same length policy, the `longest` and `concat` length controls, and
-copy-latest. Every MoPA system shares its drafts (same prompts and rollouts: one generation,
-cached), so the rows differ only in aggregation."""
+"""The aggregators table: one MoPA layer of RAG agents with each way of aggregating its drafts,
+beside RAG-Personalized under the same length policy, the `longest` and `concat` length
+controls, and copy-latest. Every MoPA system shares its drafts (same prompts and rollouts: one
+generation, cached), so the rows differ only in aggregation. Every registered aggregator has a
+row."""
 
 from mopa.experiments.spec import Experiment, System
-from mopa.programs import AGGREGATORS
+from mopa.programs.aggregators import aggregator_names
 
 # The length policy every LM row shares: max tokens 1.5x the user's median, trimmed to a
 # sentence (the "fixed" RAG row is today's 256-token default, for reference).
@@ -20,7 +21,7 @@ EXPERIMENT = Experiment(
         System("RAG-Personalized (fixed 256 tokens)", "rag",
                options=(("length_factor", None), ("trim", False))),
         *(System(f"MoPA {name}", "rag-mopa", layers=1,
-                 options=(("aggregator", name), *POLICY)) for name in AGGREGATORS),
+                 options=(("aggregator", name), *POLICY)) for name in aggregator_names()),
     ),
     baselines=("RAG-Personalized", "MoPA longest", "copy-latest"),
     kind="table",

@@ -11,16 +11,15 @@ from collections.abc import Sequence
 from mopa.lm.pool import split_spec
 from mopa.programs import AGGREGATORS, REFINES, layered_presets
 from mopa.programs.agents import ROLES
-from mopa.programs.selection import SIMILARITIES
+from mopa.programs.aggregators import SEARCHED
 
 # The numeric dimensions: type, the bounds a range must keep (as a check and in words), and an
-# example; length_factor and stop_similarity may also be "none" (the setting off).
+# example; length_factor and stop_similarity may also be "none" (the setting off), and so may
+# an aggregator's setting that declares what "none" means.
 NUMBERS = {
     "agents": (int, lambda lo, hi: 1 <= lo <= hi, "1 <= LOW <= HIGH", "1-3"),
     "layers": (int, lambda lo, hi: 1 <= lo <= hi, "1 <= LOW <= HIGH", "1-3"),
-    "aggregator_temperature": (float, lambda lo, hi: 0 <= lo <= hi, "0 <= LOW <= HIGH",
-                               "0.0-1.0"),
-    "target_factor": (float, lambda lo, hi: 0 < lo <= hi, "0 < LOW <= HIGH", "0.8-1.6"),
+    **{p.space: (float, p.check, p.bounds, p.example) for p in SEARCHED if not p.choices},
     "stop_similarity": (float, lambda lo, hi: 0 < lo <= hi <= 1, "0 < LOW <= HIGH <= 1",
                         "0.5-0.95,none"),
     "length_factor": (float, lambda lo, hi: 0 < lo <= hi, "0 < LOW <= HIGH", "1.0-2.0,none"),
@@ -29,11 +28,13 @@ NUMBERS = {
     "max_words": (int, lambda lo, hi: 1 <= lo <= hi, "1 <= LOW <= HIGH", "50-150"),
 }
 _SWITCHED = ("length_factor", "stop_similarity")  # a range and/or None, suggested with a switch
+_CAN_BE_OFF = tuple(p.space for p in SEARCHED if p.off)  # a range, or None alone
 
 
 def pools() -> dict[str, tuple]:
     return {"presets": layered_presets(), "roles": (*ROLES, None),
-            "aggregators": AGGREGATORS, "similarities": SIMILARITIES, "refines": REFINES}
+            "aggregators": tuple(AGGREGATORS), "refines": REFINES,
+            **{p.space: p.choices for p in SEARCHED if p.choices}}
 
 
 def _flag(name: str) -> str:
@@ -47,7 +48,7 @@ def form(name: str) -> str:
     if name in _SWITCHED:
         return (f"{_flag(name)}: expected {one}, LOW-HIGH with {bounds}, none, or a range and "
                 f"none (e.g. {example})")
-    off = ", or none" if name == "aggregator_temperature" else ""
+    off = ", or none" if name in _CAN_BE_OFF else ""
     return f"{_flag(name)}: expected {one} or LOW-HIGH with {bounds}{off} (e.g. {example})"
 
 
@@ -76,7 +77,7 @@ def valid(name: str, value) -> bool:
         return 1 <= len(value) == len(set(value)) and len(spans) <= 1 and all(
             ok(*s) for s in spans)
     if value is None:
-        return name == "aggregator_temperature"
+        return name in _CAN_BE_OFF
     return ok(*value)
 
 
@@ -137,7 +138,7 @@ def parse(name: str, value):
         return parse_lms(value)
     if name in _SWITCHED:
         return parse_switched(value, name)
-    if name == "aggregator_temperature" and str(value).strip().lower() == "none":
+    if name in _CAN_BE_OFF and str(value).strip().lower() == "none":
         return None
     if name in NUMBERS:
         return parse_range(value, name)

@@ -13,9 +13,10 @@ narrowed to one value is still suggested, so every trial records the same parame
     role_<i>                role-planner-mopa and custom: the role of slot i, for i < agents
     lm_<i>                  custom with --proposer-lms: the LM of slot i, for i < agents
     aggregator              always
-    aggregator_temperature  merge, unless the range is "none"
-    similarity              consensus and fusion
-    target_factor           fusion and concat
+    <setting it reads>      what the trial's aggregator declares as searched, in the order of
+                            ``programs/aggregators/searched.py``: aggregator_temperature
+                            (merge, unless the range is "none"), similarity (consensus,
+                            fusion), target_factor (fusion, concat)
     refine                  layers > 1
     adaptive_depth          layers > 1: False is the threshold "none" (every layer runs)
     stop_similarity         layers > 1 and adaptive_depth
@@ -42,7 +43,8 @@ from mopa.programs import (
     layered_presets,
     make_config,
 )
-from mopa.programs.selection import SIMILARITIES
+from mopa.programs.aggregators import SEARCHED, get_aggregator
+from mopa.programs.aggregators.searched import AGGREGATOR_TEMPERATURE, SIMILARITY, TARGET_FACTOR
 from mopa.runs.settings import RunSettings
 
 
@@ -63,10 +65,12 @@ class SearchSpace:
     layers: tuple[int, int] = (1, 5)
     roles: tuple[str | None, ...] = ("content", "analysis", "usefulness", "style", None)
     proposer_lms: tuple[str, ...] = ()
-    aggregators: tuple[str, ...] = AGGREGATORS
-    aggregator_temperature: tuple[float, float] | None = (0.0, 1.0)  # None: its LM's
-    similarities: tuple[str, ...] = SIMILARITIES
-    target_factor: tuple[float, float] = (0.8, 1.6)
+    # Every registered aggregator, and the settings they declare as searched (one field each,
+    # named by the declaration's ``space``).
+    aggregators: tuple[str, ...] = field(default_factory=lambda: tuple(AGGREGATORS))
+    aggregator_temperature: tuple[float, float] | None = AGGREGATOR_TEMPERATURE.default
+    similarities: tuple[str, ...] = SIMILARITY.default
+    target_factor: tuple[float, float] = TARGET_FACTOR.default
     refines: tuple[str, ...] = REFINES
     # A range, None ("none": every layer runs / max tokens from --max-tokens), or both.
     stop_similarity: tuple[tuple[float, float] | None, ...] = ((0.5, 0.95), None)
@@ -140,13 +144,11 @@ def suggest(trial, space: SearchSpace, task: str, options: ProgramOptions | None
     program = {name: getattr(ProgramOptions(), name) for name in SEARCHED_OPTIONS}
     aggregator = trial.suggest_categorical("aggregator", list(space.aggregators))
     program["aggregator"] = aggregator
-    if aggregator == "merge" and space.aggregator_temperature is not None:
-        program["aggregator_temperature"] = trial.suggest_float("aggregator_temperature",
-                                                                *space.aggregator_temperature)
-    if aggregator in ("consensus", "fusion"):
-        program["similarity"] = trial.suggest_categorical("similarity", list(space.similarities))
-    if aggregator in ("fusion", "concat"):
-        program["target_factor"] = trial.suggest_float("target_factor", *space.target_factor)
+    reads = get_aggregator(aggregator).searched
+    for param in SEARCHED:
+        value = getattr(space, param.space)
+        if param in reads and value is not None:
+            program[param.name] = param.suggest(trial, value)
     if layers > 1:
         program["refine"] = trial.suggest_categorical("refine", list(space.refines))
         if trial.suggest_categorical("adaptive_depth", _switch(space.stop_similarity)):

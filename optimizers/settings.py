@@ -12,8 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from mopa.flags import setting
-from mopa.programs.config import AGGREGATORS, REFINES
-from mopa.programs.selection import SIMILARITIES
+from mopa.programs.aggregators import AGGREGATORS, SEARCHED
+from mopa.programs.aggregators.searched import AGGREGATOR_TEMPERATURE, SIMILARITY, TARGET_FACTOR
+from mopa.programs.config import REFINES
 from mopa.runs.settings import check
 from mopa.scoring.metrics import METRICS
 
@@ -115,8 +116,8 @@ class TuneSettings:
 # What tune searches of the program options and the run settings. Their flags are SpaceFlags in
 # tune (a pool or a range; one value fixes it), so tune's fixed ProgramOptions and RunSettings
 # are built without them (``fixed``) and keep their defaults.
-SEARCHED_OPTIONS = ("aggregator", "aggregator_temperature", "similarity", "target_factor",
-                    "refine", "stop_similarity", "length_factor")
+SEARCHED_OPTIONS = ("aggregator", *(p.name for p in SEARCHED), "refine", "stop_similarity",
+                    "length_factor")
 SEARCHED_RUN = ("temperature", "k", "max_words")
 
 
@@ -144,12 +145,10 @@ class SpaceFlags:
                                        "fake,fake@0.2")
     aggregators: str | None = setting(None, "comma-separated aggregators to search (default: "
                                       "all of " + ",".join(AGGREGATORS) + ")")
-    aggregator_temperature: str | None = setting(None, "merge's temperature: T, LOW-HIGH "
-                                                 "(default 0.0-1.0), or none (its LM's)")
-    similarities: str | None = setting(None, "consensus/fusion similarity pool (default: "
-                                       + ",".join(SIMILARITIES) + ")")
-    target_factor: str | None = setting(None, "fusion/concat length, x the user's median: F "
-                                        "or LOW-HIGH (default 0.8-1.6)")
+    # The settings aggregators declare as searched (programs/aggregators/searched.py).
+    aggregator_temperature: str | None = setting(None, AGGREGATOR_TEMPERATURE.flag_help)
+    similarities: str | None = setting(None, SIMILARITY.flag_help)
+    target_factor: str | None = setting(None, TARGET_FACTOR.flag_help)
     refines: str | None = setting(None, "refinement pool when layers > 1 (default: "
                                   + ",".join(REFINES) + ")")
     stop_similarity: str | None = setting(None, "adaptive depth threshold when layers > 1: S "

@@ -36,6 +36,7 @@ from mopa.optimizers.trial_runs import (
 )
 from mopa.program_files import program_hash
 from mopa.programs import ProgramOptions, build_program
+from mopa.programs.aggregators import get_aggregator
 from mopa.redaction import redact
 from mopa.runs import tracking
 from mopa.runs.runner import execute
@@ -45,7 +46,6 @@ from mopa.scoring.metrics import METRICS, SCORE_KEYS  # METRICS are maximized
 from mopa.scoring.run_scores import COSTS  # per example, minimized
 
 log = logging.getLogger(__name__)
-SCORING = ("likelihood", "contrast")  # the aggregators that score drafts with an LM
 
 
 def parse_objectives(metric: str, objectives: str | list[str] | None) -> list[str]:
@@ -61,17 +61,17 @@ def parse_objectives(metric: str, objectives: str | list[str] | None) -> list[st
 
 
 def scorable(space: SearchSpace, lm) -> SearchSpace:
-    """The space without likelihood and contrast when the aggregator LM cannot give the
-    log-probabilities they score drafts with (every such trial would fail): left out of the
-    default space with a warning, refused when ``--aggregators`` asks for them."""
-    wanted = [a for a in space.aggregators if a in SCORING]
+    """The space without the aggregators that score drafts with log-probabilities (likelihood,
+    contrast) when the aggregator LM cannot give them (every such trial would fail): left out
+    of the default space with a warning, refused when ``--aggregators`` asks for them."""
+    wanted = [a for a in space.aggregators if get_aggregator(a).scores_with_lm]
     if not wanted:
         return space
     try:
         require_scorer(lm, wanted[0])
         return space
     except ValueError:
-        others = tuple(a for a in space.aggregators if a not in SCORING)
+        others = tuple(a for a in space.aggregators if a not in wanted)
     if space.aggregators != SearchSpace().aggregators:
         raise ValueError(f"--aggregators {','.join(space.aggregators)}: {' and '.join(wanted)} "
                          f"score drafts with log-probabilities, which {lm.model} cannot give; "

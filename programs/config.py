@@ -14,10 +14,9 @@ from dataclasses import asdict, dataclass, field, fields, make_dataclass, replac
 
 from mopa.flags import setting
 from mopa.programs.agents import Agent, planner_count
+from mopa.programs.aggregators import AGGREGATORS, SIMILARITIES, get_aggregator
 from mopa.programs.presets import PRESETS, Preset, get_preset
 
-# How a layer's drafts become its output (see programs/selection.py for the choices).
-AGGREGATORS = ("merge", "consensus", "fusion", "likelihood", "contrast", "longest", "concat")
 # How layers after the first refine: "drafts" = each proposer reads the previous layer's drafts
 # (the report's design, needs instruction following); "exemplar" = the previous layer's output
 # is shown as the user's most recent past text and the proposers write again (a base model
@@ -38,10 +37,10 @@ class ProgramConfig:
                                         "scoring LM of likelihood/contrast (default: --lm)")
     aggregator_temperature: float | None = setting(None, "sampling temperature of the "
                                                    "aggregator (default: its LM's)")
-    aggregator: str = setting("merge", "how a layer's drafts become its output (see "
-                              "programs/selection.py)", choices=AGGREGATORS)
+    aggregator: str = setting("merge", "how a layer's drafts become its output (one module "
+                              "each in programs/aggregators/)", choices=AGGREGATORS)
     similarity: str = setting("meteor", "consensus: how much two drafts agree",
-                              choices=("meteor", "rougeL"))
+                              choices=SIMILARITIES)
     refine: str = setting("drafts", "how layers after the first refine: drafts = read the "
                           "previous layer's drafts; exemplar = see its output as the user's "
                           "latest text and write again", choices=REFINES)
@@ -59,7 +58,7 @@ class ProgramConfig:
         get_preset(self.preset)  # raises on an unknown name
         checks = [
             (self.aggregator in AGGREGATORS, "aggregator", ", ".join(AGGREGATORS)),
-            (self.similarity in ("meteor", "rougeL"), "similarity", "meteor, rougeL"),
+            (self.similarity in SIMILARITIES, "similarity", ", ".join(SIMILARITIES)),
             (self.refine in REFINES, "refine", ", ".join(REFINES)),
             (self.length_factor is None or self.length_factor > 0, "length_factor",
              "a number > 0, or none"),
@@ -84,8 +83,8 @@ class ProgramConfig:
     @property
     def lm_calls(self) -> int:
         """LM calls per example when nothing fails and every layer runs: planners + N*L
-        proposals + L merges (choosing aggregators make no LM call; likelihood and contrast
-        make scoring passes, counted apart)."""
+        proposals + the LM calls the aggregator adds per layer, L times (merge: one; choosing
+        aggregators make none; likelihood and contrast make scoring passes, counted apart)."""
         program = get_preset(self.preset).program
         if program == "copy-latest":
             return 0
@@ -93,8 +92,8 @@ class ProgramConfig:
             return 1
         if program == "planpers":
             return 2
-        merges = self.layers if self.aggregator == "merge" else 0
-        return planner_count(self.agents) + len(self.agents) * self.layers + merges
+        aggregations = self.layers * get_aggregator(self.aggregator).lm_calls
+        return planner_count(self.agents) + len(self.agents) * self.layers + aggregations
 
 
 # Settings make_config resolves itself; every other ProgramConfig field passes straight through.

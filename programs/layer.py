@@ -9,7 +9,7 @@ import dspy
 
 from mopa.programs.agents import Agent
 from mopa.programs.calls import call_predictor, format_drafts, make_predictor
-from mopa.programs.workers import Workers
+from mopa.programs.workers import workers
 from mopa.signatures import Propose, Refine, for_task, with_plan
 from mopa.tasks import Task
 
@@ -28,6 +28,7 @@ class Layer(dspy.Module):
 
     Each agent proposes from the profile (and the plan, for planning agents); a layer that
     ``reads_drafts`` (the report's refinement) also shows each agent the previous layer's drafts.
+    The agents write concurrently (in the pool of the program calling the layer, if any).
     """
 
     def __init__(self, task: Task, agents: list[Agent], reads_drafts: bool,
@@ -41,19 +42,16 @@ class Layer(dspy.Module):
             self.proposers.append(
                 make_predictor(for_task(signature, task, role=agent.role_text), lms, agent.lm))
 
-    def forward(self, profile: str, query: str, plans: list[str | None], previous: list[str],
-                workers: Workers, config: dict | None = None) -> LayerResult:
-        def propose(i: int) -> str:
-            inputs = {"profile": profile, "query": query}
-            if self.agents[i].uses_plan:
-                inputs["plan"] = plans[i]
-            if previous:
-                inputs["drafts"] = format_drafts(previous)
-            # A distinct rollout per agent: identical agents sample distinct drafts, still cached.
-            return call_predictor(self.proposers[i], {**(config or {}), "rollout_id": i + 1},
-                                  **inputs)
-
-        futures = [workers.submit(propose, i) for i in range(len(self.proposers))]
+    def forward(self, profile: str, query: str, plans: list[str | None] | None = None,
+                previous: list[str] | None = None, config: dict | None = None) -> LayerResult:
+        """Every agent's draft (``plans[i]`` for a planning agent i; ``previous``: the drafts a
+        refining layer reads), and why any agent gave none."""
+        if plans is None and any(a.uses_plan for a in self.agents):
+            raise ValueError("this layer has planning agents: pass plans, one per agent "
+                             "(None for a RAG agent)")
+        with workers(len(self.proposers)) as pool:
+            futures = [pool.submit(self.propose, i, profile, query, plans, previous, config)
+                       for i in range(len(self.proposers))]
         result = LayerResult(drafts=[])
         for i, future in enumerate(futures):
             try:
@@ -68,3 +66,14 @@ class Layer(dspy.Module):
         if not result.drafts:
             raise RuntimeError("every agent of the layer failed: " + "; ".join(result.failures))
         return result
+
+    def propose(self, i: int, profile: str, query: str, plans: list[str | None] | None,
+                previous: list[str] | None, config: dict | None) -> str:
+        inputs = {"profile": profile, "query": query}
+        if self.agents[i].uses_plan:
+            inputs["plan"] = plans[i]
+        if previous:
+            inputs["drafts"] = format_drafts(previous)
+        # A distinct rollout per agent: identical agents sample distinct drafts, still cached.
+        return call_predictor(self.proposers[i], {**(config or {}), "rollout_id": i + 1},
+                              **inputs)

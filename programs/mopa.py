@@ -5,10 +5,11 @@ plan -> layer 1 of N proposers -> aggregate
      -> ... -> layer L -> aggregate = the output
 
 Every layer's aggregation is kept, so one run scores every depth 1..L. Aggregation is the
-report's LLM merge or a choice among the drafts (``programs/selection.py``); refinement is the
-report's (proposers read the previous drafts) or the previous output shown as the user's most
-recent text. When layer k+1 needs only layer k's drafts, the merge of layer k runs beside layer
-k+1 instead of before it: the critical path is planning + L proposal rounds + one merge.
+report's LLM merge or a choice among the drafts (one module each in ``programs/aggregators/``);
+refinement is the report's (proposers read the previous drafts) or the previous output shown as
+the user's most recent text. A layer's aggregation runs beside the next layer's proposals until
+something reads its output (exemplar refinement, the stop rule, the prediction): when layer k+1
+needs only layer k's drafts, the critical path is planning + L proposal rounds + one merge.
 With ``stop_similarity``, depth adapts: once a layer's output barely changes, the rest is
 skipped and recorded as such.
 """
@@ -16,28 +17,41 @@ skipped and recorded as such.
 from __future__ import annotations
 
 from concurrent.futures import Future
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import dspy
 
-from mopa.programs import selection
 from mopa.programs.agents import plan_slots
-from mopa.programs.calls import (
-    call_predictor,
-    finish,
-    format_drafts,
-    length_config,
-    make_plan,
-    make_predictor,
-)
+from mopa.programs.aggregators import get_aggregator
+from mopa.programs.aggregators.base import Aggregation, Context
+from mopa.programs.aggregators.text import similarity
+from mopa.programs.calls import finish, length_config, make_plan, make_predictor
 from mopa.programs.layer import Layer
-from mopa.programs.workers import Workers
-from mopa.signatures import Aggregate, Plan, for_task
+from mopa.programs.workers import workers
+from mopa.signatures import Plan, for_task
 from mopa.tasks import get_task
 
 if TYPE_CHECKING:
     from mopa.lm.pool import LMPool
     from mopa.programs.config import ProgramConfig
+
+
+@dataclass(frozen=True)
+class Step:
+    """One layer's drafts, and their aggregation, which may still be running."""
+
+    drafts: list[str]
+    failures: list[str]
+    aggregation: Future[Aggregation]
+
+    @property
+    def output(self) -> str:
+        return self.aggregation.result().output
+
+    def record(self) -> dict:
+        return {"drafts": self.drafts, "failures": self.failures,
+                **self.aggregation.result().record()}
 
 
 class MoPA(dspy.Module):
@@ -51,7 +65,7 @@ class MoPA(dspy.Module):
         self.config = config
         self.spec = spec = get_task(config.task)
         self.agents = list(config.agents)
-        # N proposers plus the previous layer's merge run at once; 1 = strictly sequential.
+        # N proposers plus the previous layer's aggregation run at once; 1 = strictly sequential.
         self.max_workers = max_workers or len(self.agents) + 1
 
         # One shared planner for 'plan' agents, one own planner per 'own-plan' agent.
@@ -66,107 +80,60 @@ class MoPA(dspy.Module):
         reads_drafts = config.refine == "drafts"
         self.layers = [Layer(spec, self.agents, reads_drafts=reads_drafts and k > 0, lms=lms)
                        for k in range(config.layers)]
-        if config.aggregator == "merge":
-            self.aggregator = make_predictor(for_task(Aggregate, spec), lms,
-                                             config.aggregator_lm)
-        self.scoring_lm = None
-        if config.aggregator in ("likelihood", "contrast") and lms is not None:
-            from mopa.lm.scoring import require_scorer
-
-            # Checked now, not mid-run: a chat API without log-probabilities cannot score.
-            self.scoring_lm = lms.get(config.aggregator_lm)
-            require_scorer(self.scoring_lm, config.aggregator)
+        self.aggregator = get_aggregator(config.aggregator)(config, lms)
 
     def forward(self, profile: str, query: str, latest: str | None = None,
                 user_words: float | None = None) -> dspy.Prediction:
+        context = Context(profile, query, self.config, self.spec, user_words)
         call = length_config(self.config, user_words)
-        with Workers(self.max_workers) as workers:
-            plans = self.plan(profile, query, workers)
+        with workers(self.max_workers):
+            plans = self.plan(profile, query)
             agent_plans = [None if slot is None else plans[slot] for slot in self.plan_slot]
-            records: list[dict] = []
-            pending: list[Future] = []
-            drafts: list[str] = []
-            for depth, layer in enumerate(self.layers):
-                if depth and self._waits_for_output():
-                    records[-1].update(pending[-1].result())
-                    if self._settled(records):
-                        break
-                shown = self._shown_profile(profile, query, records)
-                result = layer(profile=shown, query=query, plans=agent_plans,
-                               previous=drafts if self.config.refine == "drafts" else [],
-                               workers=workers, config=call)
-                drafts = [finish(self.config, d) for d in result.drafts]
-                records.append({"drafts": drafts, "failures": result.failures})
-                pending.append(workers.submit(self.aggregate, profile, query, drafts, user_words))
-            for record, future in zip(records, pending, strict=True):
-                record.update(future.result())
+            steps: list[Step] = []
+            for layer in self.layers:
+                if self._settled(steps):
+                    break
+                proposed = layer(profile=self._shown_profile(context, steps), query=query,
+                                 plans=agent_plans, previous=self._previous(steps), config=call)
+                drafts = [finish(self.config, d) for d in proposed.drafts]
+                steps.append(Step(drafts, proposed.failures, self.aggregate(drafts, context)))
+            return self._prediction(plans, steps)
 
-        ran = len(records)
-        for _ in range(len(self.layers) - ran):  # skipped layers keep the last output
-            records.append({"drafts": [], "failures": [], "output": records[-1]["output"],
-                            "skipped": True})
-        return dspy.Prediction(output=records[ran - 1]["output"], plans=plans, layers=records,
-                               depth=ran)
-
-    def plan(self, profile: str, query: str, workers: Workers) -> list[str]:
+    def plan(self, profile: str, query: str) -> list[str]:
         """One plan per planner; ``plan_slot`` says which plan each agent works from."""
         def make(i: int) -> str:
             rollout = i + 1 if len(self.planners) > 1 else None  # own plans must differ
             return make_plan(self.planners[i], profile, query, rollout)
 
-        return workers.map([lambda i=i: make(i) for i in range(len(self.planners))])
+        with workers(self.max_workers) as pool:
+            return pool.map([lambda i=i: make(i) for i in range(len(self.planners))])
 
-    def aggregate(self, profile: str, query: str, drafts: list[str],
-                  user_words: float | None = None) -> dict:
-        """The layer's output, and for a choice, which draft and the scores behind it."""
-        kind = self.config.aggregator
-        if kind in ("fusion", "concat"):
-            target = None if user_words is None else user_words * self.config.target_factor
-            if kind == "fusion":
-                text, choice = selection.fusion(drafts, target, self.config.similarity)
-            else:
-                text, choice = selection.concat(drafts, target)
-            return {"output": text, "choice": choice.as_dict()}
-        if kind == "merge":
-            config = {}
-            if self.config.aggregator_temperature is not None:
-                config["temperature"] = self.config.aggregator_temperature
-            merged = call_predictor(self.aggregator, config, query=query,
-                                    drafts=format_drafts(drafts))
-            return {"output": finish(self.config, merged)}
-        if kind == "consensus":
-            choice = selection.consensus(drafts, self.config.similarity)
-        elif kind == "longest":
-            choice = selection.longest(drafts)
-        else:
-            from mopa.lm.scoring import require_scorer
+    def aggregate(self, drafts: list[str], context: Context) -> Future[Aggregation]:
+        """The layer's output, started now and waited for only where it is read."""
+        with workers(self.max_workers) as pool:
+            return pool.submit(self.aggregator.aggregate, drafts, context)
 
-            scorer = require_scorer(self.scoring_lm or dspy.settings.lm, kind)
-            context = self._record(profile, query)
-            if kind == "likelihood":
-                choice = selection.likelihood(drafts, scorer, context)
-            else:
-                choice = selection.contrast(drafts, scorer, context, self._record("", query))
-        return {"output": drafts[choice.index], "choice": choice.as_dict()}
+    def _previous(self, steps: list[Step]) -> list[str]:
+        """What a refining layer reads: the previous layer's drafts (the report's refinement)."""
+        return steps[-1].drafts if steps and self.config.refine == "drafts" else []
 
-    def _record(self, profile: str, query: str) -> str:
-        """The user's texts, then the new text's header and cue, as a base model reads them:
-        what a draft is scored as the continuation of."""
-        head = f"{profile}\n\n" if profile else ""
-        return f"{head}{query}\n{self.spec.text_label}:"
-
-    def _shown_profile(self, profile: str, query: str, records: list[dict]) -> str:
+    def _shown_profile(self, context: Context, steps: list[Step]) -> str:
         """Exemplar refinement: the previous output becomes the user's most recent text."""
-        if self.config.refine != "exemplar" or not records:
-            return profile
-        return f"{query}\n{self.spec.text_label}: {records[-1]['output']}\n\n{profile}"
+        if self.config.refine != "exemplar" or not steps:
+            return context.profile
+        return (f"{context.query}\n{self.spec.text_label}: {steps[-1].output}\n\n"
+                f"{context.profile}")
 
-    def _waits_for_output(self) -> bool:
-        # The next layer needs this layer's output (exemplar) or the stop rule needs it.
-        return self.config.refine == "exemplar" or self.config.stop_similarity is not None
-
-    def _settled(self, records: list[dict]) -> bool:
-        if self.config.stop_similarity is None or len(records) < 2:
+    def _settled(self, steps: list[Step]) -> bool:
+        if self.config.stop_similarity is None or len(steps) < 2:
             return False
-        change = selection.similarity(records[-1]["output"], records[-2]["output"], "rougeL")
+        change = similarity(steps[-1].output, steps[-2].output, "rougeL")
         return change >= self.config.stop_similarity
+
+    def _prediction(self, plans: list[str], steps: list[Step]) -> dspy.Prediction:
+        records = [step.record() for step in steps]
+        for _ in range(len(self.layers) - len(steps)):  # skipped layers keep the last output
+            records.append({"drafts": [], "failures": [], "output": records[-1]["output"],
+                            "skipped": True})
+        return dspy.Prediction(output=steps[-1].output, plans=plans, layers=records,
+                               depth=len(steps))

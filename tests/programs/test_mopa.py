@@ -10,9 +10,11 @@ import pytest
 from dspy.lm15 import ServerError
 
 from mopa.lm import PlainTextAdapter, fake_lm
-from mopa.programs import MoPA, build_program, make_config
+from mopa.programs import Agent, MoPA, build_program, make_config
+from mopa.programs.layer import Layer
 from mopa.programs.presets import PRESETS
 from mopa.runs.metering import metered
+from mopa.tasks import get_task
 
 PROFILE = "[1] Rating: 5.0. Summary: \"Loud\". Review: Loud and clear, worth the price."
 QUERY = "Generate the review text for a tuner pedal."
@@ -151,3 +153,50 @@ def test_a_transient_lm_error_is_retried_by_the_lm_not_the_program(num_retries):
     else:
         assert len(lm.engine.calls) == 4
         assert "rate limited" in pred.layers[0]["failures"][0]
+
+
+def test_a_layers_merge_runs_beside_the_next_layers_proposals():
+    in_flight, lock, overlapped = set(), threading.Lock(), []
+
+    def slow(prompt):
+        import time
+
+        kind = ("merge" if "integrating multiple candidate drafts" in prompt else
+                "refine" if "candidate drafts written by other assistants" in prompt else "other")
+        with lock:
+            in_flight.add((kind, prompt))
+            overlapped.append({k for k, _ in in_flight})
+        time.sleep(0.05)
+        with lock:
+            in_flight.discard((kind, prompt))
+        return scripted(prompt)
+
+    program = MoPA(make_config("role-planner-mopa", agents=2, layers=2,
+                               roles="content,analysis"))
+    with dspy.context(lm=fake_lm(slow), adapter=PlainTextAdapter()):
+        pred = program(profile=PROFILE, query=QUERY)
+    assert any({"merge", "refine"} <= kinds for kinds in overlapped)
+    assert pred.output == "merged(L2-content,L2-analysis)"
+
+
+def test_a_layer_is_callable_on_its_own():
+    agents = [Agent("rag", "content"), Agent("plan", "analysis")]
+    layer = Layer(get_task("product_review"), agents, reads_drafts=True)
+    with dspy.context(lm=fake_lm(scripted), adapter=PlainTextAdapter()):
+        result = layer(profile=PROFILE, query=QUERY, plans=[None, "- price"],
+                       previous=["L1-content"])
+    assert result.drafts == ["L2-content", "L2-analysis"] and result.failures == []
+    with pytest.raises(ValueError, match="planning agents: pass plans"):
+        layer(profile=PROFILE, query=QUERY)
+
+
+def test_merge_is_the_programs_aggregator_predictor_and_its_state_round_trips():
+    config = make_config("rag-mopa", agents=2, layers=1)
+    program = build_program(config)
+    assert [n for n, _ in program.named_predictors()] == [
+        "layers[0].proposers[0]", "layers[0].proposers[1]", "aggregator"]
+    state = program.dump_state()
+    program.aggregator.demos = [dspy.Example(query="q", drafts="d", text="t")]
+    fresh = build_program(config)
+    fresh.load_state(program.dump_state())
+    assert len(fresh.aggregator.demos) == 1 and fresh.dump_state() != state

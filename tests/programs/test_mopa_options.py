@@ -25,7 +25,7 @@ def same_text(prompt: str) -> str:
     return "Accurate tuner and bright display. It holds tuning. Sentence three is here"
 
 
-@pytest.mark.parametrize("aggregator", ["consensus", "fusion", "longest", "concat", "likelihood",
+@pytest.mark.parametrize("aggregator", ["consensus", "fusion", "longest", "likelihood",
                                         "contrast"])
 def test_choosing_aggregators_make_no_lm_call_and_record_their_choice(aggregator):
     config = make_config("rag-mopa", agents=3, layers=1, aggregator=aggregator)
@@ -36,6 +36,15 @@ def test_choosing_aggregators_make_no_lm_call_and_record_their_choice(aggregator
     assert 1 <= layer["choice"]["chosen"] <= 3 and len(layer["choice"]["scores"]) == 3
     if aggregator in ("consensus", "longest", "likelihood", "contrast"):
         assert pred.output in layer["drafts"]
+
+
+def test_concat_picks_no_draft_and_records_no_choice():
+    config = make_config("rag-mopa", agents=3, layers=1, aggregator="concat", target_factor=5.0)
+    pred, _, meter = run(config, user_words=10)
+    assert meter.calls == config.lm_calls == 3
+    layer = pred.layers[0]
+    assert "choice" not in layer
+    assert pred.output.startswith(layer["drafts"][0].strip()) and pred.output != layer["drafts"][0]
 
 
 def test_a_scoring_aggregator_refuses_an_lm_that_cannot_score_at_build_time():

@@ -86,13 +86,9 @@ class ProgramConfig:
         """LM calls per example when nothing fails and every layer runs: planners + N*L
         proposals + L merges (choosing aggregators make no LM call; likelihood and contrast
         make scoring passes, counted apart)."""
-        program = get_preset(self.preset).program
-        if program == "copy-latest":
-            return 0
-        if program == "rag":
-            return 1
-        if program == "planpers":
-            return 2
+        row = get_preset(self.preset)
+        if not row.layered:
+            return row.calls
         merges = self.layers if self.aggregator == "merge" else 0
         return planner_count(self.agents) + len(self.agents) * self.layers + merges
 

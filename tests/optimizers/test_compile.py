@@ -38,6 +38,13 @@ def test_split_is_disjoint_seeded_and_checked():
         _split(10, 10)
 
 
+def test_a_program_that_calls_no_lm_is_refused_before_anything_is_written(tmp_path):
+    out = tmp_path / "p.json"
+    with pytest.raises(ValueError, match="copy-latest calls no LM"):
+        _compile(tmp_path, out, program="copy-latest")
+    assert not out.exists()
+
+
 def test_test_split_is_disjoint_from_train_and_val_and_seeded():
     train, val, test = _split(5, 4, seed=3, test=3)
     assert len(test) == 3

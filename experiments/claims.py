@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mopa.experiments.table import EXPERIMENT as TABLE
+from mopa.programs.presets import single_agent
 from mopa.scoring.intervals import SMALL_N, paired_bootstrap, sign_flip_p
 
 VERDICTS = {1: "holds", -1: "fails (the opposite is significant)", 0: "not separable from noise"}
@@ -85,7 +86,7 @@ def depth_claims(results: dict) -> list[Claim]:
         return [_not_run("Each layer improves on the one before", ["rag-mopa"], labels)]
     claims = []
     for entry in layered:
-        individual = "planpers" if entry["preset"].startswith("planner") else "rag"
+        individual = single_agent(entry["preset"])
         text = f"{entry['label']}: each layer improves on the one before"
         if individual not in by:
             claims.append(_not_run(text, [individual], labels))

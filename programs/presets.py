@@ -73,6 +73,14 @@ def table_presets() -> tuple[str, ...]:
     return tuple(name for name, p in PRESETS.items() if p.in_table and p.needs_lm)
 
 
+def single_agent(name: str) -> str:
+    """The single-agent program a preset's agents each are (depth 0 of its layers): the one
+    that plans as they do, PlanPers for planning agents, else RAG-Personalized."""
+    row = get_preset(name)
+    return next(other for other, p in PRESETS.items()
+                if not p.layered and p.needs_lm and p.uses_plan == row.uses_plan)
+
+
 def get_preset(name: str) -> Preset:
     try:
         return PRESETS[name]

@@ -18,6 +18,7 @@ from pathlib import Path
 from mopa.experiments import EXPERIMENTS
 from mopa.experiments.claims import (
     ALPHA,
+    METRICS,
     Claim,
     agents_claims,
     aggregator_claims,
@@ -57,10 +58,11 @@ def _commands(results: dict, runs: str) -> list[str]:
     return lines
 
 
-def section(name: str, results: dict, runs: str, figures_dir: Path,
-            doc_dir: Path) -> tuple[str, list[Claim]]:
+def section(name: str, results: dict, runs: str, figures_dir: Path, doc_dir: Path,
+            metrics: tuple[str, ...] = METRICS) -> tuple[str, list[Claim]]:
     settings = results["settings"]
-    add_intervals(results["systems"], EXPERIMENTS[settings["experiment"]].baselines)
+    experiment = EXPERIMENTS[settings["experiment"]]
+    add_intervals(results["systems"], experiment.baselines)
     lines = [f"## `{name}` — {results['description']}", "",
              f"- Data: `{settings['data']}`, n = {settings['n']} examples "
              f"(selection: {settings['selection']}, limit: {settings['limit']}, seed: "
@@ -81,15 +83,16 @@ def section(name: str, results: dict, runs: str, figures_dir: Path,
         lines += ["Per-layer metrics:", "", layer_table(results), ""]
     if name == "systems":
         lines += ["The same rows as a grid, METEOR / ROUGE-L means (one row per system, one "
-                  "column per aggregator):", "", aggregator_grid(results), ""]
+                  "column per aggregator):", "", aggregator_grid(results, experiment), ""]
     for fig in results.get("figures", []):
         target = figures_dir / f"{name}-{Path(fig).name}"
         shutil.copyfile(fig, target)
         lines += [f"![{name}]({target.relative_to(doc_dir).as_posix()})", ""]
-    claims = CLAIMS.get(name, CLAIMS.get(results["kind"], lambda _: []))(results)
+    claimed = CLAIMS.get(name, CLAIMS.get(results["kind"]))
+    claims = claimed(results, experiment, metrics) if claimed else []
     tested = [c for c in claims if c.verdict]
     if tested:
-        lines += ["| Claim (METEOR) | Verdict on this data | Evidence |", "|---|---|---|"]
+        lines += ["| Claim | Verdict on this data | Evidence |", "|---|---|---|"]
         lines += [f"| {c.text} | {c.verdict} | {c.evidence} |" for c in tested]
         lines.append("")
     skipped = [c for c in claims if not c.verdict]
@@ -128,7 +131,8 @@ def statistics(all_results: dict[str, dict], claims: dict[str, list[Claim]]) -> 
 
 
 def write_results(runs: str = "runs/experiments", out: str = "docs/results.md",
-                  notes: str | None = None) -> Path:
+                  notes: str | None = None, metrics: tuple[str, ...] = METRICS) -> Path:
+    """The document, each claim tested on each of ``metrics``."""
     found = sorted(Path(runs).glob("*/results.json"))
     if not found:
         raise FileNotFoundError(f"no experiment results under {runs}; run `mopa experiment "
@@ -139,7 +143,7 @@ def write_results(runs: str = "runs/experiments", out: str = "docs/results.md",
     figures.mkdir(parents=True, exist_ok=True)
     sections, claims = [], {}
     for name, results in all_results.items():
-        text, claims[name] = section(name, results, runs, figures, out_path.parent)
+        text, claims[name] = section(name, results, runs, figures, out_path.parent, metrics)
         sections.append(text)
     command = ["mopa", "results", "--runs", runs, "--out", out] + (
         ["--notes", notes] if notes else [])

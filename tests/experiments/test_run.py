@@ -91,7 +91,7 @@ def test_results_document_is_generated_from_outputs(tmp_path):
     doc = write_results(str(tmp_path / "runs"), str(tmp_path / "docs" / "results.md"))
     text = doc.read_text()
     assert "mopa experiment table --data demo:product_review --limit 3 --selection first" in text
-    assert "| PlanPers beats RAG-Personalized |" in text
+    assert "| PlanPers beats RAG-Personalized on METEOR |" in text
     assert "](figures/table-table.png)" in text
     assert (tmp_path / "docs" / "figures" / "table-table.png").exists()
     with pytest.raises(FileNotFoundError, match="mopa experiment"):
@@ -103,6 +103,11 @@ def test_aggregators_experiment_compares_each_aggregator_with_the_length_control
     by_label = {e["label"]: e for e in results["systems"]}
     fusion = by_label["MoPA fusion"]
     assert set(fusion["vs"]) == {"RAG-Personalized", "MoPA longest", "copy-latest"}
+    # Each entry keeps its system's record: what claims and tables read, not the label.
+    assert fusion["system"] == {"label": "MoPA fusion", "preset": "rag-mopa", "agents": None,
+                                "layers": 1, "roles": None, "rag_agents": None,
+                                "options": {"aggregator": "fusion", "length_factor": 1.5,
+                                            "trim": True}}
     assert fusion["per_example"]["lm_calls"] == 3  # the drafts only: choosing is free
     assert by_label["MoPA merge"]["per_example"]["lm_calls"] == 4
     # Every row says how long its outputs are beside how long these users write.

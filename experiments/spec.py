@@ -5,6 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
+def slugify(label: str) -> str:
+    """A label as a directory name: ``RAG MoPA (fusion)`` -> ``rag-mopa-(fusion)``."""
+    return label.lower().replace(" ", "-").replace("=", "").replace("/", "-")
+
+
 @dataclass(frozen=True)
 class System:
     """One system of an experiment, as a record: what runs (preset, structure, options) and the
@@ -23,7 +28,11 @@ class System:
 
     @property
     def slug(self) -> str:
-        return self.label.lower().replace(" ", "-").replace("=", "").replace("/", "-")
+        return slugify(self.label)
+
+    def named(self, name: str) -> bool:
+        """Whether ``name`` names this system: its preset, its label or the label's slug."""
+        return name in (self.preset, self.label) or slugify(name) == self.slug
 
     @property
     def settings(self) -> dict:

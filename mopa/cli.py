@@ -258,7 +258,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_flags(p, ProgramChoice, exclude=("preset", "roles", "rag_agents"),
               defaults={"agents": None, "layers": None})
     p.add_argument("--agent-counts", help="agents ablation: counts, e.g. 4-10 or 2,4,8")
-    p.add_argument("--systems", help="only these systems (presets or labels), comma-separated")
+    p.add_argument("--systems", help="only these systems, comma-separated: a preset (each "
+                   "system of it), a label, or a label's slug (its directory under --out)")
     add_flags(p, RunSettings)
     add_flags(p, TrackingSettings, exclude=("experiment",))
     p.add_argument("--out", default="runs/experiments", help="directory the runs go into: "

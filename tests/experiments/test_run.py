@@ -5,7 +5,7 @@ from mlflow import MlflowClient
 
 from mopa.experiments import EXPERIMENTS
 from mopa.experiments.markdown import layer_table, results_table
-from mopa.experiments.run import parse_counts, run_experiment
+from mopa.experiments.run import parse_counts, resolve_systems, run_experiment
 from mopa.programs import ProgramChoice, table_presets
 from mopa.runs.settings import DataSettings, RunSettings, TrackingSettings
 
@@ -113,3 +113,32 @@ def test_aggregators_experiment_compares_each_aggregator_with_the_length_control
     # Every row says how long its outputs are beside how long these users write.
     assert fusion["per_example"]["user_words"] > 0
     assert "words (user)" in results_table(results)
+
+
+def test_systems_are_named_by_preset_slug_or_label_and_unknown_names_are_refused():
+    aggregators = EXPERIMENTS["aggregators"]
+    chosen = resolve_systems(aggregators, None, "copy-latest,RAG-Personalized,MoPA fusion")
+    assert [s.label for s in chosen] == ["copy-latest", "RAG-Personalized", "MoPA fusion"]
+    by_slug = resolve_systems(aggregators, None, "rag-personalized-(fixed-256-tokens), mopa-merge")
+    assert [s.label for s in by_slug] == ["RAG-Personalized (fixed 256 tokens)", "MoPA merge"]
+    assert len(resolve_systems(aggregators, None, "rag-mopa")) == 7  # every system of a preset
+    # A label holding a comma is one name.
+    depth = resolve_systems(EXPERIMENTS["depth"], None, "RAG MoPA (fusion, drafts refinement),rag")
+    assert [s.label for s in depth] == ["RAG-Personalized", "RAG MoPA (fusion, drafts refinement)"]
+    with pytest.raises(ValueError) as refused:
+        resolve_systems(aggregators, None, "copy-latest,MoPA fusoin,nope")
+    message = str(refused.value)
+    assert "named 'MoPA fusoin', 'nope';" in message
+    assert "by preset (copy-latest, rag, rag-mopa)" in message and "'MoPA concat'" in message
+
+
+def test_an_unknown_system_exits_2_with_one_line_before_anything_is_written(tmp_path, capsys):
+    from mopa.cli import main
+
+    out = tmp_path / "exp"
+    assert main(["experiment", "aggregators", "--data", "demo:product_review", "--lm", "fake",
+                 "--systems", "copy-latest,RAG-Personalized,MoPA fusoin", "--no-progress",
+                 "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("mopa: error: --systems ") and err.count("\n") == 1
+    assert "'MoPA fusoin'" in err and not out.exists()

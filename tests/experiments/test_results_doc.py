@@ -49,7 +49,7 @@ def test_results_document_reproduces_from_what_it_prints(tmp_path, entry):
     notes.write_text("Context.\n")
     text = write_results(str(runs), str(tmp_path / "results.md"), notes=str(notes)).read_text()
 
-    assert f"mopa results --runs {runs} --out {tmp_path / 'results.md'} --notes {notes}" in text
+    assert f"mopa results --runs {runs} --doc {tmp_path / 'results.md'} --notes {notes}" in text
     table_cmd = ("`mopa experiment table --data demo:product_review --selection first --seed 3 "
                  "--lm fake --temperature 0.7 --max-tokens 64 --k 4 --max-words 100 --clean "
                  "--agents 2 --layers 1 --planner-lm fake@0.2 --proposer-lms fake@0.3,fake@1.0")

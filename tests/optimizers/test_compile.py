@@ -84,14 +84,14 @@ def test_compile_cli_prints_which_numbers_are_selection_and_which_test(tmp_path,
     from mopa.cli import main
 
     argv = ["compile", "--data", "demo:product_review", "--program", "rag", "--train", "3",
-            "--val", "2", "--lm", "fake", "--out", str(tmp_path / "p.json"), "--tracking-uri",
-            f"sqlite:///{tmp_path / 'm.db'}", "--no-progress"]
+            "--val", "2", "--lm", "fake", "--program-file", str(tmp_path / "p.json"),
+            "--tracking-uri", f"sqlite:///{tmp_path / 'm.db'}", "--no-progress"]
     assert main(argv + ["--test", "2"]) == 0
     out = capsys.readouterr().out
     printed = json.loads(out[out.index("{"):])  # after the optimizer's own log line
     assert printed["selection"]["n"] == 2 and printed["test"]["n"] == 2
     assert main(argv + ["--optimizer", "gepa", "--gepa-calls", "6",
-                        "--out", str(tmp_path / "g.json")]) == 0
+                        "--program-file", str(tmp_path / "g.json")]) == 0
     printed = capsys.readouterr().out
     assert "no test split: the 'selection' numbers are on the validation examples" in printed
 
@@ -177,7 +177,7 @@ def _predictions(eval_dir):
 def test_a_rerun_with_other_knobs_and_the_same_out_rescores_the_new_program(tmp_path):
     _compile_rag(tmp_path / "p.json", 1, tmp_path)
     stale = _predictions(tmp_path / "p-eval" / "after")
-    _compile_rag(tmp_path / "p.json", 2, tmp_path)  # same --out, another --max-demos
+    _compile_rag(tmp_path / "p.json", 2, tmp_path)  # same --program-file, another --max-demos
     _compile_rag(tmp_path / "fresh.json", 2, tmp_path)  # the same compile, never run before
     rerun = _predictions(tmp_path / "p-eval" / "after")
     assert rerun == _predictions(tmp_path / "fresh-eval" / "after") != stale

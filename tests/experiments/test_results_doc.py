@@ -29,7 +29,9 @@ def _write(path, results):
     path.write_text(json.dumps(results), encoding="utf-8")
 
 
-def test_results_document_reproduces_from_what_it_prints(tmp_path, entry):
+def test_results_document_reproduces_from_what_it_prints(tmp_path, entry, monkeypatch):
+    # Absolute paths are written relative to where the document's commands run from.
+    monkeypatch.chdir(tmp_path)
     rng = np.random.default_rng(4)
     runs = tmp_path / "runs"
     full = experiment_argv(SETTINGS, out=str(runs))
@@ -39,7 +41,8 @@ def test_results_document_reproduces_from_what_it_prints(tmp_path, entry):
                entry("PlanPers", "planpers", _scores(rng, 60), command=full)]
     _write(runs / "table" / "results.json", {"settings": SETTINGS, "kind": "table",
                                               "description": "d", "systems": systems})
-    depth = {**SETTINGS, "experiment": "depth", "limit": 10, "n": 10}
+    depth = {**SETTINGS, "experiment": "depth", "limit": 10, "n": 10,
+             "data": str(tmp_path.parent / "data.jsonl")}
     old = [entry("PlanPers", "planpers", _scores(rng, 10)),  # saved before commands were
            entry("Planner MoPA", "planner-mopa", _scores(rng, 10), agents=2,  # recorded
                   layer_scores=[_scores(rng, 10), _scores(rng, 10)])]
@@ -49,12 +52,14 @@ def test_results_document_reproduces_from_what_it_prints(tmp_path, entry):
     notes.write_text("Context.\n")
     text = write_results(str(runs), str(tmp_path / "results.md"), notes=str(notes)).read_text()
 
-    assert f"mopa results --runs {runs} --doc {tmp_path / 'results.md'} --notes {notes}" in text
+    assert "mopa results --runs runs --doc results.md --notes notes.md" in text
+    assert str(tmp_path) not in text
+    assert "- Data: `../data.jsonl`, n = 10" in text and "--data ../data.jsonl --limit 10" in text
     table_cmd = ("`mopa experiment table --data demo:product_review --selection first --seed 3 "
                  "--lm fake --temperature 0.7 --max-tokens 64 --k 4 --max-words 100 --clean "
                  "--agents 2 --layers 1 --planner-lm fake@0.2 --proposer-lms fake@0.3,fake@1.0")
-    assert f"{table_cmd} --out {runs}` → copy-latest, PlanPers" in text
-    assert f"{table_cmd} --systems rag --out {runs}` → RAG-Personalized" in text
+    assert f"{table_cmd} --out runs` → copy-latest, PlanPers" in text
+    assert f"{table_cmd} --systems rag --out runs` → RAG-Personalized" in text
     assert ("--limit 10 --selection first --seed 3" in text
             and "--systems planpers,planner-mopa --out" in text and "rebuilt from" in text)
     assert "- Role-Planner MoPA beats Planner MoPA (roles help): not run" in text

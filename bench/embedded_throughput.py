@@ -39,7 +39,9 @@ from mopa.lm.embedded import (
     text_response,
 )
 
-DEV_DATA = "/work/shared/data/amazon_mi_product_review_temporal.dev.jsonl"
+# The real-review dev data sits next to the repository (../shared/data), never inside it.
+DEV_DATA = str(Path(__file__).resolve().parents[2] / "shared" / "data"
+               / "amazon_mi_product_review_temporal.dev.jsonl")
 PREFIX = ("Past reviews by this customer, most recent first.\n"
           "Review: These strings sound bright, stay in tune for weeks and feel smooth under the "
           "fingers. I play every evening and they still ring clearly after a month of use. ")

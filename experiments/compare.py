@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from mopa.data import Example
+from mopa.experiments.spec import System
 from mopa.jsonl import read_json
 from mopa.scoring.run_scores import RunScores, columns, mean_intervals, paired_intervals
 
@@ -32,7 +33,9 @@ def previous_systems(path: Path, settings: dict) -> list[dict]:
 def compare_systems(examples: list[Example], runs: dict, baselines: tuple[str, ...],
                     clean: bool, previous: list[dict] = (),
                     command: list[str] | None = None) -> list[dict]:
-    """One entry per system: metrics with 95% CIs, per layer, and deltas against baselines.
+    """One entry per system: its record, metrics with 95% CIs, per layer, and deltas against
+    baselines. ``runs``: label -> its ``config``, output ``dir`` and declared ``system``
+    (without one, the record holds only its label and preset).
 
     ``previous`` entries that were not rerun are kept in their place; ``command`` (the argv
     that ran ``runs``) is recorded in each new entry so the results say how to reproduce them.
@@ -40,8 +43,10 @@ def compare_systems(examples: list[Example], runs: dict, baselines: tuple[str, .
     current = {}
     for label, run in runs.items():
         scores, config = RunScores.read(examples, run["dir"], clean), run["config"]
+        system = run.get("system") or System(label, config.preset)
         current[label] = {
-            "label": label, "preset": config.preset, "agents": len(config.agents),
+            "label": label, "preset": config.preset, "system": system.record(),
+            "agents": len(config.agents),
             "layers": config.layers, "n": len(examples), "failed": scores.failed,
             "empty": sum(1 for r in scores.final if r["empty"]),
             "per_example": scores.per_example,

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from mopa.experiments.spec import Experiment
+from mopa.experiments.systems import EXPERIMENT as SYSTEMS
 from mopa.programs.config import AGGREGATORS
+from mopa.programs.presets import PRESETS
 from mopa.scoring.intervals import Interval
 
 
@@ -52,14 +55,14 @@ def layer_table(results: dict) -> str:
     return "\n".join(lines)
 
 
-def aggregator_grid(results: dict) -> str:
-    """Systems labelled "SYSTEM (AGGREGATOR)" as a grid: one row per system, one column per
+def aggregator_grid(results: dict, experiment: Experiment = SYSTEMS) -> str:
+    """The MoPA systems that set an aggregator as a grid: one row per preset, one column per
     aggregator, METEOR / ROUGE-L means in each cell, so each system's aggregators read across."""
     grid: dict[str, dict[str, dict]] = {}
     for e in results["systems"]:
-        system, _, rest = e["label"].rpartition(" (")
-        if system and rest.endswith(")"):
-            grid.setdefault(system, {})[rest[:-1]] = e["metrics"]
+        system = experiment.system_of(e)
+        if PRESETS[system.preset].layered and system.aggregator:
+            grid.setdefault(PRESETS[system.preset].label, {})[system.aggregator] = e["metrics"]
     seen = {a for row in grid.values() for a in row}
     aggregators = [a for a in AGGREGATORS if a in seen] + sorted(seen - set(AGGREGATORS))
     lines = ["| System | " + " | ".join(aggregators) + " |", "|---|" + "---|" * len(aggregators)]

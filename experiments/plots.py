@@ -14,6 +14,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
+from mopa.programs.presets import single_agent  # noqa: E402
 from mopa.scoring.metrics import SCORE_LABELS  # noqa: E402
 
 
@@ -84,8 +85,7 @@ def plot_depth(results: dict, root: Path) -> Path:
     for ax, (metric, name) in zip(axes, SCORE_LABELS.items(), strict=True):
         for entry in layered:
             # Depth 0 is the single-agent system the layers start from.
-            individual = entries.get("planpers" if entry["preset"].startswith("planner")
-                                     else "rag")
+            individual = entries.get(single_agent(entry["preset"]))
             xs = [layer["layer"] for layer in entry["by_layer"]]
             points = [layer[metric] for layer in entry["by_layer"]]
             if individual is not None:

@@ -1,6 +1,6 @@
 """Write ``docs/results.md`` from experiment outputs, so no number is ever copied by hand.
 
-    mopa results --runs runs/experiments --out docs/results.md [--notes context.md]
+    mopa results --runs runs/experiments --doc docs/results.md [--notes context.md]
 
 Reads ``<runs>/<experiment>/results.json`` for every experiment that has run, recomputes every
 interval from the saved per-example scores (so all sections use the current statistics),
@@ -11,6 +11,7 @@ noise on these examples, or why it was not tested.
 
 from __future__ import annotations
 
+import os
 import shlex
 import shutil
 from pathlib import Path
@@ -18,6 +19,7 @@ from pathlib import Path
 from mopa.experiments import EXPERIMENTS
 from mopa.experiments.claims import (
     ALPHA,
+    METRICS,
     Claim,
     agents_claims,
     aggregator_claims,
@@ -34,6 +36,13 @@ from mopa.scoring.intervals import SMALL_N
 # Which claims each experiment tests: by experiment name, else by kind.
 CLAIMS = {"table": table_claims, "depth": depth_claims, "agents": agents_claims,
           "aggregators": aggregator_claims, "systems": systems_claims}
+
+
+def portable(value: str) -> str:
+    """An absolute path as a path relative to the working directory (where the document's
+    commands are run from); anything else unchanged. So the document names no directory of
+    the machine that wrote it."""
+    return os.path.relpath(value) if os.path.isabs(value) else value
 
 
 def _commands(results: dict, runs: str) -> list[str]:
@@ -53,16 +62,17 @@ def _commands(results: dict, runs: str) -> list[str]:
                 results["settings"], ",".join(dict.fromkeys(e["preset"] for e in old)),
                 counts if results["kind"] == "agents" else None, runs)
             note = " (rebuilt from the saved settings: this run predates recording commands)"
-        lines.append(f"  - `{shlex.join(argv)}` → {', '.join(labels)}{note}")
+        lines.append(f"  - `{shlex.join(map(portable, argv))}` → {', '.join(labels)}{note}")
     return lines
 
 
-def section(name: str, results: dict, runs: str, figures_dir: Path,
-            doc_dir: Path) -> tuple[str, list[Claim]]:
+def section(name: str, results: dict, runs: str, figures_dir: Path, doc_dir: Path,
+            metrics: tuple[str, ...] = METRICS) -> tuple[str, list[Claim]]:
     settings = results["settings"]
-    add_intervals(results["systems"], EXPERIMENTS[settings["experiment"]].baselines)
+    experiment = EXPERIMENTS[settings["experiment"]]
+    add_intervals(results["systems"], experiment.baselines)
     lines = [f"## `{name}` — {results['description']}", "",
-             f"- Data: `{settings['data']}`, n = {settings['n']} examples "
+             f"- Data: `{portable(settings['data'])}`, n = {settings['n']} examples "
              f"(selection: {settings['selection']}, limit: {settings['limit']}, seed: "
              f"{settings['seed']})",
              f"- LM: `{settings['lm']}` (temperature {settings['temperature']}, max tokens "
@@ -81,15 +91,16 @@ def section(name: str, results: dict, runs: str, figures_dir: Path,
         lines += ["Per-layer metrics:", "", layer_table(results), ""]
     if name == "systems":
         lines += ["The same rows as a grid, METEOR / ROUGE-L means (one row per system, one "
-                  "column per aggregator):", "", aggregator_grid(results), ""]
+                  "column per aggregator):", "", aggregator_grid(results, experiment), ""]
     for fig in results.get("figures", []):
         target = figures_dir / f"{name}-{Path(fig).name}"
         shutil.copyfile(fig, target)
         lines += [f"![{name}]({target.relative_to(doc_dir).as_posix()})", ""]
-    claims = CLAIMS.get(name, CLAIMS.get(results["kind"], lambda _: []))(results)
+    claimed = CLAIMS.get(name, CLAIMS.get(results["kind"]))
+    claims = claimed(results, experiment, metrics) if claimed else []
     tested = [c for c in claims if c.verdict]
     if tested:
-        lines += ["| Claim (METEOR) | Verdict on this data | Evidence |", "|---|---|---|"]
+        lines += ["| Claim | Verdict on this data | Evidence |", "|---|---|---|"]
         lines += [f"| {c.text} | {c.verdict} | {c.evidence} |" for c in tested]
         lines.append("")
     skipped = [c for c in claims if not c.verdict]
@@ -128,7 +139,8 @@ def statistics(all_results: dict[str, dict], claims: dict[str, list[Claim]]) -> 
 
 
 def write_results(runs: str = "runs/experiments", out: str = "docs/results.md",
-                  notes: str | None = None) -> Path:
+                  notes: str | None = None, metrics: tuple[str, ...] = METRICS) -> Path:
+    """The document, each claim tested on each of ``metrics``."""
     found = sorted(Path(runs).glob("*/results.json"))
     if not found:
         raise FileNotFoundError(f"no experiment results under {runs}; run `mopa experiment "
@@ -139,10 +151,11 @@ def write_results(runs: str = "runs/experiments", out: str = "docs/results.md",
     figures.mkdir(parents=True, exist_ok=True)
     sections, claims = [], {}
     for name, results in all_results.items():
-        text, claims[name] = section(name, results, runs, figures, out_path.parent)
+        text, claims[name] = section(name, results, runs, figures, out_path.parent, metrics)
         sections.append(text)
-    command = ["mopa", "results", "--runs", runs, "--out", out] + (
+    command = ["mopa", "results", "--runs", runs, "--doc", out] + (
         ["--notes", notes] if notes else [])
+    command = [portable(arg) for arg in command]
     parts = ["# Results", "", f"Generated by `{shlex.join(command)}` from the run outputs; "
              "do not edit by hand.", ""]
     if notes:

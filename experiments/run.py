@@ -61,12 +61,37 @@ def resolve_systems(experiment: Experiment, agent_counts: tuple[int, ...] | None
         baselines = tuple(s for s in experiment.systems if not get_preset(s.preset).layered)
         chosen = baselines + by_count(agent_counts)
     if systems:
-        wanted = {s.strip() for s in systems.split(",")}
-        chosen = tuple(s for s in chosen if s.preset in wanted or s.slug in wanted)
-        if not chosen:
-            raise ValueError(f"--systems {systems!r} matches none of this experiment's systems "
-                             f"({', '.join(s.preset for s in experiment.systems)})")
+        wanted = system_names(systems, chosen)
+        chosen = tuple(s for s in chosen if any(s.named(name) for name in wanted))
     return chosen
+
+
+def system_names(value: str, systems: tuple[System, ...]) -> list[str]:
+    """``--systems``' comma-separated names, each a preset, a label or a label's slug of
+    ``systems``. A label may hold commas itself (``RAG MoPA (fusion, drafts refinement)``), so
+    the longest run of items that names a system is one name. Any other name is refused,
+    with the names there are."""
+    items = value.split(",")
+    names, unknown, i = [], [], 0
+    while i < len(items):
+        for j in range(len(items), i, -1):
+            name = ",".join(items[i:j]).strip()
+            if any(s.named(name) for s in systems):
+                names.append(name)
+                i = j
+                break
+        else:
+            if items[i].strip():
+                unknown.append(items[i].strip())
+            i += 1
+    if unknown or not names:
+        presets = ", ".join(dict.fromkeys(s.preset for s in systems))
+        labels = ", ".join(repr(s.label) for s in systems)
+        raise ValueError(f"--systems {value!r}: no system of this experiment is named "
+                         f"{', '.join(map(repr, unknown)) or 'in it'}; name systems by preset "
+                         f"({presets}) or by label ({labels}), or by a label's slug (its "
+                         "directory under --out)")
+    return names
 
 
 def run_experiment(name: str, data: DataSettings, settings: RunSettings,

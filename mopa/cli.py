@@ -18,7 +18,7 @@ from pathlib import Path
 
 from mopa import out_dirs
 from mopa.experiments import EXPERIMENTS
-from mopa.flags import DefaultsFormatter, Renamed, Version, add_flags, from_args
+from mopa.flags import DefaultsFormatter, Version, add_flags, from_args
 from mopa.optimizers.settings import (
     SEARCHED_OPTIONS,
     SEARCHED_RUN,
@@ -169,8 +169,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_flags(p, DataSettings, only=("data",))
     add_flags(p, RunSettings, only=("clean",))
     p.add_argument("--predictions", required=True, help="JSONL with 'id' and 'prediction'")
-    p.add_argument("--metrics-file", "--out", dest="out", action=Renamed, metavar="FILE",
-                   help="also write the metrics JSON to this file (--out: its old name)")
+    p.add_argument("--metrics-file", dest="out", metavar="FILE",
+                   help="also write the metrics JSON to this file")
     add_flags(p, TrackingSettings, defaults={"experiment": "mopa-evaluate"})
     p.epilog = "MLflow: a run is logged only when --tracking-uri is given."
 
@@ -206,11 +206,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_flags(p, OptimizerSettings)
     add_flags(p, RunSettings)
     add_flags(p, TrackingSettings, defaults={"experiment": "mopa-compile"})
-    p.add_argument("--program-file", "--out", dest="out", action=Renamed, metavar="FILE",
+    p.add_argument("--program-file", dest="out", metavar="FILE",
                    help="where to write the compiled program JSON, the file `mopa run "
                    "--program-file` reads; its evaluation runs go next to it, in "
                    "<stem>-eval/ (default: runs/compile/<program>-<optimizer>-<hash of the "
-                   "settings>/program.json; --out: its old name)")
+                   "settings>/program.json)")
     p.add_argument("--traces", action="store_true",
                    help="also log the optimizer's runs and DSPy traces (MLflow autolog), "
                    "nested under the compile's run")
@@ -258,7 +258,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_flags(p, ProgramChoice, exclude=("preset", "roles", "rag_agents"),
               defaults={"agents": None, "layers": None})
     p.add_argument("--agent-counts", help="agents ablation: counts, e.g. 4-10 or 2,4,8")
-    p.add_argument("--systems", help="only these systems (presets or labels), comma-separated")
+    p.add_argument("--systems", help="only these systems, comma-separated: a preset (each "
+                   "system of it), a label, or a label's slug (its directory under --out)")
     add_flags(p, RunSettings)
     add_flags(p, TrackingSettings, exclude=("experiment",))
     p.add_argument("--out", default="runs/experiments", help="directory the runs go into: "
@@ -268,9 +269,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = _command(sub, "results", "write docs/results.md from experiment outputs", cmd_results)
     p.add_argument("--runs", default="runs/experiments", help="the experiments' directory "
                    "(mopa experiment's --out)")
-    p.add_argument("--doc", "--out", dest="out", default="docs/results.md", action=Renamed,
-                   metavar="FILE",
-                   help="the Markdown document to write (--out: its old name)")
+    p.add_argument("--doc", dest="out", default="docs/results.md", metavar="FILE",
+                   help="the Markdown document to write")
     p.add_argument("--notes", help="a Markdown file of context to put before the results")
     return parser
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import sys
 import types
 import typing
 from collections.abc import Iterator, Mapping
@@ -36,18 +35,6 @@ class DefaultsFormatter(argparse.ArgumentDefaultsHelpFormatter):
         if action.default is None:  # an optional value: say that leaving it out is fine
             return f"{action.help} (default: not set)" if action.option_strings else action.help
         return super()._get_help_string(action)
-
-
-class Renamed(argparse._StoreAction):
-    """A flag with a deprecated old name (its second option string): both store the same
-    value; the old one also prints which name to use. Kept so scripts keep working while
-    every flag name means one thing across commands."""
-
-    def __call__(self, parser, namespace, values, option_string=None):
-        if option_string and option_string != self.option_strings[0]:
-            print(f"mopa: warning: {option_string} is deprecated here, use "
-                  f"{self.option_strings[0]} (same value)", file=sys.stderr)
-        super().__call__(parser, namespace, values, option_string)
 
 
 class Version(argparse.Action):

@@ -28,7 +28,7 @@ from mopa.optimizers.holdout import draw_test
 from mopa.optimizers.settings import OptimizerSettings, SplitSettings
 from mopa.program_files import program_hash, rebuild, save_program
 from mopa.program_inputs import to_dspy
-from mopa.programs import ProgramChoice, build_program
+from mopa.programs import ProgramChoice, build_program, get_preset
 from mopa.runs.outcome import refuse_all_failed
 from mopa.runs.runner import execute
 from mopa.runs.settings import DataSettings, RunSettings, TrackingSettings
@@ -113,8 +113,9 @@ def _compile(data: DataSettings, split: SplitSettings, settings: RunSettings,
              run: CompileRun, traces: bool, register: str | None) -> dict:
     train_ex, val_ex, test_ex = split_examples(data, split)
     config = program.config(train_ex[0].task)
-    if config.preset == "copy-latest":
-        raise ValueError("copy-latest has no prompts to compile; pick an LM program")
+    if not get_preset(config.preset).needs_lm:
+        raise ValueError(f"{config.preset} calls no LM, so it has no prompts to compile; pick "
+                         "an LM program")
     # Every LM spec is built before the MLflow run starts or a file is written, so a bad one
     # is refused with nothing left behind.
     lms = settings.lm_pool()

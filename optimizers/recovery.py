@@ -1,4 +1,4 @@
-"""Keeping a study right when its workers die or are stopped (issue 12).
+"""Keeping a study right when its workers die or are stopped.
 
 A worker killed mid-trial (kill -9, a crash, a lost machine) leaves its trial RUNNING in Optuna
 and its MLflow run RUNNING. Such a trial is *lost*: it is marked FAIL with a ``fail_reason``,

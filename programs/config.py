@@ -85,13 +85,9 @@ class ProgramConfig:
         """LM calls per example when nothing fails and every layer runs: planners + N*L
         proposals + the LM calls the aggregator adds per layer, L times (merge: one; choosing
         aggregators make none; likelihood and contrast make scoring passes, counted apart)."""
-        program = get_preset(self.preset).program
-        if program == "copy-latest":
-            return 0
-        if program == "rag":
-            return 1
-        if program == "planpers":
-            return 2
+        row = get_preset(self.preset)
+        if not row.layered:
+            return row.calls
         aggregations = self.layers * get_aggregator(self.aggregator).lm_calls
         return planner_count(self.agents) + len(self.agents) * self.layers + aggregations
 

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 class CopyLatest(dspy.Module):
     def __init__(self, config: ProgramConfig, lms: LMPool | None = None):
         super().__init__()
-        self.task = config.task
+        self.config = config  # what a saved program carries, as every program does
 
     def forward(self, profile: str, query: str, latest: str | None = None,
                 user_words: float | None = None) -> dspy.Prediction:

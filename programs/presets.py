@@ -12,7 +12,8 @@ class Preset:
     """One row of the preset table: everything that differs between the report's systems.
 
     Adding a system = adding a row; ``make_config``, the structure search, the experiments,
-    ``mopa compile`` and ``ProgramConfig.lm_calls`` all read the table.
+    ``mopa compile`` and ``ProgramConfig.lm_calls`` all read the table, through the properties
+    below rather than the row's name.
     """
 
     name: str
@@ -24,16 +25,31 @@ class Preset:
     searched_roles: bool = False  # the structure search picks a role per agent slot
     searched_lms: bool = False  # the structure search picks an LM per slot from --proposer-lms
     in_table: bool = True  # a row of the report's Tables 1-3
+    # A single-agent program's fixed LM calls per example (MoPA's follow from its structure).
+    calls: int = 0
+    plans: bool = False  # a single-agent program that writes from a plan (MoPA: see ``kind``)
 
     @property
     def layered(self) -> bool:
+        """Agents in layers (MoPA), rather than one program call per example."""
         return self.program == "mopa"
+
+    @property
+    def needs_lm(self) -> bool:
+        """Whether the program calls an LM at all (the no-LM baseline does not)."""
+        return self.layered or self.calls > 0
+
+    @property
+    def uses_plan(self) -> bool:
+        """Whether any agent writes from a plan: its single-agent counterpart is then PlanPers
+        rather than RAG-Personalized."""
+        return self.kind != "rag" if self.layered else self.plans
 
 
 PRESETS: dict[str, Preset] = {p.name: p for p in (
     Preset("copy-latest", "copy-latest", "copy-latest"),
-    Preset("rag", "RAG-Personalized", "rag"),
-    Preset("planpers", "PlanPers", "planpers"),
+    Preset("rag", "RAG-Personalized", "rag", calls=1),
+    Preset("planpers", "PlanPers", "planpers", calls=2, plans=True),
     Preset("rag-mopa", "RAG MoPA", "mopa", kind="rag"),
     Preset("planner-mopa", "Planner MoPA", "mopa"),
     Preset("rag-mopa-md", "RAG MoPA-MD", "mopa", kind="rag", multi_lm=True),
@@ -53,9 +69,16 @@ def layered_presets() -> tuple[str, ...]:
 
 
 def table_presets() -> tuple[str, ...]:
-    """The nine systems of the report's Tables 1-3 (copy-latest is the baseline beside them)."""
-    return tuple(name for name, p in PRESETS.items()
-                 if p.in_table and p.program != "copy-latest")
+    """The nine systems of the report's Tables 1-3 (the no-LM baseline stands beside them)."""
+    return tuple(name for name, p in PRESETS.items() if p.in_table and p.needs_lm)
+
+
+def single_agent(name: str) -> str:
+    """The single-agent program a preset's agents each are (depth 0 of its layers): the one
+    that plans as they do, PlanPers for planning agents, else RAG-Personalized."""
+    row = get_preset(name)
+    return next(other for other, p in PRESETS.items()
+                if not p.layered and p.needs_lm and p.uses_plan == row.uses_plan)
 
 
 def get_preset(name: str) -> Preset:

@@ -45,6 +45,17 @@ def test_a_program_works_under_a_bare_dspy_configure():
         assert program(**mopa.inputs(example)).output.strip()
 
 
+def test_every_program_saves_and_loads_back_the_no_lm_baseline_too(tmp_path):
+    example = mopa.load("demo:product_review", limit=1)[0]
+    for preset in ("copy-latest", "rag", "planpers", "rag-mopa"):
+        path = mopa.save(mopa.build(preset, task=example.task), tmp_path / f"{preset}.json")
+        loaded = mopa.load_program(path)
+        assert loaded.config.preset == preset
+    with dspy.context(lm=None):  # the baseline runs without an LM once loaded
+        copy = mopa.load_program(tmp_path / "copy-latest.json")(**mopa.inputs(example))
+    assert copy.output == example.latest_text()
+
+
 def test_configure_takes_specs_and_lms_and_says_what_it_wants():
     lm = mopa.configure("fake@0.2")
     assert dspy.settings.lm is lm and lm.kwargs["temperature"] == 0.2

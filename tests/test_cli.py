@@ -60,16 +60,8 @@ def test_one_meaning_per_flag_name_across_commands():
     assert differing - RANGES - SAME_MEANING == {"--out"}
     # --out is always a directory the command writes into; files have their own names.
     for text in helps["--out"]:
-        assert "directory" in text or "old name" in text, text
+        assert "directory" in text, text
     assert {"--program-file", "--metrics-file", "--doc"} <= set(helps)
-
-
-def test_old_file_flag_names_still_work_and_say_the_new_one(capsys):
-    args = build_parser().parse_args(["results", "--out", "x.md"])
-    assert args.out == "x.md" and "use --doc" in capsys.readouterr().err
-    args = build_parser().parse_args(["evaluate", "--data", "d", "--predictions", "p",
-                                      "--metrics-file", "m.json"])
-    assert args.out == "m.json" and capsys.readouterr().err == ""
 
 
 def test_version_is_printed(capsys):

@@ -110,7 +110,7 @@ def test_a_bad_value_exits_2_with_one_line_before_anything_is_written(
 
 def test_bad_optimizer_and_study_values_are_refused_the_same_way(tmp_path, capsys):
     assert main(["compile", "--data", "demo:product_review", "--copro-breadth", "1",
-                 "--out", str(tmp_path / "p.json")]) == 2
+                 "--program-file", str(tmp_path / "p.json")]) == 2
     assert "--copro-breadth 1: expected an integer >= 2" in capsys.readouterr().err
     assert main(["tune", "--data", "demo:product_review", "--trials", "-1",
                  "--out", str(tmp_path / "t")]) == 2

@@ -17,7 +17,7 @@ from mopa.lm.pool import LMPool
 from mopa.program_files import load_program, program_hash
 from mopa.program_inputs import program_inputs
 from mopa.program_models import is_model_uri, load_program_model
-from mopa.programs import ProgramChoice, ProgramConfig, build_program
+from mopa.programs import ProgramChoice, ProgramConfig, build_program, get_preset
 from mopa.redaction import redact
 from mopa.runs.metering import metered
 from mopa.runs.run_tracking import given_uri, tracked_run
@@ -114,7 +114,8 @@ def execute(module: dspy.Module, config: ProgramConfig, examples: list[Example],
             store: RunStore, lms: LMPool, settings: RunSettings) -> dict:
     """Run a program built with ``lms`` into a store and write its metrics (shared by
     run/tune/compile/report/experiment); predictors it did not pin use ``lms.default``."""
-    with dspy.context(lm=lms.default if config.preset != "copy-latest" else None,
+    # A program that calls no LM runs without one, so none is loaded for it.
+    with dspy.context(lm=lms.default if get_preset(config.preset).needs_lm else None,
                       adapter=PlainTextAdapter()):
         run_examples(module, examples, store, settings, desc=config.preset)
     metrics = {"program": config.as_dict(), "lm": lms.default_spec,

@@ -5,7 +5,7 @@ from mlflow import MlflowClient
 
 from mopa.experiments import EXPERIMENTS
 from mopa.experiments.markdown import layer_table, results_table
-from mopa.experiments.run import parse_counts, run_experiment
+from mopa.experiments.run import parse_counts, resolve_systems, run_experiment
 from mopa.programs import ProgramChoice, table_presets
 from mopa.runs.settings import DataSettings, RunSettings, TrackingSettings
 
@@ -91,7 +91,7 @@ def test_results_document_is_generated_from_outputs(tmp_path):
     doc = write_results(str(tmp_path / "runs"), str(tmp_path / "docs" / "results.md"))
     text = doc.read_text()
     assert "mopa experiment table --data demo:product_review --limit 3 --selection first" in text
-    assert "| PlanPers beats RAG-Personalized |" in text
+    assert "| PlanPers beats RAG-Personalized on METEOR |" in text
     assert "](figures/table-table.png)" in text
     assert (tmp_path / "docs" / "figures" / "table-table.png").exists()
     with pytest.raises(FileNotFoundError, match="mopa experiment"):
@@ -103,8 +103,42 @@ def test_aggregators_experiment_compares_each_aggregator_with_the_length_control
     by_label = {e["label"]: e for e in results["systems"]}
     fusion = by_label["MoPA fusion"]
     assert set(fusion["vs"]) == {"RAG-Personalized", "MoPA longest", "copy-latest"}
+    # Each entry keeps its system's record: what claims and tables read, not the label.
+    assert fusion["system"] == {"label": "MoPA fusion", "preset": "rag-mopa", "agents": None,
+                                "layers": 1, "roles": None, "rag_agents": None,
+                                "options": {"aggregator": "fusion", "length_factor": 1.5,
+                                            "trim": True}}
     assert fusion["per_example"]["lm_calls"] == 3  # the drafts only: choosing is free
     assert by_label["MoPA merge"]["per_example"]["lm_calls"] == 4
     # Every row says how long its outputs are beside how long these users write.
     assert fusion["per_example"]["user_words"] > 0
     assert "words (user)" in results_table(results)
+
+
+def test_systems_are_named_by_preset_slug_or_label_and_unknown_names_are_refused():
+    aggregators = EXPERIMENTS["aggregators"]
+    chosen = resolve_systems(aggregators, None, "copy-latest,RAG-Personalized,MoPA fusion")
+    assert [s.label for s in chosen] == ["copy-latest", "RAG-Personalized", "MoPA fusion"]
+    by_slug = resolve_systems(aggregators, None, "rag-personalized-(fixed-256-tokens), mopa-merge")
+    assert [s.label for s in by_slug] == ["RAG-Personalized (fixed 256 tokens)", "MoPA merge"]
+    assert len(resolve_systems(aggregators, None, "rag-mopa")) == 7  # every system of a preset
+    # A label holding a comma is one name.
+    depth = resolve_systems(EXPERIMENTS["depth"], None, "RAG MoPA (fusion, drafts refinement),rag")
+    assert [s.label for s in depth] == ["RAG-Personalized", "RAG MoPA (fusion, drafts refinement)"]
+    with pytest.raises(ValueError) as refused:
+        resolve_systems(aggregators, None, "copy-latest,MoPA fusoin,nope")
+    message = str(refused.value)
+    assert "named 'MoPA fusoin', 'nope';" in message
+    assert "by preset (copy-latest, rag, rag-mopa)" in message and "'MoPA concat'" in message
+
+
+def test_an_unknown_system_exits_2_with_one_line_before_anything_is_written(tmp_path, capsys):
+    from mopa.cli import main
+
+    out = tmp_path / "exp"
+    assert main(["experiment", "aggregators", "--data", "demo:product_review", "--lm", "fake",
+                 "--systems", "copy-latest,RAG-Personalized,MoPA fusoin", "--no-progress",
+                 "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("mopa: error: --systems ") and err.count("\n") == 1
+    assert "'MoPA fusoin'" in err and not out.exists()

@@ -38,6 +38,13 @@ def test_split_is_disjoint_seeded_and_checked():
         _split(10, 10)
 
 
+def test_a_program_that_calls_no_lm_is_refused_before_anything_is_written(tmp_path):
+    out = tmp_path / "p.json"
+    with pytest.raises(ValueError, match="copy-latest calls no LM"):
+        _compile(tmp_path, out, program="copy-latest")
+    assert not out.exists()
+
+
 def test_test_split_is_disjoint_from_train_and_val_and_seeded():
     train, val, test = _split(5, 4, seed=3, test=3)
     assert len(test) == 3
@@ -77,14 +84,14 @@ def test_compile_cli_prints_which_numbers_are_selection_and_which_test(tmp_path,
     from mopa.cli import main
 
     argv = ["compile", "--data", "demo:product_review", "--program", "rag", "--train", "3",
-            "--val", "2", "--lm", "fake", "--out", str(tmp_path / "p.json"), "--tracking-uri",
-            f"sqlite:///{tmp_path / 'm.db'}", "--no-progress"]
+            "--val", "2", "--lm", "fake", "--program-file", str(tmp_path / "p.json"),
+            "--tracking-uri", f"sqlite:///{tmp_path / 'm.db'}", "--no-progress"]
     assert main(argv + ["--test", "2"]) == 0
     out = capsys.readouterr().out
     printed = json.loads(out[out.index("{"):])  # after the optimizer's own log line
     assert printed["selection"]["n"] == 2 and printed["test"]["n"] == 2
     assert main(argv + ["--optimizer", "gepa", "--gepa-calls", "6",
-                        "--out", str(tmp_path / "g.json")]) == 0
+                        "--program-file", str(tmp_path / "g.json")]) == 0
     printed = capsys.readouterr().out
     assert "no test split: the 'selection' numbers are on the validation examples" in printed
 
@@ -170,7 +177,7 @@ def _predictions(eval_dir):
 def test_a_rerun_with_other_knobs_and_the_same_out_rescores_the_new_program(tmp_path):
     _compile_rag(tmp_path / "p.json", 1, tmp_path)
     stale = _predictions(tmp_path / "p-eval" / "after")
-    _compile_rag(tmp_path / "p.json", 2, tmp_path)  # same --out, another --max-demos
+    _compile_rag(tmp_path / "p.json", 2, tmp_path)  # same --program-file, another --max-demos
     _compile_rag(tmp_path / "fresh.json", 2, tmp_path)  # the same compile, never run before
     rerun = _predictions(tmp_path / "p-eval" / "after")
     assert rerun == _predictions(tmp_path / "fresh-eval" / "after") != stale

@@ -79,7 +79,7 @@ def test_compile_run_says_what_was_compiled_on_which_data(tmp_path, uri):
 
 def test_run_model_runs_the_registered_program_like_its_file(tmp_path, uri, capsys):
     argv = ["compile", "--data", "demo:product_review", "--program", "rag", "--train", "3",
-            "--val", "2", "--lm", "fake", "--out", str(tmp_path / "p.json"),
+            "--val", "2", "--lm", "fake", "--program-file", str(tmp_path / "p.json"),
             "--tracking-uri", uri, "--register", "rag-reviews", "--no-progress"]
     assert main(argv) == 0
     printed = capsys.readouterr()

@@ -1,5 +1,5 @@
-"""MoPA's issue-10 options with a fake LM: choosing aggregators, exemplar refinement, per-user
-length, trimming and adaptive depth."""
+"""MoPA's options with a fake LM: choosing aggregators, exemplar refinement, per-user length,
+trimming and adaptive depth."""
 
 import dspy
 import pytest

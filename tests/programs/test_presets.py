@@ -42,3 +42,15 @@ def test_lm_calls_count_the_planners_the_program_builds(name):
 def test_unknown_preset_names_the_choices():
     with pytest.raises(ValueError, match="unknown program 'nope'.*planner-mopa"):
         make_config("nope")
+
+
+def test_what_a_row_declares_is_what_counts_and_experiments_read(monkeypatch):
+    plans = {name for name, p in PRESETS.items() if p.uses_plan}
+    assert plans == {"planpers", "planner-mopa", "planner-mopa-md", "mopa-ad",
+                     "multi-planner-mopa", "role-planner-mopa", "custom"}
+    assert [name for name, p in PRESETS.items() if not p.needs_lm] == ["copy-latest"]
+    assert [make_config(name).lm_calls for name in ("copy-latest", "rag", "planpers")] == [0, 1, 2]
+    # A single-agent row is counted from what it declares, whatever its name.
+    row = Preset("two-pass-rag", "Two-pass RAG", "rag", calls=2)
+    monkeypatch.setitem(PRESETS, row.name, row)
+    assert make_config(row.name).lm_calls == 2 and row.needs_lm and not row.uses_plan

@@ -1,6 +1,6 @@
 """Bad input, table-driven: every user mistake is one ``mopa: error:`` line naming what was
 wrong (the file, its line and field where there is one), exit code 2, no traceback, and a
-refusal before anything is written to ``--out`` (issue 12).
+refusal before anything is written to ``--out``.
 
 Each case is a command line whose ``{t}`` is the test's directory, holding the files that
 ``bad_files`` writes, and the text the error line must contain.

@@ -1,6 +1,6 @@
 """A real ``mopa run`` stopped by Ctrl-C or killed with SIGKILL, then rerun: every finished
-example is kept, none is computed twice, and Ctrl-C exits 130 within the calls in flight
-(issue 12). Also: a second writer on the same --out is refused while the first runs."""
+example is kept, none is computed twice, and Ctrl-C exits 130 within the calls in flight.
+Also: a second writer on the same --out is refused while the first runs."""
 
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ def test_ctrl_c_exits_130_within_the_calls_in_flight_and_the_rerun_completes(tmp
     exited = time.perf_counter() - start
     assert proc.returncode == 130, err
     # The LM calls in flight (one per worker). The old `with ThreadPoolExecutor` ran every
-    # queued example first (~4.5 s here, 16 s in the issue).
+    # queued example first (~4.5 s here).
     assert stopped < LATENCY + 1.0, stopped
     assert exited < LATENCY + 3.0, exited  # with the interpreter's exit, on a busy machine
     kept = _finished(_lines(out))

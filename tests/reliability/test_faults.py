@@ -1,6 +1,6 @@
 """Injected faults (``--lm 'fake?fail_rate=..&empty_rate=..'``): failed and empty outputs are
 recorded failures, rerunning the same command finishes every example without duplicates, and
-a run in which every example failed exits non-zero (issue 12)."""
+a run in which every example failed exits non-zero."""
 
 from __future__ import annotations
 

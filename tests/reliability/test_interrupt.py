@@ -1,5 +1,5 @@
 """Ctrl-C during a run of examples: it stops within the LM calls in flight, keeps every example
-that finished, and a rerun completes the rest without duplicates (issue 12)."""
+that finished, and a rerun completes the rest without duplicates."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Run-directory integrity (issue 12): run.json and metrics.json are replaced whole or not at
+"""Run-directory integrity: run.json and metrics.json are replaced whole or not at
 all, and an unreadable run.json stops the run with its path and the fix instead of a bare JSON
 error. (The directory lock, "in use by pid N", is tested in tests/runs/test_store.py.)"""
 

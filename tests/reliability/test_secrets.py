@@ -1,5 +1,5 @@
 """Secrets planted in the environment and in every flag that takes an LM spec or a URL never
-reach a file, MLflow, Optuna or the terminal (issue 12).
+reach a file, MLflow, Optuna or the terminal.
 
 Each test runs real commands (fake LM, two demo examples) with everything they write under
 ``tmp_path`` (the working directory too, where MLflow puts artifacts), then searches every byte

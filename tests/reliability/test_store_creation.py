@@ -1,5 +1,5 @@
 """kill -9 while MLflow creates its SQLite store (seconds of schema migrations) must not leave a
-store that every later command fails to open (issue 12)."""
+store that every later command fails to open."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``mopa tune`` after crashes and Ctrl-C (issue 12): lost trials are failed with a reason,
+"""``mopa tune`` after crashes and Ctrl-C: lost trials are failed with a reason,
 retried in their first attempt's run directory (its finished examples reused), the parent run
 is FINISHED only when no trial runs, a study left without its parent run is repaired at once,
 and ``--n-total`` makes a rerun resume to a total."""

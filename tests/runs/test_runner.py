@@ -125,7 +125,7 @@ def test_cli_run_and_evaluate(data, tmp_path, capsys):
     assert len(_lines(out / "predictions.jsonl")) == 3
     capsys.readouterr()
     assert main(["evaluate", "--data", str(data), "--predictions",
-                 str(out / "predictions.jsonl"), "--out", str(tmp_path / "m.json")]) == 0
+                 str(out / "predictions.jsonl"), "--metrics-file", str(tmp_path / "m.json")]) == 0
     printed = json.loads(capsys.readouterr().out)
     # The example the run did not reach counts as an empty prediction, as in `mopa run`.
     assert printed["n"] == 4 and printed["missing"] == 1 and printed["empty"] == 1

@@ -1,0 +1,19 @@
+import pytest
+
+
+@pytest.fixture
+def entry():
+    """A results.json entry of a system, from per-example scores (the same for every metric)."""
+    def make(label, preset, scores, agents=0, layer_scores=(), command=None, system=None):
+        made = {"label": label, "preset": preset, "agents": agents, "layers": 1,
+                "n": len(scores), "failed": 0, "empty": 1,
+                "per_example": {"lm_calls": 1.0, "prompt_tokens": 10, "completion_tokens": 5,
+                                "seconds": 0.1},
+                "run_dir": "x", "command": command,
+                "scores": {m: list(scores) for m in ("rouge1", "rougeL", "meteor")},
+                "layer_scores": [{m: list(s) for m in ("rouge1", "rougeL", "meteor")}
+                                 for s in layer_scores]}
+        if system is not None:
+            made["system"] = system.record()
+        return made
+    return make

@@ -9,9 +9,6 @@ the background's documents, so what counts is how an author deviates from the po
 a text's similarity to an author is the cosine of their z-vectors (Smith & Aldridge's cosine
 Delta, the best of the Delta family in Evert et al. 2017), one cosine per feature kind,
 averaged.
-
-Without other authors there is no population to deviate from; a background of one author's
-texts then only scales the features (``centered=False``) and the cosine compares raw profiles.
 """
 
 from __future__ import annotations
@@ -79,20 +76,19 @@ def _top(documents: Sequence[list[str]], k: int) -> dict[str, int]:
 class Background:
     """Feature vocabularies and their per-document mean and spread over some documents."""
 
-    def __init__(self, documents: Sequence[str], config: StyleFeatures = StyleFeatures(),
-                 centered: bool = True):
+    def __init__(self, documents: Sequence[str], config: StyleFeatures = StyleFeatures()):
         texts = [d for d in documents if words(d)]
         if not texts:
             raise ValueError(f"a style background needs at least one text with words; got "
                              f"{len(documents)} document(s) without any")
-        self.config, self.centered = config, centered
+        self.config = config
         split = [_kinds(t, config) for t in texts]
         self.index = (_top([w for w, _ in split], config.words),
                       _top([c for _, c in split], config.chars))
         self.mean, self.std = [], []
         for kind, index in enumerate(self.index):
             matrix = np.array([_frequencies(doc[kind], index) for doc in split])
-            self.mean.append(matrix.mean(axis=0) if centered else np.zeros(len(index)))
+            self.mean.append(matrix.mean(axis=0))
             self.std.append(np.maximum(matrix.std(axis=0), MIN_STD))
 
     def vectors(self, text: str) -> tuple[np.ndarray, ...] | None:

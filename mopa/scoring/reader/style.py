@@ -1,27 +1,28 @@
 """``style``: how much a text reads like this user's past texts rather than other users'.
 
 Cosine Delta (mopa.scoring.stylometry) between the text and the user's profile, z-scored
-against the past texts of every user in the batch, so a text scores high when it deviates from
+against the past texts of the users in the batch, so a text scores high when it deviates from
 the other users the way this user does (their function-word rates, punctuation, casing), and a
 generic text scores near 0. No reference is read: the background is built from profiles only,
 so every system scored on the same examples is measured against the same background.
 
-A batch with one user (e.g. several drafts for one example) has no other users to deviate
-from; the background is then that user's own past texts, used only to scale the features
-(uncentered), and the score is the cosine of scaled frequency profiles: it still ranks texts by
-closeness to the user, but on another scale, so compare scores only within one batch shape.
+A batch with few users (one example's drafts, a run of a few examples) has too few others to
+deviate from, so its users are topped up with the users of the package's demo data for the
+same task (fictional, 12 per task): a fixed population to deviate from, whatever the batch.
+Scores then shift a little with the batch's users, so compare systems on the same examples.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 
-from mopa.data import Example
+from mopa.data import Example, load_demo
 from mopa.scoring.registry import Metric, register
 from mopa.scoring.stylometry import Background, Vectors, author_vectors, cosine_delta, words
 
-# Users needed for a population background; fewer gets the one-user fallback.
-MIN_USERS = 2
+# Users a background needs before the demo's users are no longer added.
+MIN_USERS = 12
 
 
 def _past_texts(example: Example) -> list[str]:
@@ -29,18 +30,29 @@ def _past_texts(example: Example) -> list[str]:
     return [str(item.get(field, "")) for item in example.profile]
 
 
-def background(examples: Sequence[Example]) -> Background | None:
-    """The batch's background: every distinct user's past texts (a user's repeated examples
-    count once per text); None when no user has a past text with words."""
+@cache
+def _demo(task: str) -> tuple[Example, ...]:
+    return tuple(load_demo(task))
+
+
+def _users(examples: Sequence[Example]) -> dict[str, dict[str, None]]:
+    """Each distinct user's past texts with words, once each (a user's examples overlap)."""
     by_user: dict[str, dict[str, None]] = {}
     for example in examples:
         texts = by_user.setdefault(example.user_id, {})
         texts.update(dict.fromkeys(t for t in _past_texts(example) if words(t)))
-    users = [texts for texts in by_user.values() if texts]
-    if not users:
-        return None
-    documents = [text for texts in users for text in texts]
-    return Background(documents, centered=len(users) >= MIN_USERS)
+    return {user: texts for user, texts in by_user.items() if texts}
+
+
+def background(examples: Sequence[Example]) -> Background | None:
+    """The batch's users' past texts, with the demo's users of each task the batch has when it
+    has fewer than MIN_USERS users; None when no one has a past text with words."""
+    users = _users(examples)
+    if len(users) < MIN_USERS:
+        demo = [ex for task in dict.fromkeys(ex.task for ex in examples) for ex in _demo(task)]
+        users = _users([*examples, *demo])
+    documents = [text for texts in users.values() for text in texts]
+    return Background(documents) if documents else None
 
 
 def score(predictions: Sequence[str], examples: Sequence[Example]) -> list[float]:

@@ -80,8 +80,8 @@ def section(name: str, results: dict, runs: str, figures_dir: Path,
     if results["kind"] in ("depth", "agents"):
         lines += ["Per-layer metrics:", "", layer_table(results), ""]
     if name == "systems":
-        lines += ["The same rows as a grid, METEOR / ROUGE-L means (one row per system, one "
-                  "column per aggregator):", "", aggregator_grid(results), ""]
+        lines += ["The same rows as a grid of means (one row per system, one column per "
+                  "aggregator):", "", aggregator_grid(results), ""]
     for fig in results.get("figures", []):
         target = figures_dir / f"{name}-{Path(fig).name}"
         shutil.copyfile(fig, target)

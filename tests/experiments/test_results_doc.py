@@ -107,7 +107,7 @@ def test_results_document_reproduces_from_what_it_prints(tmp_path):
             and "--systems planpers,planner-mopa --out" in text and "rebuilt from" in text)
     assert "- Role-Planner MoPA beats Planner MoPA (roles help): not run" in text
     # table: PlanPers vs RAG, PlanPers and RAG vs copy-latest; depth: layer 1 vs PlanPers, 2 vs 1
-    assert "tests 5 claims (`depth`: 2, `table`: 3) and shows 8 Δ intervals" in text
+    assert "tests 5 claims (`depth`: 2, `table`: 3) and shows 12 Δ intervals" in text
     assert "about 0.25 \"holds\" or \"fails\" verdicts" in text
     assert "(`depth`: n = 10) the intervals are BCa" in text
     assert "| PlanPers | — | 60 | 0 | 1 |" in text  # the empty outputs column
@@ -189,6 +189,7 @@ def test_the_aggregator_grid_reads_each_system_across_its_aggregators():
                _entry("MoPA-AD (merge)", "mopa-ad", [0.5, 0.5])]
     add_intervals(entries, ())
     lines = aggregator_grid({"systems": entries}).splitlines()
-    assert lines[0] == "| System | merge | fusion |"  # the aggregators' declared order
-    assert lines[2:] == ["| RAG MoPA | 0.100 / 0.100 | 0.300 / 0.300 |",
-                         "| MoPA-AD | 0.500 / 0.500 | — |"]
+    # The aggregators' declared order; each cell holds every metric, in the header's order.
+    assert lines[0] == "| System (ROUGE-1 / ROUGE-L / METEOR) | merge | fusion |"
+    assert lines[2:] == ["| RAG MoPA | 0.100 / 0.100 / 0.100 | 0.300 / 0.300 / 0.300 |",
+                         "| MoPA-AD | 0.500 / 0.500 / 0.500 | — |"]

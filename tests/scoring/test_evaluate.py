@@ -21,7 +21,8 @@ def files(write_jsonl, tmp_path):
     examples = load_file(data)
     predictions = tmp_path / "p.jsonl"  # the last example has no prediction
     predictions.write_text("".join(json.dumps({"id": ex.id, "prediction": text}) + "\n"
-                                   for ex, text in zip(examples, TEXTS)), encoding="utf-8")
+                                   for ex, text in zip(examples[:3], TEXTS, strict=True)),
+                           encoding="utf-8")
     return data, predictions, examples
 
 
@@ -43,8 +44,9 @@ def test_a_registered_metric_is_evaluated_with_rows_per_example(files, capsys, t
     assert (printed["n"], printed["missing"], printed["empty"]) == (4, 1, 2)
     written = json.loads(out.read_text())
     assert {k: v for k, v in written.items() if k != "rows"} == printed
+    texts = [*TEXTS, ""]
     assert written["rows"] == [{"id": ex.id, "toy": value, "empty": not text.strip()}
-                               for ex, text, value in zip(examples, [*TEXTS, ""], expected)]
+                               for ex, text, value in zip(examples, texts, expected, strict=True)]
 
 
 def test_the_default_metrics_are_the_official_three_and_rows_pair_across_files(files, capsys,

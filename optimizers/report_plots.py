@@ -94,14 +94,16 @@ def agents_depth(done: list, metric: str, rows: list[dict], refs: dict[str, floa
     cis = {r["trial"]: r["ci"] for r in rows if "ci" in r}
     for t in done:
         agents = len(t.user_attrs["config"]["agents"])
-        value = t.user_attrs["final"][metric]
+        # A trial tuned before its objective was a registered metric did not record it; the
+        # value Optuna recorded is the same number.
+        value = t.user_attrs["final"].get(metric, t.values[0])
         if t.number in cis:
             low, high = _interval(cis[t.number], metric)
             by_agents.errorbar(agents, value, yerr=[[value - low], [high - value]], fmt="o",
                                color=POINT, capsize=3)
         else:
             by_agents.scatter(agents, value, color=POINT, alpha=0.5)
-        layers = t.user_attrs.get("layers") or []
+        layers = [la for la in t.user_attrs.get("layers") or [] if metric in la]
         by_depth.plot([la["layer"] for la in layers], [la[metric] for la in layers],
                       marker="o", alpha=0.6, label=f"trial {t.number}")
     counts = sorted({len(t.user_attrs["config"]["agents"]) for t in done})

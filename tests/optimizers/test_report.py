@@ -147,3 +147,17 @@ def test_report_runs_no_lm_unless_asked_and_says_what_is_missing(tmp_path, capsy
     assert set(again["selection"]["rows"][0]["vs"]) == {"rag", "copy-latest"}
     assert again["missing"] is None and len(again["test"]["rows"]) == 1
     assert "Missing runs" not in capsys.readouterr().out
+
+
+def test_trials_recorded_before_their_objective_was_a_metric_plot_optunas_value():
+    from types import SimpleNamespace
+
+    from mopa.optimizers.report_plots import agents_depth
+
+    old = SimpleNamespace(number=0, values=[0.25], user_attrs={
+        "config": {"agents": [{}, {}]}, "final": {"meteor": 0.1},
+        "layers": [{"layer": 1, "meteor": 0.1}]})
+    fig = agents_depth([old], "mean", [], {})
+    by_agents, by_depth = fig.axes
+    assert list(by_agents.collections[0].get_offsets()[0]) == [2, 0.25]
+    assert len(by_depth.lines[0].get_xdata()) == 0  # no layer recorded it

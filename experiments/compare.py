@@ -8,9 +8,8 @@ from pathlib import Path
 from mopa.data import Example
 from mopa.experiments.spec import System
 from mopa.jsonl import read_json
+from mopa.scoring.registry import metric_keys
 from mopa.scoring.run_scores import RunScores, columns, mean_intervals, paired_intervals
-
-COMPARED = ("meteor", "rougeL")  # the report's headline metrics
 
 
 def previous_systems(path: Path, settings: dict) -> list[dict]:
@@ -74,7 +73,14 @@ def add_intervals(entries: list[dict], baselines: tuple[str, ...]) -> None:
         entry["by_layer"] = [{"layer": d + 1, **mean_intervals(cols)}
                              for d, cols in enumerate(entry["layer_scores"])]
         entry["vs"] = {
-            baseline: paired_intervals(entry["scores"], by_name[baseline]["scores"], COMPARED)
+            baseline: paired_intervals(entry["scores"], by_name[baseline]["scores"])
             for baseline in baselines
             if baseline in by_name and by_name[baseline] is not entry
         }
+
+
+def scored(results: dict) -> list[str]:
+    """The metrics an experiment's results hold (those of its first system), in their order:
+    its tables' and figures' columns."""
+    systems = results["systems"]
+    return metric_keys(systems[0]["metrics"]) if systems else []

@@ -14,8 +14,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
+from mopa.experiments.compare import scored  # noqa: E402
 from mopa.programs.presets import single_agent  # noqa: E402
-from mopa.scoring.metrics import SCORE_LABELS  # noqa: E402
+from mopa.scoring.registry import get_metric  # noqa: E402
 
 
 def _band(ax, xs, points, label, marker="o"):
@@ -43,10 +44,13 @@ def _references(ax, results: dict, metric: str, vertical: bool = False) -> None:
                  label=f"{entry['label']} {value:.3f}")
 
 
-def _figure(title: str, height: float = 3.8, **kwargs):
-    fig, axes = plt.subplots(1, 3, figsize=(13, height), **kwargs)
+def _figure(results: dict, title: str, height: float = 3.8, **kwargs):
+    """One panel per metric the results hold; the panels and each metric's label."""
+    names = scored(results)
+    fig, axes = plt.subplots(1, len(names), figsize=(13 * len(names) / 3, height),
+                             squeeze=False, **kwargs)
     fig.suptitle(title)
-    return fig, axes
+    return fig, list(zip(axes[0], names, (get_metric(m).label for m in names), strict=True))
 
 
 def _save(fig, path: Path) -> Path:
@@ -62,9 +66,9 @@ def plot_agents(results: dict, root: Path) -> Path:
     for entry in results["systems"]:
         if entry["agents"]:
             families.setdefault(entry["label"].split(" N=")[0], []).append(entry)
-    fig, axes = _figure(f"Final-layer performance by agent count "
-                        f"(n={results['settings']['n']}, {results['settings']['lm']})")
-    for ax, (metric, name) in zip(axes, SCORE_LABELS.items(), strict=True):
+    fig, panels = _figure(results, f"Final-layer performance by agent count "
+                                   f"(n={results['settings']['n']}, {results['settings']['lm']})")
+    for ax, metric, name in panels:
         for family, entries in families.items():
             entries = sorted(entries, key=lambda e: e["agents"])
             _band(ax, [e["agents"] for e in entries], [e["metrics"][metric] for e in entries],
@@ -80,9 +84,9 @@ def plot_depth(results: dict, root: Path) -> Path:
     """Figure 3: metric after each layer; depth 0 is the individual (single-agent) system."""
     entries = {e["preset"]: e for e in results["systems"]}
     layered = [e for e in results["systems"] if e["by_layer"]]
-    fig, axes = _figure(f"Performance by layer depth (n={results['settings']['n']}, "
-                        f"{results['settings']['lm']})")
-    for ax, (metric, name) in zip(axes, SCORE_LABELS.items(), strict=True):
+    fig, panels = _figure(results, f"Performance by layer depth (n={results['settings']['n']}, "
+                                   f"{results['settings']['lm']})")
+    for ax, metric, name in panels:
         for entry in layered:
             # Depth 0 is the single-agent system the layers start from.
             individual = entries.get(single_agent(entry["preset"]))
@@ -102,9 +106,10 @@ def plot_table(results: dict, root: Path) -> Path:
     """Each system's metric with its 95% CI (a visual companion to the table)."""
     entries = results["systems"]
     # One row per system, labelled once (shared y axis), tall enough for every label.
-    fig, axes = _figure(f"Systems (n={results['settings']['n']}, {results['settings']['lm']})",
-                        height=max(3.8, 1.6 + 0.35 * len(entries)), sharey=True)
-    for ax, (metric, name) in zip(axes, SCORE_LABELS.items(), strict=True):
+    fig, panels = _figure(results, f"Systems (n={results['settings']['n']}, "
+                                   f"{results['settings']['lm']})",
+                          height=max(3.8, 1.6 + 0.35 * len(entries)), sharey=True)
+    for ax, metric, name in panels:
         ys = range(len(entries))
         est = [e["metrics"][metric]["estimate"] for e in entries]
         err = [[est[i] - e["metrics"][metric]["low"] for i, e in enumerate(entries)],
@@ -113,8 +118,8 @@ def plot_table(results: dict, root: Path) -> Path:
         ax.set_yticks(list(ys), [e["label"] for e in entries])
         _references(ax, results, metric, vertical=True)
         ax.set_xlabel(name)
-    axes[-1].legend(fontsize=7, loc="lower right")
-    axes[0].invert_yaxis()  # shared: once, or the second call flips it back
+    panels[-1][0].legend(fontsize=7, loc="lower right")
+    panels[0][0].invert_yaxis()  # shared: once, or the second call flips it back
     return _save(fig, root / "table.png")
 
 

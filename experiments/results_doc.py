@@ -28,7 +28,7 @@ from mopa.experiments.claims import (
     table_claims,
 )
 from mopa.experiments.command import experiment_argv
-from mopa.experiments.compare import COMPARED, add_intervals
+from mopa.experiments.compare import add_intervals
 from mopa.experiments.markdown import aggregator_grid, layer_table, results_table
 from mopa.jsonl import read_json
 from mopa.scoring.intervals import SMALL_N
@@ -90,8 +90,8 @@ def section(name: str, results: dict, runs: str, figures_dir: Path, doc_dir: Pat
     if results["kind"] in ("depth", "agents"):
         lines += ["Per-layer metrics:", "", layer_table(results), ""]
     if name == "systems":
-        lines += ["The same rows as a grid, METEOR / ROUGE-L means (one row per system, one "
-                  "column per aggregator):", "", aggregator_grid(results, experiment), ""]
+        lines += ["The same rows as a grid of means (one row per system, one column per "
+                  "aggregator):", "", aggregator_grid(results, experiment), ""]
     for fig in results.get("figures", []):
         target = figures_dir / f"{name}-{Path(fig).name}"
         shutil.copyfile(fig, target)
@@ -127,8 +127,8 @@ def statistics(all_results: dict[str, dict], claims: dict[str, list[Claim]]) -> 
                  f"is exact, also gives p < {ALPHA}.")
     counts = {name: sum(1 for c in cs if c.verdict) for name, cs in claims.items()}
     total = sum(counts.values())
-    intervals = sum(len(e["vs"]) * len(COMPARED) for r in all_results.values()
-                    for e in r["systems"])
+    intervals = sum(len(vs) for r in all_results.values() for e in r["systems"]
+                    for vs in e["vs"].values())
     per = ", ".join(f"`{name}`: {k}" for name, k in counts.items() if k)
     text += (f"\n\n**Multiple comparisons.** This document tests {total} claims"
              f"{f' ({per})' if per else ''} and shows {intervals} Δ intervals in its tables, "

@@ -26,6 +26,7 @@ from mopa.runs.outcome import refuse_all_failed
 from mopa.runs.runner import execute
 from mopa.runs.settings import DataSettings, RunSettings, TrackingSettings
 from mopa.runs.store import RunStore
+from mopa.scoring.registry import headline
 
 # The report's protocol: test split, the 1000 records with the most profile items, k=4, items
 # cut to 100 words, outputs cleaned by rules before scoring.
@@ -190,7 +191,7 @@ def _log_to_mlflow(results: dict, runs: dict, root: Path, figures: list[Path],
                                    params=tracking.flatten_config(run["config"].as_dict()))
         run_context.describe(
             client, child, "experiment",
-            name=f"{label} · meteor {run['metrics']['final']['meteor']:.3f}",
+            name=f"{label} · {headline(run['metrics']['final'])}",
             note=f"{label} ({run_context.structure(run['config'].as_dict())}) in experiment "
                  f"`{settings['experiment']}`; outputs in `{run['dir']}`.",
             examples=examples, source=source)

@@ -8,7 +8,8 @@
   call by the LM it is handed. (Programs also fall back to it when no adapter is configured,
   see ``programs.calls.call_predictor``: a bare ``dspy.configure(lm=...)`` works as well.)
 - ``load`` -> examples; ``build`` -> a DSPy module; ``inputs(example)`` -> its keyword
-  arguments; ``score`` -> ROUGE-1/ROUGE-L/METEOR of one prediction; ``metric`` and ``trainset``
+  arguments; ``score`` -> the registered metrics of one prediction (default: ROUGE-1,
+  ROUGE-L, METEOR); ``metric`` and ``trainset``
   for DSPy optimizers; ``save``/``load_program`` a compiled program as ``mopa run
   --program-file`` reads it.
 """
@@ -72,21 +73,33 @@ def inputs(example: Example, k: int = 4, max_words: int | None = 100) -> dict:
     return program_inputs(example, k, max_words)
 
 
-def score(prediction: Any, reference: str, clean: bool = True) -> dict[str, float]:
-    """ROUGE-1, ROUGE-L and METEOR of one prediction (a string or a program's output),
-    rule-cleaned first as ``mopa run`` scores it (``clean=False``: raw)."""
-    from mopa.scoring.metrics import SCORE_KEYS, score_pair
+def score(prediction: Any, reference: str | Example, clean: bool = True,
+          metrics: str | list[str] | None = None, lm: Any = None) -> dict[str, float]:
+    """The registered ``metrics`` ("meteor,rougeL"; default: ROUGE-1, ROUGE-L, METEOR) of one
+    prediction (a string or a program's output), rule-cleaned first as ``mopa run`` scores it
+    (``clean=False``: raw). ``reference`` is the user's real text, or their ``Example`` (which
+    metrics that read the profile need); ``lm`` is the LM of metrics that score with one."""
+    from types import SimpleNamespace
+
+    from mopa.scoring.registry import parse_metrics
     from mopa.scoring.run_scores import output_text
 
+    example = SimpleNamespace(output=reference, profile=None) if isinstance(reference, str) \
+        else reference
     text = prediction if isinstance(prediction, str) else getattr(prediction, "output", "")
-    row = score_pair(output_text(text or "", clean), reference)
-    return {k: row[k] for k in SCORE_KEYS}
+    text = output_text(text or "", clean)
+    chosen = parse_metrics(metrics)
+    for m in chosen:
+        if m.uses_profile and example.profile is None:
+            raise ValueError(f"metric {m.name!r} reads the user's profile: pass their Example "
+                             "as the reference, not only its text")
+    return {m.name: m.score_one(text, example, lm=lm) for m in chosen}
 
 
 def metric(name: str = "meteor"):
-    """A DSPy metric ``(example, prediction, trace=None) -> float`` for optimizers:
-    "rouge1", "rougeL", "meteor" or "mean"."""
-    from mopa.scoring.metrics import make_metric
+    """A DSPy metric ``(example, prediction, trace=None) -> float`` for optimizers, for a
+    registered metric (an unknown name lists them)."""
+    from mopa.scoring.dspy_metric import make_metric
 
     return make_metric(name)
 

@@ -1,11 +1,10 @@
 """The ``mopa`` command line.
 
-The flags come from the settings dataclasses (``mopa.flags``): ``DataSettings``,
-``RunSettings`` and ``TrackingSettings`` (mopa/runs/settings.py), ``ProgramChoice`` and
-``ProgramOptions`` (programs/config.py) and the optimizers' (optimizers/settings.py); each
-subcommand adds its few own flags by hand, and its function builds the dataclasses back, which
-checks every value before anything runs. Only light modules are imported at the top: a
-subcommand's modules load when it runs, so ``mopa --help`` pays for no DSPy, Optuna or MLflow.
+The flags come from the settings dataclasses (``mopa.flags``) of mopa/runs/settings.py,
+programs/config.py and optimizers/settings.py; each subcommand adds its few own flags by hand,
+and its function builds the dataclasses back, which checks every value before anything runs.
+Only light modules load at the top, a subcommand's when it runs: ``mopa --help`` pays for no
+DSPy, Optuna or MLflow.
 """
 
 from __future__ import annotations
@@ -31,15 +30,14 @@ from mopa.optimizers.settings import (
 )
 from mopa.programs.config import ProgramChoice, ProgramOptions
 from mopa.redaction import redact, redact_process_output, refuse_secret_flags
-from mopa.runs.settings import DataSettings, RunSettings, TrackingSettings
+from mopa.runs.settings import DataSettings, MetricSettings, RunSettings, TrackingSettings
 
 
-def _print_json(obj: dict, out: str | None = None) -> None:
-    text = json.dumps(redact(obj), indent=2, sort_keys=False)
-    print(text)
-    if out:
+def _print_json(obj: dict, out: str | None = None, written: dict | None = None) -> None:
+    print(json.dumps(redact(obj), indent=2, sort_keys=False))
+    if out:  # ``written`` (default: ``obj``) goes to the file
         Path(out).parent.mkdir(parents=True, exist_ok=True)
-        Path(out).write_text(text + "\n", encoding="utf-8")
+        Path(out).write_text(json.dumps(redact(written or obj), indent=2) + "\n", encoding="utf-8")
 
 
 def cmd_evaluate(args: argparse.Namespace) -> None:
@@ -47,11 +45,13 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
     from mopa.runs.run_tracking import log_evaluation
     from mopa.scoring.evaluate import evaluate_predictions
 
+    scoring = from_args(MetricSettings, args)
     examples = load(args.data)
-    metrics = evaluate_predictions(examples, args.predictions, clean=args.clean)
-    _print_json(metrics, args.out)
+    lms, chosen = scoring.lms(), scoring.chosen()  # an LM that cannot be built: before scoring
+    result = evaluate_predictions(examples, args.predictions, args.clean, chosen, lms)
+    _print_json({k: v for k, v in result.items() if k != "rows"}, args.out, result)
     log_evaluation(from_args(TrackingSettings, args), examples, args.data, args.predictions,
-                   metrics, args.clean)
+                   result, args.clean)
 
 
 def cmd_data_stats(args: argparse.Namespace) -> None:
@@ -62,6 +62,7 @@ def cmd_data_stats(args: argparse.Namespace) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> None:
+    from mopa.runs.outcome import refuse_all_failed
     from mopa.runs.runner import run
 
     if args.model and args.program_file:
@@ -76,8 +77,6 @@ def cmd_run(args: argparse.Namespace) -> None:
                   from_args(TrackingSettings, args), announce=announce)
     _print_json({"out": args.out, **{k: metrics[k] for k in (
         "n", "failed", "final", "copy_latest", "per_example")}})
-    from mopa.runs.outcome import refuse_all_failed
-
     refuse_all_failed(metrics, args.out)
 
 
@@ -164,13 +163,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action=Version)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = _command(sub, "evaluate", "score a predictions file (ROUGE-1, ROUGE-L, METEOR)",
-                 cmd_evaluate)
+    p = _command(sub, "evaluate", "score a predictions file on registered metrics", cmd_evaluate)
     add_flags(p, DataSettings, only=("data",))
     add_flags(p, RunSettings, only=("clean",))
+    add_flags(p, MetricSettings)
     p.add_argument("--predictions", required=True, help="JSONL with 'id' and 'prediction'")
     p.add_argument("--metrics-file", dest="out", metavar="FILE",
-                   help="also write the metrics JSON to this file")
+                   help="also write the metrics JSON, with 'rows' (per example its id and "
+                   "every metric), to this file")
     add_flags(p, TrackingSettings, defaults={"experiment": "mopa-evaluate"})
     p.epilog = "MLflow: a run is logged only when --tracking-uri is given."
 

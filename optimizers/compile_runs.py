@@ -24,7 +24,7 @@ from mopa.redaction import redact
 from mopa.runs import run_context, tracking
 from mopa.runs.run_context import structure
 from mopa.runs.settings import RunSettings
-from mopa.scoring.metrics import SCORE_KEYS
+from mopa.scoring.registry import HEADLINE, metric_keys
 
 
 class CompileRun:
@@ -83,11 +83,12 @@ class CompileRun:
         tracking.log_metrics(client, run_id, {f"{name}_{when}_{m}": result[name][when][m]
                                               for name in ("selection", "test") if result[name]
                                               for when in ("before", "after", "copy_latest")
-                                              for m in SCORE_KEYS})
+                                              for m in metric_keys(result[name][when])})
         tracking.log_artifacts(client, run_id, [result["program_file"]])
         info = log_program_model(compiled, config, run_id, register)
         scores = result["test"] or result["selection"]
-        metric = result["metric"] if result["metric"] in SCORE_KEYS else "meteor"
+        # The sections score the default metrics; another optimized metric names no column.
+        metric = result["metric"] if result["metric"] in scores["before"] else HEADLINE
         run_context.rename(client, run_id, f"{self.name} · {metric} "
                            f"{scores['before'][metric]:.3f}→{scores['after'][metric]:.3f}")
         tracking.finish_run(client, run_id)

@@ -21,8 +21,7 @@ from mopa.programs import ProgramConfig
 from mopa.runs.runner import execute
 from mopa.runs.settings import RunSettings
 from mopa.runs.store import RunStore
-from mopa.scoring.metrics import aggregate
-from mopa.scoring.run_scores import RunScores, columns, paired_intervals
+from mopa.scoring.run_scores import RunScores, aggregate, columns, paired_intervals
 
 SELECTS_ON_VAL = ("mipro", "gepa")
 TEST_ABOUT = ("the test examples (--test/--test-data), disjoint by id from train and val and "

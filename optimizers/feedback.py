@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 
 import dspy
 
 from mopa.scoring.cleaning import clean_text
-from mopa.scoring.metrics import SCORE_KEYS, make_metric, score_pair
+from mopa.scoring.dspy_metric import make_metric
+from mopa.scoring.registry import HEADLINE, parse_metrics
 
 _WORD = re.compile(r"[a-z0-9']+")
 # Words too common to say anything about a user's content or style.
@@ -27,7 +29,7 @@ def _text(pred: Any) -> str:
     return clean_text(text)
 
 
-def optimizer_metric(name: str = "meteor", clean: bool = True) -> Callable[..., float]:
+def optimizer_metric(name: str = HEADLINE, clean: bool = True) -> Callable[..., float]:
     """``metric(example, pred, trace=None)`` scoring the text exactly as a run scores it."""
     base = make_metric(name)
 
@@ -45,17 +47,20 @@ def missing_words(prediction: str, reference: str, top: int = 8) -> list[str]:
     return [w for w, _ in counts.most_common() if w not in said][:top]
 
 
-def feedback(prediction: str, reference: str, name: str = "meteor") -> dspy.Prediction:
-    """Score plus text saying what lagged: the weakest metric, the length, the missing words."""
-    row = score_pair(prediction, reference)
-    score = sum(row[k] for k in SCORE_KEYS) / 3 if name == "mean" else row[name]
+def feedback(prediction: str, reference: str, name: str = HEADLINE) -> dspy.Prediction:
+    """Score plus text saying what lagged: the weakest default metric, the length, the missing
+    words."""
+    score = make_metric(name)(SimpleNamespace(output=reference), prediction)
     if not prediction.strip():
         return dspy.Prediction(score=0.0, feedback="The output was empty: write the full text.")
-    weakest = min(SCORE_KEYS, key=lambda k: row[k])
+    shown = parse_metrics(None)
+    row = {m.name: make_metric(m.name)(SimpleNamespace(output=reference), prediction)
+           for m in shown}
+    weakest = min(row, key=row.get)
     got, want = len(prediction.split()), len(reference.split())
     notes = [
-        f"Scores: ROUGE-1 {row['rouge1']:.3f}, ROUGE-L {row['rougeL']:.3f}, "
-        f"METEOR {row['meteor']:.3f}; the weakest is {weakest}.",
+        "Scores: " + ", ".join(f"{m.label} {row[m.name]:.3f}" for m in shown)
+        + f"; the weakest is {weakest}.",
     ]
     if got < 0.7 * want:
         notes.append(f"Too short: {got} words where the user wrote {want}; write more.")
@@ -71,7 +76,7 @@ def feedback(prediction: str, reference: str, name: str = "meteor") -> dspy.Pred
     return dspy.Prediction(score=score, feedback=" ".join(notes))
 
 
-def feedback_metric(name: str = "meteor") -> Callable[..., dspy.Prediction]:
+def feedback_metric(name: str = HEADLINE) -> Callable[..., dspy.Prediction]:
     """GEPA's metric: ``(gold, pred, trace, pred_name, pred_trace)`` -> score and feedback."""
 
     def metric(gold, pred, trace=None, pred_name=None, pred_trace=None):

@@ -36,6 +36,7 @@ import optuna
 from mopa.flags import from_args
 from mopa.jsonl import read_json
 from mopa.optimizers.holdout import study_test_examples
+from mopa.optimizers.objectives import scored_metrics
 from mopa.optimizers.report_plots import plots
 from mopa.optimizers.report_runs import RAG_CALLS_PER_EXAMPLE, NeededRun, provide
 from mopa.optimizers.settings import StudySettings
@@ -44,9 +45,9 @@ from mopa.programs import ProgramConfig, make_config
 from mopa.runs import tracking
 from mopa.runs.settings import DataSettings, TrackingSettings
 from mopa.runs.store import RunStore
-from mopa.scoring.intervals import Interval, bootstrap_mean
-from mopa.scoring.metrics import aggregate
-from mopa.scoring.run_scores import RunScores, columns, mean_intervals, paired_intervals
+from mopa.scoring.intervals import Interval
+from mopa.scoring.registry import HEADLINE, Metric, get_metric, metric_keys
+from mopa.scoring.run_scores import RunScores, aggregate, columns, mean_intervals, paired_intervals
 
 BASELINE = "rag"  # the program every trial is compared with, besides copy-latest
 SELECTION_TITLE = "selection (the examples that chose the winner: optimistic)"
@@ -104,32 +105,35 @@ def best_trials(study: optuna.Study, top: int) -> list[optuna.trial.FrozenTrial]
     return sorted(done, key=lambda t: t.value, reverse=reverse)[:top]
 
 
-def trial_rows(trials: list, run_dirs: list[Path], examples: list, out: Path) -> list[dict]:
-    """One row per trial from its run directory on ``examples``: its scores with CIs, and the
-    paired CIs against copy-latest and, when that run is complete on disk, against the rag
-    baseline run on the same examples with the run's settings (read from its manifest) in
-    ``out/baseline-rag-...``; ``references`` holds those two baselines' mean scores."""
+def trial_rows(trials: list, run_dirs: list[Path], examples: list, out: Path,
+               metrics: list[Metric] | None = None) -> list[dict]:
+    """One row per trial from its run directory on ``examples``: its scores on ``metrics``
+    (None: the default ones) with CIs, and the paired CIs against copy-latest and, when that
+    run is complete on disk, against the rag baseline run on the same examples with the run's
+    settings (read from its manifest) in ``out/baseline-rag-...``; ``references`` holds those
+    two baselines' mean scores."""
     scored: dict = {}  # score rows per baseline dir, and of copy-latest per cleaning rule
     rows = []
     for t, run_dir in zip(trials, run_dirs, strict=True):
         config = ProgramConfig.from_dict(t.user_attrs["config"])
         settings = _run_settings(run_dir)
         clean = settings["clean"]
-        run = RunScores.read(examples, run_dir, clean)
+        run = RunScores.read(examples, run_dir, clean, metrics)
         if ("copy-latest", clean) not in scored:
             scored["copy-latest", clean] = run.copy_latest
         baselines = {"copy-latest": scored["copy-latest", clean]}
         base = baseline_run(config, settings, examples, out)
         if base.complete():
             if base.run_dir not in scored:
-                scored[base.run_dir] = RunScores.read(examples, base.run_dir, clean).final
+                scored[base.run_dir] = RunScores.read(examples, base.run_dir, clean,
+                                                      metrics).final
             baselines[BASELINE] = scored[base.run_dir]
         final = columns(run.final)
         rows.append({
             "trial": t.number, "params": t.params, "preset": config.preset,
             "agents": len(config.agents), "layers": config.layers,
             "aggregator": config.aggregator, "baseline_dir": str(base.run_dir),
-            "final": aggregate(run.final), "ci": _cis(final),
+            "final": aggregate(run.final), "ci": mean_intervals(final),
             "lm_calls": run.per_example["lm_calls"],
             "vs": {b: paired_intervals(final, columns(r)) for b, r in baselines.items()},
             "references": {b: aggregate(r) for b, r in baselines.items()},
@@ -137,14 +141,8 @@ def trial_rows(trials: list, run_dirs: list[Path], examples: list, out: Path) ->
     return rows
 
 
-def _cis(scores: dict[str, list[float]]) -> dict[str, dict]:
-    """Each metric's mean with its 95% CI, and of "mean" (the per-example mean of the three,
-    what a study tuned on "mean" ranks by)."""
-    per_example = [sum(v) / len(v) for v in zip(*scores.values(), strict=True)]
-    return {**mean_intervals(scores), "mean": bootstrap_mean(per_example).as_dict()}
-
-
-def selection_section(trials: list, examples: list, study_dir: Path, settings: dict) -> dict:
+def selection_section(trials: list, examples: list, study_dir: Path, settings: dict,
+                      metrics: list[Metric]) -> dict:
     runs = [Path(t.user_attrs["run_dir"]) for t in trials]
     return {"title": SELECTION_TITLE, "data": settings["data"],
             "ids": [ex.id for ex in examples],
@@ -152,10 +150,11 @@ def selection_section(trials: list, examples: list, study_dir: Path, settings: d
                      f"{settings['limit']}, --selection {settings['selection']}, seed "
                      f"{settings['seed']}): the trials were scored and ranked on them, so "
                      "the winner's numbers here are optimistic",
-            "rows": trial_rows(trials, runs, examples, study_dir)}
+            "rows": trial_rows(trials, runs, examples, study_dir, metrics)}
 
 
-def test_section(trials: list, spec: dict, examples: list, test_dir: Path) -> dict:
+def test_section(trials: list, spec: dict, examples: list, test_dir: Path,
+                 metrics: list[Metric]) -> dict:
     """The trials whose re-run on the test examples is complete (see ``report_runs``)."""
     done = [t for t in trials if held_out_run(t, spec, examples, test_dir).complete()]
     about = (f"{len(examples)} examples of {spec['data']} (seed {spec['seed']}), disjoint by "
@@ -166,7 +165,7 @@ def test_section(trials: list, spec: dict, examples: list, test_dir: Path) -> di
                   "yet: see Missing runs)")
     return {"title": TEST_TITLE, "data": spec["data"], "ids": spec["ids"], "about": about,
             "rows": trial_rows(done, [test_dir / f"trial-{t.number}" for t in done],
-                               examples, test_dir)}
+                               examples, test_dir, metrics)}
 
 
 def needed_runs(trials: list, examples: list, study_dir: Path, test) -> list[NeededRun]:
@@ -187,19 +186,19 @@ def markdown(section: dict) -> str:
     def ci(iv: dict | None) -> str:
         return Interval(**iv).format(star=True) if iv else "missing"
 
+    rows = section["rows"]
+    names = metric_keys(rows[0]["final"]) if rows else []
+    labels = [get_metric(m).label for m in names]
+    head = ["trial", "preset", "N×L", "aggregator", *labels, "LM calls/ex",
+            *(f"Δ{label} vs {b}" for label in labels for b in (BASELINE, "copy-latest"))]
     lines = [f"## {section['title']}", "", section["about"] + ".", "",
-             "| trial | preset | N×L | aggregator | R-1 | R-L | METEOR | LM calls/ex | "
-             "ΔMETEOR vs rag | ΔMETEOR vs copy-latest | ΔR-L vs rag | ΔR-L vs copy-latest |",
-             "|" + "---|" * 12]
-    for r in section["rows"]:
-        f = r["final"]
-        lines.append(f"| {r['trial']} | {r['preset']} | {r['agents']}×{r['layers']} | "
-                     f"{r['aggregator']} | "
-                     f"{f['rouge1']:.4f} | {f['rougeL']:.4f} | {f['meteor']:.4f} | "
-                     f"{r['lm_calls']:.1f} | {ci(r['vs'].get('rag', {}).get('meteor'))} | "
-                     f"{ci(r['vs']['copy-latest']['meteor'])} | "
-                     f"{ci(r['vs'].get('rag', {}).get('rougeL'))} | "
-                     f"{ci(r['vs']['copy-latest']['rougeL'])} |")
+             "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in rows:
+        cells = [str(r["trial"]), r["preset"], f"{r['agents']}×{r['layers']}", r["aggregator"],
+                 *(f"{r['final'][m]:.4f}" for m in names), f"{r['lm_calls']:.1f}",
+                 *(ci(r["vs"].get(b, {}).get(m)) for m in names
+                   for b in (BASELINE, "copy-latest"))]
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -234,9 +233,11 @@ def report(study: StudySettings, top: int = 5,
     test = study_test_examples(loaded, data.data, used, study.test_limit, study.test_data,
                                data.seed, examples[0].task)
     study_dir = Path(study.out) / name
+    objectives = loaded.user_attrs.get("objectives", [HEADLINE])
+    metrics = scored_metrics(objectives)
     missing = provide(needed_runs(trials, examples, study_dir, test), run_missing, name)
-    sections = {"selection": selection_section(trials, examples, study_dir, settings),
-                "test": test and test_section(trials, *test, study_dir / "test"),
+    sections = {"selection": selection_section(trials, examples, study_dir, settings, metrics),
+                "test": test and test_section(trials, *test, study_dir / "test", metrics),
                 "missing": missing}
     text = "\n\n".join([markdown(sections["selection"]),
                         markdown(sections["test"]) if test else no_test_note(name),
@@ -246,8 +247,7 @@ def report(study: StudySettings, top: int = 5,
     (report_dir / "best_trials.md").write_text(text + "\n", encoding="utf-8")
     (report_dir / "best_trials.json").write_text(json.dumps(sections, indent=2),
                                                  encoding="utf-8")
-    figures = plots(loaded, loaded.user_attrs.get("objectives", ["meteor"])[0], report_dir,
-                    sections["selection"]["rows"])
+    figures = plots(loaded, objectives[0], report_dir, sections["selection"]["rows"])
     parent = loaded.user_attrs.get(PARENT_ATTR)
     if parent:
         tracking.log_artifacts(client, parent, [report_dir / "best_trials.md", *figures])

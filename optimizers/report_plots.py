@@ -20,7 +20,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import optuna  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-from mopa.scoring.metrics import SCORE_KEYS  # noqa: E402
+from mopa.scoring.registry import HEADLINE, get_metric, metric_names  # noqa: E402
 
 FEW_TRIALS = 10  # below this, parameter importances are mostly noise
 SIZE = (7, 4.5)
@@ -42,8 +42,8 @@ def _plots(study: optuna.Study, metric: str, out: Path, rows: list[dict]) -> lis
     done = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
     multi = len(study.directions) > 1
     target = (lambda t: t.values[0]) if multi else None
-    scored = metric in (*SCORE_KEYS, "mean")  # a cost objective (lm_calls) has no references
-    score = metric if scored else "meteor"
+    scored = metric in metric_names()  # a cost objective (lm_calls) has no references
+    score = metric if scored else HEADLINE
     refs = _references(rows, score)
     figures = []
 
@@ -94,15 +94,17 @@ def agents_depth(done: list, metric: str, rows: list[dict], refs: dict[str, floa
     cis = {r["trial"]: r["ci"] for r in rows if "ci" in r}
     for t in done:
         agents = len(t.user_attrs["config"]["agents"])
-        value = _value(t.user_attrs["final"], metric)
+        # A trial tuned before its objective was a registered metric did not record it; the
+        # value Optuna recorded is the same number.
+        value = t.user_attrs["final"].get(metric, t.values[0])
         if t.number in cis:
             low, high = _interval(cis[t.number], metric)
             by_agents.errorbar(agents, value, yerr=[[value - low], [high - value]], fmt="o",
                                color=POINT, capsize=3)
         else:
             by_agents.scatter(agents, value, color=POINT, alpha=0.5)
-        layers = t.user_attrs.get("layers") or []
-        by_depth.plot([la["layer"] for la in layers], [_value(la, metric) for la in layers],
+        layers = [la for la in t.user_attrs.get("layers") or [] if metric in la]
+        by_depth.plot([la["layer"] for la in layers], [la[metric] for la in layers],
                       marker="o", alpha=0.6, label=f"trial {t.number}")
     counts = sorted({len(t.user_attrs["config"]["agents"]) for t in done})
     depths = sorted({la["layer"] for t in done for la in t.user_attrs.get("layers") or []})
@@ -111,11 +113,12 @@ def agents_depth(done: list, metric: str, rows: list[dict], refs: dict[str, floa
     for ax in (by_agents, by_depth):
         _reference_lines(ax, refs)
     by_agents.set_xlabel("agents per layer")
-    by_agents.set_ylabel(metric)
+    label = get_metric(metric).label
+    by_agents.set_ylabel(label)
     if cis:
         by_agents.set_title("bars: 95% CI of the top trials", fontsize=9)
     by_depth.set_xlabel("layer")
-    by_depth.set_ylabel(f"{metric} after the layer")
+    by_depth.set_ylabel(f"{label} after the layer")
     if done:
         by_depth.legend(fontsize=6)
     return fig
@@ -144,17 +147,10 @@ def _references(rows: list[dict], metric: str) -> dict[str, float]:
     refs: dict[str, float] = {}
     for row in rows:
         for name, scores in (row.get("references") or {}).items():
-            refs.setdefault(name, _value(scores, metric))
+            refs.setdefault(name, scores[metric])
     return refs
 
 
 def _interval(ci: dict, metric: str) -> tuple[float, float]:
     return ci[metric]["low"], ci[metric]["high"]
 
-
-def _value(scores: dict, metric: str) -> float:
-    """A trial's recorded score; "mean" (an objective, not a recorded column) averages the
-    recorded metrics as the objective does."""
-    if metric == "mean":
-        return sum(scores[m] for m in SCORE_KEYS) / len(SCORE_KEYS)
-    return scores[metric]

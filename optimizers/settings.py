@@ -16,7 +16,7 @@ from mopa.programs.aggregators import AGGREGATORS, SEARCHED
 from mopa.programs.aggregators.searched import AGGREGATOR_TEMPERATURE, SIMILARITY, TARGET_FACTOR
 from mopa.programs.config import REFINES
 from mopa.runs.settings import check
-from mopa.scoring.metrics import METRICS
+from mopa.scoring.registry import HEADLINE, metric_names
 
 OPTIMIZERS = ("bootstrap", "mipro", "copro", "gepa")
 MIPRO_AUTO = ("light", "medium", "heavy")
@@ -48,7 +48,10 @@ class SplitSettings:
 @dataclass(frozen=True)
 class OptimizerSettings:
     optimizer: str = setting("bootstrap", "the DSPy optimizer", choices=OPTIMIZERS)
-    metric: str = setting("meteor", "the metric it maximizes", choices=METRICS)
+    # Metric names are checked when the settings are built, not listed in --help: listing them
+    # would load every metric module for `mopa --help`.
+    metric: str = setting(HEADLINE, "the registered metric it maximizes (an unknown name lists "
+                          "them)")
     prompt_lm: str | None = setting(None, "LM proposing instructions (mipro, copro; default: "
                                     "--lm)")
     reflection_lm: str | None = setting(None, "LM reflecting on feedback (gepa; default: --lm)")
@@ -60,7 +63,7 @@ class OptimizerSettings:
 
     def __post_init__(self):
         check(self, [(self.optimizer in OPTIMIZERS, "optimizer", " or ".join(OPTIMIZERS)),
-                     (self.metric in METRICS, "metric", " or ".join(METRICS)),
+                     (self.metric in metric_names(), "metric", " or ".join(metric_names())),
                      (self.max_demos >= 0, "max_demos", "an integer >= 0"),
                      (self.gepa_calls >= 1, "gepa_calls", "an integer >= 1"),
                      (self.copro_breadth >= 2, "copro_breadth", "an integer >= 2"),
@@ -97,11 +100,12 @@ class TuneSettings:
     n_total: int | None = setting(None, "run trials until the study has N complete ones (all "
                                   "workers and reruns together): rerunning the same command "
                                   "then resumes to N instead of adding --trials more")
-    metric: str = setting("meteor", "metric to maximize", choices=METRICS)
+    metric: str = setting(HEADLINE, "the registered metric to optimize (maximized, or "
+                          "minimized when lower is better)")
     objectives: str | None = setting(None, "several objectives, overriding --metric, e.g. "
-                                     "meteor,lm_calls: metrics are maximized, per-example "
-                                     "costs (lm_calls, tokens, seconds) minimized; gives a "
-                                     "Pareto front")
+                                     "meteor,lm_calls: registered metrics (each in its "
+                                     "direction) and per-example costs (lm_calls, tokens, "
+                                     "seconds; minimized); gives a Pareto front")
     timeout: float | None = setting(None, "stop starting trials after this many seconds")
     parent_timeout: float = setting(60.0, "seconds a joining worker waits for the study's "
                                     "MLflow parent run")

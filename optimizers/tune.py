@@ -24,6 +24,12 @@ from mlflow import MlflowClient
 from mopa.flags import recorded
 from mopa.lm.scoring import require_scorer
 from mopa.optimizers.holdout import study_test_examples
+from mopa.optimizers.objectives import (
+    direction,
+    objective_value,
+    parse_objectives,
+    scored_metrics,
+)
 from mopa.optimizers.recovery import close_parent, first_attempt, guarded, sweep, trial_budget
 from mopa.optimizers.search_space import SearchSpace, refuse_searched, suggest
 from mopa.optimizers.settings import SEARCHED_RUN, StudySettings, TuneSettings
@@ -42,22 +48,8 @@ from mopa.runs import tracking
 from mopa.runs.runner import execute
 from mopa.runs.settings import DataSettings, RunSettings, TrackingSettings
 from mopa.runs.store import RunStore
-from mopa.scoring.metrics import METRICS, SCORE_KEYS  # METRICS are maximized
-from mopa.scoring.run_scores import COSTS  # per example, minimized
 
 log = logging.getLogger(__name__)
-
-
-def parse_objectives(metric: str, objectives: str | list[str] | None) -> list[str]:
-    """``objectives`` (e.g. "meteor,lm_calls") wins over ``metric``; each name is checked."""
-    names = ([n.strip() for n in objectives.split(",") if n.strip()]
-             if isinstance(objectives, str) else list(objectives or [metric]))
-    unknown = [n for n in names if n not in METRICS + COSTS]
-    if not names or unknown or len(set(names)) != len(names):
-        raise ValueError(f"objectives: expected distinct names from {', '.join(METRICS)} "
-                         f"(maximized) and {', '.join(COSTS)} (minimized, per example), e.g. "
-                         f"meteor,lm_calls; got {objectives if objectives else metric!r}")
-    return names
 
 
 def scorable(space: SearchSpace, lm) -> SearchSpace:
@@ -85,14 +77,6 @@ def run_settings_params(settings: RunSettings, exclude: tuple[str, ...] = ()) ->
     return redact(recorded(settings, exclude))
 
 
-def objective_value(metrics: dict, name: str) -> float:
-    if name == "mean":
-        return sum(metrics["final"][m] for m in SCORE_KEYS) / len(SCORE_KEYS)
-    if name in COSTS:
-        return float(metrics["per_example"][name])
-    return float(metrics["final"][name])
-
-
 class TrialRunner:
     """The Optuna objective: one trial = one program and its run settings over the examples."""
 
@@ -101,6 +85,7 @@ class TrialRunner:
                  experiment_id: str, parent_run_id: str, data_params: dict,
                  settings: RunSettings):
         self.space, self.options, self.examples, self.names = space, options, examples, names
+        self.metrics = scored_metrics(names)
         self.study_name, self.out = study.study, Path(study.out)
         self.client, self.experiment_id, self.parent_run_id = client, experiment_id, parent_run_id
         # The data selection and the run settings every trial shares (the searched ones are
@@ -148,7 +133,8 @@ class TrialRunner:
                                 "trial": first_attempt(trial), "config": config.as_dict(),
                                 "program_hash": program_hash(module)},
                       replace_stale=True) as store:
-            metrics = execute(module, config, self.examples, store, lms, settings)
+            metrics = execute(module, config, self.examples, store, lms, settings,
+                              self.metrics)
         tracking.log_run_metrics(self.client, run_id, metrics)
         tracking.log_artifacts(self.client, run_id, [store.predictions_path, store.metrics_path,
                                                      store.dir / "run.json"])
@@ -185,8 +171,7 @@ def report(result: dict) -> None:
     best = [result["best"]] if result.get("best") else result.get("pareto_front", [])
     test = result.get("test_selection")
     if "pareto_front" in result:
-        goals = ", ".join(f"{'minimize' if n in COSTS else 'maximize'} {n}"
-                          for n in result["objectives"])
+        goals = ", ".join(f"{direction(n)} {n}" for n in result["objectives"])
         print(f"Pareto front ({goals}): {len(best)} trials")
     elif not best:
         print("no trial completed: see the fail_reason of the failed trials in MLflow")
@@ -233,7 +218,7 @@ def tune(data: DataSettings, settings: RunSettings, study: StudySettings,
                      **run_settings_params(settings, exclude=SEARCHED_RUN),
                      **{f"space_{key}": value for key, value in space.as_dict().items()}}
     optuna_storage = open_storage(study.storage, client)
-    directions = ["minimize" if n in COSTS else "maximize" for n in names]
+    directions = [direction(n) for n in names]
     optuna_study, parent, experiment_id = open_study(
         optuna_storage, study.storage, study.study, names, directions, client,
         tracking_settings.experiment or "mopa-tune", parent_params, search.parent_timeout)

@@ -29,7 +29,8 @@ import mopa
 # The packages of pyproject.toml's [tool.setuptools] packages, plus the bundled demo data.
 _SOURCES = (("mopa", "*.py"), ("mopa", "demo/*.jsonl"), ("mopa.lm", "*.py"),
             ("mopa.scoring", "*.py"), ("mopa.scoring.cleaning", "*.py"),
-            ("mopa.scoring.reader", "*.py"), ("mopa.runs", "*.py"),
+            ("mopa.scoring.official", "*.py"), ("mopa.scoring.reader", "*.py"),
+            ("mopa.runs", "*.py"),
             ("mopa.programs", "*.py"), ("mopa.signatures", "*.py"),
             ("mopa.optimizers", "*.py"), ("mopa.experiments", "*.py"))
 

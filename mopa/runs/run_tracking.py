@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from mopa.data import Example
+from mopa.scoring.registry import headline
 
 if TYPE_CHECKING:
     from mopa.programs import ProgramConfig
@@ -59,7 +60,7 @@ def tracked_run(tracking_settings: TrackingSettings | None, command: str, config
         tracking.log_run_metrics(client, run_id, metrics)
         tracking.log_artifacts(client, run_id, [store.predictions_path, store.metrics_path,
                                                 store.dir / "run.json"])
-        run_context.rename(client, run_id, f"{name} · meteor {metrics['final']['meteor']:.3f}")
+        run_context.rename(client, run_id, f"{name} · {headline(metrics['final'])}")
         tracking.finish_run(client, run_id)
 
     try:
@@ -90,7 +91,7 @@ def log_evaluation(tracking_settings: TrackingSettings | None, examples: list[Ex
     run_id = tracking.start_run(client, experiment, label,
                                 params={"data": source, "predictions": str(path), "clean": clean})
     run_context.describe(
-        client, run_id, "evaluate", name=f"{label} · meteor {metrics['meteor']:.3f}",
+        client, run_id, "evaluate", name=f"{label} · {headline(metrics)}",
         note=f"`mopa evaluate` of `{path}` on {len(examples)} examples of `{source}` "
              f"({metrics.get('missing', 0)} without a prediction, scored 0).",
         examples=examples, source=source)

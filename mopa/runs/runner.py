@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from mopa.runs.run_tracking import given_uri, tracked_run
 from mopa.runs.settings import DataSettings, RunSettings, TrackingSettings
 from mopa.runs.stopping import run_all
 from mopa.runs.store import RunStore
+from mopa.scoring.registry import Metric
 from mopa.scoring.run_scores import output_text, run_metrics
 
 
@@ -111,14 +113,16 @@ def run(data: DataSettings, settings: RunSettings, program: ProgramChoice | str 
 
 
 def execute(module: dspy.Module, config: ProgramConfig, examples: list[Example],
-            store: RunStore, lms: LMPool, settings: RunSettings) -> dict:
-    """Run a program built with ``lms`` into a store and write its metrics (shared by
-    run/tune/compile/report/experiment); predictors it did not pin use ``lms.default``."""
+            store: RunStore, lms: LMPool, settings: RunSettings,
+            metrics: Sequence[Metric] | None = None) -> dict:
+    """Run a program built with ``lms`` into a store and write its metrics on ``metrics``
+    (None: the default ones; shared by run/tune/compile/report/experiment); predictors it did
+    not pin use ``lms.default``."""
     # A program that calls no LM runs without one, so none is loaded for it.
     with dspy.context(lm=lms.default if get_preset(config.preset).needs_lm else None,
                       adapter=PlainTextAdapter()):
         run_examples(module, examples, store, settings, desc=config.preset)
     metrics = {"program": config.as_dict(), "lm": lms.default_spec,
-               **run_metrics(examples, store.records(), clean=settings.clean)}
+               **run_metrics(examples, store.records(), settings.clean, metrics)}
     store.write_metrics(metrics)
     return metrics

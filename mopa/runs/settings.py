@@ -1,5 +1,6 @@
 """How a command runs programs, as data: which examples (``DataSettings``), with which LMs and
-retrieval (``RunSettings``), tracked where (``TrackingSettings``).
+retrieval (``RunSettings``), tracked where (``TrackingSettings``), scored on what
+(``MetricSettings``).
 
 Each is a frozen dataclass passed whole to ``runner.run``, ``compile_program``, ``tune``,
 ``report`` and ``run_experiment``; its fields are the flags of every command that takes it (see
@@ -11,10 +12,11 @@ DSPy): ``mopa --help`` builds its flags from it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mopa.data import SELECTIONS, Example, load, select
 from mopa.flags import setting
+from mopa.scoring.registry import LM_ROLES, Metric, parse_metrics, require_lms
 
 if TYPE_CHECKING:
     from mopa.lm.pool import LMPool
@@ -101,3 +103,33 @@ class TrackingSettings:
     tracking_uri: str | None = setting(None, "MLflow tracking URI (default: MLflow's own, "
                                        "e.g. sqlite:///mlflow.db)")
     experiment: str | None = setting(None, "MLflow experiment (default: mopa-<command>)")
+
+
+@dataclass(frozen=True)
+class MetricSettings:
+    """Which registered metrics to score, and the LM of each role some metrics score with."""
+
+    metrics: str | None = setting(None, "comma-separated registered metrics (default: the "
+                                  "default ones, the benchmark's ROUGE-1, ROUGE-L and METEOR; "
+                                  "an unknown name lists them all)")
+    scoring_lm: str | None = setting(None, "LM for metrics that score text by its "
+                                     "log-probabilities (e.g. embedded)")
+    judge_lm: str | None = setting(None, "LM for metrics that a capable LM judges (a LiteLLM "
+                                   "model string)")
+
+    def __post_init__(self):
+        self.chosen()  # an unknown name is refused with the list of known ones
+
+    def chosen(self) -> list[Metric]:
+        return parse_metrics(self.metrics)
+
+    def lms(self) -> dict[str, Any]:
+        """The LM of each role the chosen metrics need, built now, so a missing or bad spec is
+        refused before anything is scored."""
+        specs = {role: getattr(self, f"{role}_lm") for role in LM_ROLES}
+        chosen = self.chosen()
+        require_lms(chosen, specs, "pass --{role}-lm SPEC")
+        from mopa.lm.pool import LMPool  # DSPy: only when a metric needs an LM
+
+        return {role: LMPool(specs[role], temperature=0.0).get()
+                for role in dict.fromkeys(m.lm_role for m in chosen if m.needs_lm)}

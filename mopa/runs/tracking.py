@@ -21,7 +21,7 @@ from mlflow.exceptions import MlflowException
 
 from mopa.redaction import redact
 from mopa.runs.sqlite_files import create_whole, initialize_mlflow
-from mopa.scoring.metrics import SCORE_KEYS
+from mopa.scoring.registry import metric_keys
 
 PARENT_TAG = "mlflow.parentRunId"
 _MAX_TAG = 5000  # MLflow rejects longer tag values
@@ -156,16 +156,17 @@ def log_metrics(client: MlflowClient, run_id: str, values: dict[str, float],
 
 
 def log_run_metrics(client: MlflowClient, run_id: str, metrics: dict) -> None:
-    """A ``mopa.runs.runner.execute`` metrics dict: final scores, every layer (step = layer), the
-    copy-latest baseline on the same examples, and cost per example."""
-    log_metrics(client, run_id, {m: metrics["final"][m] for m in SCORE_KEYS})
-    log_metrics(client, run_id, {f"copy_latest_{m}": metrics["copy_latest"][m]
-                                 for m in SCORE_KEYS})
+    """A ``mopa.runs.runner.execute`` metrics dict: final scores (every metric the run scored,
+    under its registered name), every layer (step = layer), the copy-latest baseline on the
+    same examples, and cost per example."""
+    names = metric_keys(metrics["final"])
+    log_metrics(client, run_id, {m: metrics["final"][m] for m in names})
+    log_metrics(client, run_id, {f"copy_latest_{m}": metrics["copy_latest"][m] for m in names})
     log_metrics(client, run_id, {**metrics["per_example"], "n": metrics["n"],
                                  "failed": metrics["failed"], "empty": metrics["final"]["empty"]})
     now = int(time.time() * 1000)
     layers = [Metric(f"{m}_by_layer", float(layer[m]), now, int(layer["layer"]))
-              for layer in metrics.get("layers", []) for m in SCORE_KEYS]
+              for layer in metrics.get("layers", []) for m in names]
     for i in range(0, len(layers), _BATCH):
         client.log_batch(run_id, metrics=layers[i:i + _BATCH])
 

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from mopa.data import Example
 from mopa.runs.predictions import read_predictions
-from mopa.scoring.metrics import aggregate
-from mopa.scoring.run_scores import RunScores
+from mopa.scoring.registry import Metric
+from mopa.scoring.run_scores import RunScores, aggregate
 
 
 def evaluate_predictions(examples: list[Example], predictions_path: str | Path,
-                         clean: bool = True) -> dict:
-    """Metrics over every example: one without a prediction scores 0 and is counted in
+                         clean: bool = True, metrics: Sequence[Metric] | None = None,
+                         lms: Mapping[str, Any] | None = None) -> dict:
+    """The mean of each of ``metrics`` (None: the default ones) over every example, and
+    ``rows``: per example its ``id``, each metric and ``empty``, so examples can be paired
+    across files. An example without a prediction scores as an empty one and is counted in
     ``missing`` (dropping it would inflate the means, as the official scorer does). A record
     that keeps the raw output (``raw_prediction``, as ``mopa run`` writes) is re-cleaned with
     the current rules, so the numbers match ``mopa run``'s; ``clean=False`` scores it raw.
@@ -31,6 +36,8 @@ def evaluate_predictions(examples: list[Example], predictions_path: str | Path,
         )
     if not predictions:
         raise ValueError(f"{predictions_path}: no predictions for any example of the data")
-    result = aggregate(RunScores(examples, predictions, clean).final)
+    rows = RunScores(examples, predictions, clean, metrics, lms).final
+    result = aggregate(rows)
     result["missing"] = sum(1 for ex in examples if ex.id not in predictions)
+    result["rows"] = [{"id": ex.id, **row} for ex, row in zip(examples, rows, strict=True)]
     return result

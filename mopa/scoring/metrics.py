@@ -1,4 +1,6 @@
-"""LongLaMP metrics (ROUGE-1, ROUGE-L, METEOR) with the official settings, offline.
+"""The LongLaMP scorer (ROUGE-1, ROUGE-L, METEOR) with the official settings, offline: the
+computation behind the registered official metrics (``mopa.scoring.official``) and the pairwise
+similarity of drafts. Which metrics exist is the registry's business, not this module's.
 
 Equivalent to the official scorer (HF ``evaluate``'s ``rouge`` with defaults and
 ``meteor``) per example, with one deliberate difference: an empty or whitespace-only
@@ -17,16 +19,12 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable, Iterable, Sequence
-from statistics import fmean
+from collections.abc import Sequence
 from typing import Any
 
 from mopa.scoring import meteor as _meteor
 
-# The per-example scores (with the names plots show); "mean" averages them.
-SCORE_LABELS = {"rouge1": "ROUGE-1", "rougeL": "ROUGE-L", "meteor": "METEOR"}
-SCORE_KEYS = tuple(SCORE_LABELS)
-METRICS = (*SCORE_KEYS, "mean")
+ROUGE_TYPES = ("rouge1", "rougeL")  # the official RougeScorer's types; their F1 is reported
 
 # Below this many non-empty pairs a worker pool's start-up and its workers' cold word
 # caches cost about what they save (measured on 2 cores; see bench/score_speed.py).
@@ -45,7 +43,7 @@ def _rouge():
                 from rouge_score_rs import rouge_scorer
             except ImportError:  # the pure-Python original gives the same numbers
                 from rouge_score import rouge_scorer
-            _scorer = rouge_scorer.RougeScorer(["rouge1", "rougeL"], use_stemmer=False)
+            _scorer = rouge_scorer.RougeScorer(list(ROUGE_TYPES), use_stemmer=False)
         return _scorer
 
 
@@ -61,18 +59,19 @@ def _is_empty(prediction: str) -> bool:
 
 def _rouge_row(prediction: str, reference: str) -> dict[str, float]:
     scores = _rouge().score(reference, prediction)
-    return {"rouge1": scores["rouge1"].fmeasure, "rougeL": scores["rougeL"].fmeasure}
+    return {key: scores[key].fmeasure for key in ROUGE_TYPES}
 
 
 def _zero_row() -> dict[str, float]:
-    return {"rouge1": 0.0, "rougeL": 0.0, "meteor": 0.0, "empty": True}
+    return {**dict.fromkeys(ROUGE_TYPES, 0.0), "meteor": 0.0, "empty": True}
 
 
 def score_one(prediction: str, reference: str, metric: str) -> float:
     """One metric of one pair, as ``score_pair`` gives it, computing only that metric (METEOR
     is the costly one: a caller comparing many pairs on ROUGE-L should not pay for it)."""
-    if metric not in SCORE_KEYS:
-        raise ValueError(f"unknown metric {metric!r}; expected one of: {', '.join(SCORE_KEYS)}")
+    if metric not in (*ROUGE_TYPES, "meteor"):
+        raise ValueError(f"unknown metric {metric!r}; expected one of: "
+                         f"{', '.join(ROUGE_TYPES)}, meteor")
     _check_text(prediction, "prediction")
     _check_text(reference, "reference")
     if _is_empty(prediction):
@@ -159,64 +158,3 @@ def score_pairs(
         row["empty"] = False
         rows[i] = row
     return rows
-
-
-def aggregate(rows: Iterable[dict[str, float]]) -> dict[str, float]:
-    """Means of ``rouge1``, ``rougeL``, ``meteor`` over rows from score_pair(s), plus
-    ``n`` (rows, empty predictions included) and ``empty`` (rows flagged empty)."""
-    rows = list(rows)
-    if not rows:
-        raise ValueError("cannot average zero rows: score at least one prediction")
-    out: dict[str, float] = {}
-    for key in SCORE_KEYS:
-        missing = [i for i, row in enumerate(rows) if key not in row]
-        if missing:
-            raise ValueError(
-                f"rows {missing[:5]} lack {key!r} (keys: {sorted(rows[missing[0]])}); "
-                "pass rows returned by score_pair or score_pairs"
-            )
-        out[key] = fmean(row[key] for row in rows)
-    out["n"] = len(rows)
-    out["empty"] = sum(1 for row in rows if row.get("empty"))
-    return out
-
-
-def score_corpus(
-    predictions: Sequence[str], references: Sequence[str], workers: int | None = None
-) -> dict[str, float]:
-    """``aggregate(score_pairs(predictions, references))``."""
-    return aggregate(score_pairs(predictions, references, workers=workers))
-
-
-def _prediction_text(pred: Any) -> str:
-    text = pred if isinstance(pred, str) else getattr(pred, "output", None)
-    # A failed LM call can leave no output: that is an empty prediction (scored 0).
-    return "" if text is None else _check_text(text, "pred.output")
-
-
-def make_metric(name: str = "meteor") -> Callable[..., float]:
-    """A DSPy metric ``metric(example, pred, trace=None) -> float`` for one of METRICS.
-
-    Reads the reference from ``example.output`` and the prediction from
-    ``pred.output`` (or ``pred`` itself when it is a str); "mean" averages the three.
-    """
-    if name not in METRICS:
-        raise ValueError(f"unknown metric {name!r}; valid names: {', '.join(METRICS)}")
-
-    # pred_name / pred_trace: GEPA calls metrics with these two extra arguments.
-    def metric(
-        example: Any, pred: Any, trace: Any = None, pred_name: Any = None, pred_trace: Any = None
-    ) -> float:
-        reference = getattr(example, "output", None)
-        if not isinstance(reference, str):
-            raise ValueError(
-                f"example.output must be the reference text (str), got "
-                f"{type(reference).__name__}; build examples with an 'output' field"
-            )
-        row = score_pair(_prediction_text(pred), reference)
-        if name == "mean":
-            return fmean(row[key] for key in SCORE_KEYS)
-        return row[name]
-
-    metric.__name__ = f"longlamp_{name}"
-    return metric

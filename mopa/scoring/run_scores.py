@@ -4,20 +4,25 @@
 report's trials and baselines, and the experiments' comparisons all score through here, so a
 run directory gives the same numbers wherever it is read. Every example counts: a failed or
 missing one is scored as an empty prediction (0).
+
+A score row holds one value per chosen metric (``mopa.scoring.registry``; default: the default
+metrics) and ``empty``; summaries, columns and intervals cover whatever metrics the rows hold.
 """
 
 from __future__ import annotations
 
 import statistics
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from mopa.data import Example
 from mopa.length import median_words
 from mopa.runs.store import RunStore
 from mopa.scoring.cleaning import clean_text
 from mopa.scoring.intervals import bootstrap_mean, paired_bootstrap
-from mopa.scoring.metrics import SCORE_KEYS, aggregate, score_pairs
+from mopa.scoring.registry import Metric, parse_metrics
 
 COSTS = ("lm_calls", "prompt_tokens", "completion_tokens", "seconds")  # recorded per example
 
@@ -44,20 +49,31 @@ def layer_text(record: dict, depth: int, clean: bool) -> str:
 
 class RunScores:
     """Per-example score rows of one run on ``examples``, in their order; each kind is
-    scored on first use, so a caller that needs only the final output pays only for it."""
+    scored on first use, so a caller that needs only the final output pays only for it.
 
-    def __init__(self, examples: list[Example], records: dict[str, dict], clean: bool = True):
+    ``metrics``: what each row holds (None: the default metrics); ``lms``: the LM of each
+    ``lm_role`` the metrics score with (commands refuse a missing one up front, see
+    ``registry.require_lms``)."""
+
+    def __init__(self, examples: list[Example], records: dict[str, dict], clean: bool = True,
+                 metrics: Sequence[Metric] | None = None, lms: Mapping[str, Any] | None = None):
         if not examples:
             raise ValueError("no examples to score")
         self.examples, self.clean = list(examples), clean
         self.records = [records.get(ex.id, {}) for ex in self.examples]
+        self.metrics = list(metrics) if metrics is not None else parse_metrics(None)
+        self.lms = dict(lms or {})
 
     @classmethod
-    def read(cls, examples: list[Example], run_dir: str | Path, clean: bool = True) -> RunScores:
-        return cls(examples, RunStore.read(run_dir), clean)
+    def read(cls, examples: list[Example], run_dir: str | Path, clean: bool = True,
+             metrics: Sequence[Metric] | None = None) -> RunScores:
+        return cls(examples, RunStore.read(run_dir), clean, metrics)
 
     def _score(self, texts: list[str]) -> list[dict]:
-        return score_pairs(texts, [ex.output for ex in self.examples])
+        values = {m.name: m.score_batch(texts, self.examples, lm=self.lms.get(m.lm_role))
+                  for m in self.metrics}
+        return [{**{name: column[i] for name, column in values.items()},
+                 "empty": not text.strip()} for i, text in enumerate(texts)]
 
     @cached_property
     def final_texts(self) -> list[str]:
@@ -103,26 +119,55 @@ class RunScores:
         return means
 
 
+def _metric_names(rows: list[dict]) -> list[str]:
+    return [key for key in rows[0] if key != "empty"] if rows else []
+
+
+def aggregate(rows: Iterable[dict]) -> dict[str, float]:
+    """The mean of each metric over score rows, plus ``n`` (rows, empty predictions included)
+    and ``empty`` (rows flagged empty)."""
+    rows = list(rows)
+    if not rows:
+        raise ValueError("cannot average zero rows: score at least one prediction")
+    out: dict[str, float] = {}
+    for key in _metric_names(rows):
+        missing = [i for i, row in enumerate(rows) if key not in row]
+        if missing:
+            raise ValueError(
+                f"rows {missing[:5]} lack {key!r} (keys: {sorted(rows[missing[0]])}); "
+                "pass rows scored on the same metrics (RunScores)"
+            )
+        out[key] = statistics.fmean(row[key] for row in rows)
+    out["n"] = len(rows)
+    out["empty"] = sum(1 for row in rows if row.get("empty"))
+    return out
+
+
 def columns(rows: list[dict]) -> dict[str, list[float]]:
     """Score rows -> one per-example list per metric: what intervals are computed from."""
-    return {m: [r[m] for r in rows] for m in SCORE_KEYS}
+    return {m: [r[m] for r in rows] for m in _metric_names(rows)}
 
 
 def mean_intervals(scores: dict[str, list[float]]) -> dict[str, dict]:
     """Each metric's mean with its bootstrap CI."""
-    return {m: bootstrap_mean(scores[m]).as_dict() for m in SCORE_KEYS}
+    return {m: bootstrap_mean(values).as_dict() for m, values in scores.items()}
 
 
-def paired_intervals(scores: dict[str, list[float]], baseline: dict[str, list[float]],
-                     metrics: tuple[str, ...] = SCORE_KEYS) -> dict[str, dict]:
-    """Paired-bootstrap CI of mean(system - baseline) per metric, over the same examples."""
-    return {m: paired_bootstrap(scores[m], baseline[m]).as_dict() for m in metrics}
+def paired_intervals(scores: dict[str, list[float]],
+                     baseline: dict[str, list[float]]) -> dict[str, dict]:
+    """Paired-bootstrap CI of mean(system - baseline) per metric both were scored on, over the
+    same examples."""
+    return {m: paired_bootstrap(values, baseline[m]).as_dict()
+            for m, values in scores.items() if m in baseline}
 
 
-def run_metrics(examples: list[Example], records: dict[str, dict], clean: bool = True) -> dict:
+def run_metrics(examples: list[Example], records: dict[str, dict], clean: bool = True,
+                metrics: Sequence[Metric] | None = None,
+                lms: Mapping[str, Any] | None = None) -> dict:
     """A run's metrics (``metrics.json``): the final output, every layer, and copy-latest on
-    the same examples with the paired CI of the difference, failures and cost."""
-    scores = RunScores(examples, records, clean)
+    the same examples with the paired CI of the difference, failures and cost; scored on
+    ``metrics`` (None: the default ones)."""
+    scores = RunScores(examples, records, clean, metrics, lms)
     return {
         "n": len(scores.examples),
         "failed": scores.failed,

@@ -65,7 +65,7 @@ def test_results_document_reproduces_from_what_it_prints(tmp_path, entry, monkey
     assert "- Role-Planner MoPA beats Planner MoPA (roles help): not run" in text
     # Each on METEOR and ROUGE-L. table: PlanPers vs RAG, PlanPers and RAG vs copy-latest;
     # depth: layer 1 vs PlanPers, 2 vs 1.
-    assert "tests 10 claims (`depth`: 4, `table`: 6) and shows 8 Δ intervals" in text
+    assert "tests 10 claims (`depth`: 4, `table`: 6) and shows 12 Δ intervals" in text
     assert "about 0.50 \"holds\" or \"fails\" verdicts" in text
     assert "| Planner MoPA: layer 1 beats PlanPers on ROUGE-L |" in text
     assert "(`depth`: n = 10) the intervals are BCa" in text
@@ -108,6 +108,7 @@ def test_the_aggregator_grid_reads_each_system_across_its_aggregators(entry):
                entry("MoPA-AD (merge)", "mopa-ad", [0.5, 0.5])]
     add_intervals(entries, ())
     lines = aggregator_grid({"systems": entries}).splitlines()
-    assert lines[0] == "| System | merge | fusion |"  # the aggregators' declared order
-    assert lines[2:] == ["| RAG MoPA | 0.100 / 0.100 | 0.300 / 0.300 |",
-                         "| MoPA-AD | 0.500 / 0.500 | — |"]
+    # The aggregators' declared order; each cell holds every metric, in the header's order.
+    assert lines[0] == "| System (ROUGE-1 / ROUGE-L / METEOR) | merge | fusion |"
+    assert lines[2:] == ["| RAG MoPA | 0.100 / 0.100 / 0.100 | 0.300 / 0.300 / 0.300 |",
+                         "| MoPA-AD | 0.500 / 0.500 / 0.500 | — |"]

@@ -9,6 +9,7 @@ from mopa.optimizers.settings import StudySettings, TuneSettings
 from mopa.optimizers.tune import tune
 from mopa.runs.settings import DataSettings, RunSettings, TrackingSettings
 from mopa.runs.store import RunStore
+from tests.toy_metric import TOY
 
 
 def _study(tmp_path, test_limit=None):
@@ -115,6 +116,17 @@ def test_a_study_tuned_on_the_mean_metric_is_reported_and_plotted(tmp_path):
     assert any(f.endswith("agents_depth.png") for f in out["figures"])
 
 
+def test_a_study_tuned_on_a_registered_metric_ranks_reports_and_plots_by_it(tmp_path, capsys):
+    _tune(tmp_path, objectives=TOY.name)
+    out = _report(tmp_path, top=2)
+    rows = out["selection"]["rows"]
+    assert rows[0]["final"]["toy"] <= rows[1]["final"]["toy"]  # lower is better: first
+    assert {"toy", "meteor"} <= set(rows[0]["ci"]) and "toy" in rows[0]["vs"]["copy-latest"]
+    assert "toy" in rows[0]["references"]["rag"]  # the figures' reference lines
+    assert any(f.endswith("agents_depth.png") for f in out["figures"])
+    assert f"| {TOY.label} |" in capsys.readouterr().out
+
+
 def test_report_runs_no_lm_unless_asked_and_says_what_is_missing(tmp_path, capsys):
     _tune(tmp_path, test_limit=2)
     runs = tmp_path / "runs" / "rep"
@@ -135,3 +147,17 @@ def test_report_runs_no_lm_unless_asked_and_says_what_is_missing(tmp_path, capsy
     assert set(again["selection"]["rows"][0]["vs"]) == {"rag", "copy-latest"}
     assert again["missing"] is None and len(again["test"]["rows"]) == 1
     assert "Missing runs" not in capsys.readouterr().out
+
+
+def test_trials_recorded_before_their_objective_was_a_metric_plot_optunas_value():
+    from types import SimpleNamespace
+
+    from mopa.optimizers.report_plots import agents_depth
+
+    old = SimpleNamespace(number=0, values=[0.25], user_attrs={
+        "config": {"agents": [{}, {}]}, "final": {"meteor": 0.1},
+        "layers": [{"layer": 1, "meteor": 0.1}]})
+    fig = agents_depth([old], "mean", [], {})
+    by_agents, by_depth = fig.axes
+    assert list(by_agents.collections[0].get_offsets()[0]) == [2, 0.25]
+    assert len(by_depth.lines[0].get_xdata()) == 0  # no layer recorded it

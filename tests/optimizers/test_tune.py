@@ -19,6 +19,7 @@ from mopa.programs import AGGREGATORS, ProgramConfig, ProgramOptions
 from mopa.runs import tracking
 from mopa.runs.settings import DataSettings, RunSettings, TrackingSettings
 from tests.conftest import review_record
+from tests.toy_metric import words
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
@@ -189,6 +190,22 @@ def test_two_objectives_give_a_pareto_front(kwargs):
     assert parents[0].data.tags["pareto_front"] == ",".join(str(t["number"]) for t in front)
 
 
+def test_a_registered_metric_is_an_objective_in_its_direction(kwargs):
+    result = run_tune(trials=2, objectives="toy,meteor", **kwargs)
+    study = load_study(kwargs)
+    assert [d.name for d in study.directions] == ["MINIMIZE", "MAXIMIZE"]  # toy: lower wins
+    _, _, children = mlflow_runs(kwargs)
+    logged = {int(c.data.tags["optuna.trial_number"]): c.data.metrics for c in children}
+    for t in (t for t in study.trials if t.state.name == "COMPLETE"):
+        records = [json.loads(line) for line in (Path(t.user_attrs["run_dir"])
+                                                  / "predictions.jsonl").read_text().splitlines()]
+        toy = sum(words(r["prediction"]) for r in records) / len(records)
+        assert t.values[0] == pytest.approx(toy) == t.user_attrs["final"]["toy"]
+        assert logged[t.number]["toy"] == pytest.approx(toy)  # MLflow reads the registry too
+        assert {"toy", "rouge1", "rougeL", "meteor"} <= set(t.user_attrs["final"])
+    assert result["objectives"] == ["toy", "meteor"]
+
+
 def test_resuming_with_other_objectives_is_refused(kwargs):
     run_tune(trials=0, **kwargs)
     with pytest.raises(ValueError, match=r"optimizes \['meteor'\].*\['meteor', 'lm_calls'\]"):
@@ -271,8 +288,12 @@ def test_fixed_values_of_searched_settings_are_refused(kwargs):
 def test_objectives_are_checked():
     assert parse_objectives("rougeL", None) == ["rougeL"]
     assert parse_objectives("meteor", "mean,lm_calls") == ["mean", "lm_calls"]
+    assert parse_objectives("meteor", "toy") == ["toy"]  # any registered metric
     with pytest.raises(ValueError, match="got 'meteor,latency'"):
         parse_objectives("meteor", "meteor,latency")
+    with pytest.raises(ValueError, match="metric 'toy_judge' scores with a judge LM and none is "
+                                         "configured; mopa tune runs no judge LM"):
+        parse_objectives("meteor", "toy_judge")
 
 
 def test_params_are_flattened():

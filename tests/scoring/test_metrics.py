@@ -1,23 +1,15 @@
-"""mopa.scoring.metrics: LongLaMP ROUGE-1/ROUGE-L/METEOR with the official settings."""
+"""mopa.scoring.metrics: the LongLaMP scorer (ROUGE-1/ROUGE-L/METEOR), official settings."""
 
 from __future__ import annotations
 
 import json
 import sys
-from types import SimpleNamespace
 
 import pytest
 
 from mopa.scoring import metrics
 from mopa.scoring.meteor import meteor
-from mopa.scoring.metrics import (
-    METRICS,
-    aggregate,
-    make_metric,
-    score_corpus,
-    score_pair,
-    score_pairs,
-)
+from mopa.scoring.metrics import score_one, score_pair, score_pairs
 
 SAMPLE_PAIRS = [
     ("the cat sat", "the cat sat on the mat"),
@@ -69,21 +61,8 @@ def test_empty_prediction_scores_zero_and_is_counted(empty):
         "meteor": 0.0,
         "empty": True,
     }
-    result = score_corpus([empty, "the reference"], ["the reference", "the reference"])
-    assert result["n"] == 2 and result["empty"] == 1
-    assert result["rouge1"] == pytest.approx(0.5)
-
-
-def test_aggregate_means_and_errors():
-    rows = score_pairs(["the cat sat", ""], ["the cat sat on the mat", "x"])
-    agg = aggregate(rows)
-    assert agg["rouge1"] == pytest.approx((2 / 3 + 0.0) / 2)
-    assert agg["meteor"] == pytest.approx(rows[0]["meteor"] / 2)
-    assert (agg["n"], agg["empty"]) == (2, 1)
-    with pytest.raises(ValueError, match="zero rows"):
-        aggregate([])
-    with pytest.raises(ValueError, match="lack 'meteor'"):
-        aggregate([{"rouge1": 1.0, "rougeL": 1.0}])
+    rows = score_pairs([empty, "the reference"], ["the reference", "the reference"])
+    assert [row["empty"] for row in rows] == [True, False] and rows[1]["rouge1"] == 1.0
 
 
 def test_input_errors_say_what_was_received():
@@ -147,38 +126,11 @@ def test_falls_back_to_rouge_score_when_the_rust_package_is_missing(monkeypatch)
     monkeypatch.setattr(metrics, "_scorer", None)
 
 
-def test_make_metric_names_and_inputs():
-    assert METRICS == ("rouge1", "rougeL", "meteor", "mean")
-    example = SimpleNamespace(output="the cat sat on the mat")
-    pred = SimpleNamespace(output="the cat sat")
-    row = score_pair("the cat sat", "the cat sat on the mat")
-    for name in ("rouge1", "rougeL", "meteor"):
-        metric = make_metric(name)
-        assert metric(example, pred) == row[name]
-        assert metric(example, "the cat sat", trace=None) == row[name]
-    mean = make_metric("mean")(example, pred)
-    assert mean == pytest.approx((row["rouge1"] + row["rougeL"] + row["meteor"]) / 3)
-    assert make_metric()(example, SimpleNamespace(output=None)) == 0.0  # failed LM call
-
-
-def test_make_metric_errors():
-    with pytest.raises(ValueError, match="rouge1, rougeL, meteor, mean"):
-        make_metric("bleu")
-    with pytest.raises(ValueError, match="example.output must be the reference"):
-        make_metric("rouge1")(SimpleNamespace(), "text")
-
-
-def test_make_metric_works_with_dspy_objects():
-    dspy = pytest.importorskip("dspy")
-    example = dspy.Example(input="x", output="the cat sat on the mat").with_inputs("input")
-    pred = dspy.Prediction(output="the cat sat")
-    assert make_metric("rouge1")(example, pred) == pytest.approx(2 / 3)
-
-
 def test_score_one_is_score_pair_for_one_metric():
-    from mopa.scoring.metrics import SCORE_KEYS, score_one, score_pair
-
     pred, ref = "the tuner holds its pitch well", "this tuner holds pitch and is bright"
     row = score_pair(pred, ref)
-    assert [score_one(pred, ref, m) for m in SCORE_KEYS] == [row[m] for m in SCORE_KEYS]
+    columns = [key for key in row if key != "empty"]
+    assert [score_one(pred, ref, m) for m in columns] == [row[m] for m in columns]
     assert score_one("  ", ref, "meteor") == 0.0
+    with pytest.raises(ValueError, match="unknown metric 'bleu'; expected one of: rouge1"):
+        score_one(pred, ref, "bleu")

@@ -1,6 +1,7 @@
 """One scoring path: every reader of a run directory gets run_metrics' numbers."""
 
 import json
+from statistics import fmean
 from types import SimpleNamespace
 
 import pytest
@@ -12,8 +13,10 @@ from mopa.optimizers import report
 from mopa.optimizers.compile_scores import section
 from mopa.programs import ProgramConfig
 from mopa.runs.store import RunStore
-from mopa.scoring.metrics import SCORE_KEYS, score_pairs
-from mopa.scoring.run_scores import RunScores, run_metrics
+from mopa.scoring.metrics import score_pairs
+from mopa.scoring.registry import parse_metrics
+from mopa.scoring.run_scores import RunScores, aggregate, final_text, output_text, run_metrics
+from tests.toy_metric import TOY, words
 
 DATA = "demo:product_review"
 N = 4
@@ -84,10 +87,32 @@ def test_compile_report_and_experiments_give_run_metrics_numbers(examples, runs,
     assert (entry["n"], entry["failed"], entry["empty"]) == (
         mopa["n"], mopa["failed"], mopa["final"]["empty"])
     assert entry["per_example"] == mopa["per_example"]
-    for m in SCORE_KEYS:
+    for m in (metric.name for metric in parse_metrics(None)):
         assert entry["metrics"][m]["estimate"] == pytest.approx(mopa["final"][m], rel=1e-12)
         assert [layer[m]["estimate"] for layer in entry["by_layer"]] == pytest.approx(
             [layer[m] for layer in mopa["layers"]], rel=1e-12)
     for m, interval in entry["vs"]["copy-latest"].items():
         assert interval == mopa["vs_copy_latest"][m]
     assert entry["vs"]["rag"] == {m: row["vs"]["rag"][m] for m in entry["vs"]["rag"]}
+
+
+def test_a_run_scores_any_registered_metric(examples, runs):
+    records = RunStore.read(runs / "mopa")
+    metrics = run_metrics(examples, records, metrics=[TOY])
+    final = [final_text(records[ex.id], True) for ex in examples]
+    copy = [output_text(ex.latest_text(), True) for ex in examples]
+    assert metrics["final"] == {"toy": pytest.approx(fmean(words(t) for t in final)), "n": N,
+                                "empty": sum(1 for t in final if not t.strip())}
+    assert metrics["copy_latest"]["toy"] == pytest.approx(fmean(words(t) for t in copy))
+    assert [set(layer) for layer in metrics["layers"]] == [{"layer", "toy", "n", "empty"}] * 3
+    assert set(metrics["vs_copy_latest"]) == {"toy"}
+
+
+def test_aggregate_averages_whatever_metrics_the_rows_hold():
+    rows = [{"toy": 1.0, "meteor": 0.5, "empty": False}, {"toy": 0.0, "meteor": 0.0,
+                                                          "empty": True}]
+    assert aggregate(rows) == {"toy": 0.5, "meteor": 0.25, "n": 2, "empty": 1}
+    with pytest.raises(ValueError, match="zero rows"):
+        aggregate([])
+    with pytest.raises(ValueError, match="rows \\[1\\] lack 'meteor'"):
+        aggregate([{"meteor": 1.0, "empty": False}, {"rouge1": 1.0, "empty": False}])

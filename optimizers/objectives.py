@@ -1,0 +1,43 @@
+"""What ``mopa tune`` optimizes: any registered metric (maximized, or minimized when lower is
+better) and the per-example costs (minimized), and what each trial's run must score for them."""
+
+from __future__ import annotations
+
+from mopa.scoring.registry import Metric, get_metric, metric_names, parse_metrics, require_lms
+from mopa.scoring.run_scores import COSTS  # per example, minimized
+
+
+def parse_objectives(metric: str, objectives: str | list[str] | None) -> list[str]:
+    """``objectives`` (e.g. "meteor,lm_calls") wins over ``metric``; each name is checked."""
+    names = ([n.strip() for n in objectives.split(",") if n.strip()]
+             if isinstance(objectives, str) else list(objectives or [metric]))
+    known = metric_names()
+    unknown = [n for n in names if n not in known and n not in COSTS]
+    if not names or unknown or len(set(names)) != len(names):
+        raise ValueError(f"objectives: expected distinct names from the metrics "
+                         f"{', '.join(known)} and the per-example costs {', '.join(COSTS)} "
+                         f"(minimized), e.g. meteor,lm_calls; got "
+                         f"{objectives if objectives else metric!r}")
+    # Trials run no scoring or judge LM: an objective that needs one could never be computed.
+    require_lms([get_metric(n) for n in names if n not in COSTS], {},
+                "mopa tune runs no {role} LM for its objectives; choose another objective")
+    return names
+
+
+def direction(name: str) -> str:
+    """Optuna's direction of an objective."""
+    if name in COSTS or not get_metric(name).higher_is_better:
+        return "minimize"
+    return "maximize"
+
+
+def scored_metrics(names: list[str]) -> list[Metric]:
+    """What a trial's run scores: the default metrics and every objective that is a metric."""
+    chosen = parse_metrics(None) + [get_metric(n) for n in names if n not in COSTS]
+    return list({m.name: m for m in chosen}.values())
+
+
+def objective_value(metrics: dict, name: str) -> float:
+    if name in COSTS:
+        return float(metrics["per_example"][name])
+    return float(metrics["final"][name])

@@ -19,7 +19,7 @@ from mopa.experiments import agents, aggregators, depth, systems, table
 from mopa.experiments.spec import Experiment, System
 from mopa.programs.presets import PRESETS, single_agent
 from mopa.scoring.intervals import SMALL_N, paired_bootstrap, sign_flip_p
-from mopa.scoring.metrics import SCORE_LABELS
+from mopa.scoring.registry import get_metric
 
 VERDICTS = {1: "holds", -1: "fails (the opposite is significant)", 0: "not separable from noise"}
 ALPHA = 0.05
@@ -53,7 +53,7 @@ def verdict(system: list[float], baseline: list[float]) -> tuple[str, str]:
 
 
 def _name(metric: str) -> str:
-    return SCORE_LABELS.get(metric, metric)
+    return get_metric(metric).label
 
 
 def _tested(text: str, a: dict, b: dict, metrics: tuple[str, ...],

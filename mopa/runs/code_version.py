@@ -30,8 +30,9 @@ import mopa
 _SOURCES = (("mopa", "*.py"), ("mopa", "demo/*.jsonl"), ("mopa.lm", "*.py"),
             ("mopa.scoring", "*.py"), ("mopa.scoring.cleaning", "*.py"),
             ("mopa.scoring.official", "*.py"), ("mopa.scoring.reader", "*.py"),
-            ("mopa.runs", "*.py"),
-            ("mopa.programs", "*.py"), ("mopa.signatures", "*.py"),
+            ("mopa.scoring.reader", "weights.json"), ("mopa.runs", "*.py"),
+            ("mopa.programs", "*.py"), ("mopa.programs.aggregators", "*.py"),
+            ("mopa.signatures", "*.py"),
             ("mopa.optimizers", "*.py"), ("mopa.experiments", "*.py"))
 
 

@@ -63,6 +63,13 @@ def test_a_batch_of_one_user_falls_back_and_still_ranks(style):
     assert -1.0 <= alone <= 1.0
 
 
+def test_a_score_does_not_depend_on_the_rest_of_the_batch(style):
+    casual, formal = example("casual", CASUAL), example("formal", FORMAL)
+    in_batch = style.score_batch([LIKE_CASUAL, LIKE_FORMAL], [casual, formal])
+    alone = [style.score_one(LIKE_CASUAL, casual), style.score_one(LIKE_FORMAL, formal)]
+    assert in_batch == alone
+
+
 @pytest.mark.parametrize("degenerate", ["", "   ", "... !!! 123"])
 def test_a_text_without_words_scores_worst(style, degenerate):
     casual, formal = example("casual", CASUAL), example("formal", FORMAL)

@@ -8,7 +8,7 @@ from mopa.data import Example
 from mopa.length import median_words
 from mopa.retrieval import profile_block, retrieve
 
-INPUT_FIELDS = ("profile", "query", "latest", "user_words")
+INPUT_FIELDS = ("profile", "query", "latest", "user_words", "task_input")
 
 
 def program_inputs(example: Example, k: int = 4, max_words: int | None = 100) -> dict:
@@ -19,6 +19,9 @@ def program_inputs(example: Example, k: int = 4, max_words: int | None = 100) ->
         "latest": example.latest_text(),
         # How long this user writes: programs with a length factor fit max tokens to it.
         "user_words": median_words(example),
+        # The task sentence itself (rating, summary, title...), for aggregators that read the
+        # task as a reader does; no prompt shows it.
+        "task_input": example.input,
     }
 
 

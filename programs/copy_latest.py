@@ -17,5 +17,6 @@ class CopyLatest(dspy.Module):
         self.config = config  # what a saved program carries, as every program does
 
     def forward(self, profile: str, query: str, latest: str | None = None,
-                user_words: float | None = None) -> dspy.Prediction:
+                user_words: float | None = None, task_input: str | None = None
+                ) -> dspy.Prediction:
         return dspy.Prediction(output=latest or "", plans=[], layers=[])

@@ -83,8 +83,9 @@ class MoPA(dspy.Module):
         self.aggregator = get_aggregator(config.aggregator)(config, lms)
 
     def forward(self, profile: str, query: str, latest: str | None = None,
-                user_words: float | None = None) -> dspy.Prediction:
-        context = Context(profile, query, self.config, self.spec, user_words)
+                user_words: float | None = None, task_input: str | None = None
+                ) -> dspy.Prediction:
+        context = Context(profile, query, self.config, self.spec, user_words, task_input)
         call = length_config(self.config, user_words)
         with workers(self.max_workers):
             plans = self.plan(profile, query)

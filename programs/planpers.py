@@ -24,7 +24,8 @@ class PlanPers(dspy.Module):
         self.generate = make_predictor(for_task(ProposeWithPlan, spec), lms, config.lm)
 
     def forward(self, profile: str, query: str, latest: str | None = None,
-                user_words: float | None = None) -> dspy.Prediction:
+                user_words: float | None = None, task_input: str | None = None
+                ) -> dspy.Prediction:
         plan = make_plan(self.planner, profile, query)
         output = call_predictor(self.generate, length_config(self.config, user_words),
                                 profile=profile, plan=plan, query=query)

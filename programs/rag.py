@@ -22,7 +22,8 @@ class RAGPersonalized(dspy.Module):
         self.generate = make_predictor(for_task(Propose, get_task(config.task)), lms, config.lm)
 
     def forward(self, profile: str, query: str, latest: str | None = None,
-                user_words: float | None = None) -> dspy.Prediction:
+                user_words: float | None = None, task_input: str | None = None
+                ) -> dspy.Prediction:
         output = call_predictor(self.generate, length_config(self.config, user_words),
                                 profile=profile, query=query)
         return dspy.Prediction(output=finish(self.config, output), plans=[], layers=[])

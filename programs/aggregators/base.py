@@ -54,6 +54,7 @@ class Context:
     config: ProgramConfig
     task: Task
     user_words: float | None = None  # the user's median past length, if known
+    task_input: str | None = None  # the task sentence (rating, summary, title...), if given
 
     @property
     def target_words(self) -> float | None:

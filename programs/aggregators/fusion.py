@@ -30,19 +30,8 @@ def fusion(drafts: Sequence[str], target_words: float | None,
     text = drafts[base.choice].strip()
     if target_words is None or len(text.split()) >= target_words:
         return Aggregation(text, base.choice, base.scores)
-    bags = [words(d) for d in drafts]
-    candidates = []
-    for i, draft in enumerate(drafts):
-        if i == base.choice:
-            continue
-        for sentence in sentences(draft):
-            bag = words(sentence)
-            if len(bag) < 3:
-                continue
-            others = [b for j, b in enumerate(bags) if j != i]
-            candidates.append((fmean(coverage(bag, b) for b in others), sentence, bag))
     chosen = words(text)
-    for _, sentence, bag in sorted(candidates, key=lambda c: -c[0]):
+    for sentence, bag in supported_sentences(drafts, base.choice):
         if len(text.split()) >= target_words:
             break
         if coverage(bag, chosen) >= REDUNDANT:
@@ -50,6 +39,23 @@ def fusion(drafts: Sequence[str], target_words: float | None,
         text = f"{text} {sentence}"
         chosen |= bag
     return Aggregation(text, base.choice, base.scores)
+
+
+def supported_sentences(drafts: Sequence[str], base: int) -> list[tuple[str, set[str]]]:
+    """The sentences (with their word sets) of every draft but ``base``, most supported first:
+    a sentence's support is the mean share of its words found in each other draft."""
+    bags = [words(d) for d in drafts]
+    candidates = []
+    for i, draft in enumerate(drafts):
+        if i == base:
+            continue
+        for sentence in sentences(draft):
+            bag = words(sentence)
+            if len(bag) < 3:
+                continue
+            others = [b for j, b in enumerate(bags) if j != i]
+            candidates.append((fmean(coverage(bag, b) for b in others), sentence, bag))
+    return [(sentence, bag) for _, sentence, bag in sorted(candidates, key=lambda c: -c[0])]
 
 
 @register

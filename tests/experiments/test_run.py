@@ -7,6 +7,7 @@ from mopa.experiments import EXPERIMENTS
 from mopa.experiments.markdown import layer_table, results_table
 from mopa.experiments.run import parse_counts, resolve_systems, run_experiment
 from mopa.programs import ProgramChoice, table_presets
+from mopa.programs.aggregators import aggregator_names
 from mopa.runs.settings import DataSettings, RunSettings, TrackingSettings
 
 FAKE = RunSettings(lm="fake", progress=False)
@@ -121,7 +122,8 @@ def test_systems_are_named_by_preset_slug_or_label_and_unknown_names_are_refused
     assert [s.label for s in chosen] == ["copy-latest", "RAG-Personalized", "MoPA fusion"]
     by_slug = resolve_systems(aggregators, None, "rag-personalized-(fixed-256-tokens), mopa-merge")
     assert [s.label for s in by_slug] == ["RAG-Personalized (fixed 256 tokens)", "MoPA merge"]
-    assert len(resolve_systems(aggregators, None, "rag-mopa")) == 7  # every system of a preset
+    # Every system of a preset: one per registered aggregator.
+    assert len(resolve_systems(aggregators, None, "rag-mopa")) == len(aggregator_names())
     # A label holding a comma is one name.
     depth = resolve_systems(EXPERIMENTS["depth"], None, "RAG MoPA (fusion, drafts refinement),rag")
     assert [s.label for s in depth] == ["RAG-Personalized", "RAG MoPA (fusion, drafts refinement)"]

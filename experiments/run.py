@@ -18,7 +18,6 @@ from mopa.experiments.command import experiment_argv
 from mopa.experiments.compare import compare_systems, previous_systems
 from mopa.experiments.plots import plot_experiment
 from mopa.experiments.spec import Experiment, System
-from mopa.flags import recorded
 from mopa.program_files import program_hash
 from mopa.programs import PRESETS, ProgramChoice, build_program, comma_list, get_preset
 from mopa.redaction import redact
@@ -27,6 +26,7 @@ from mopa.runs.runner import execute
 from mopa.runs.settings import DataSettings, RunSettings, TrackingSettings
 from mopa.runs.store import RunStore
 from mopa.scoring.registry import headline
+from mopa.settings import recorded
 
 # The report's protocol: test split, the 1000 records with the most profile items, k=4, items
 # cut to 100 words, outputs cleaned by rules before scoring.

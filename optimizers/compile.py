@@ -19,7 +19,6 @@ from pathlib import Path
 import dspy
 
 from mopa.data import load, select
-from mopa.flags import recorded
 from mopa.lm.pool import LMPool
 from mopa.optimizers.compile_runs import CompileRun
 from mopa.optimizers.compile_scores import score_test, section, selection_about
@@ -33,6 +32,7 @@ from mopa.runs.outcome import refuse_all_failed
 from mopa.runs.runner import execute
 from mopa.runs.settings import DataSettings, RunSettings, TrackingSettings
 from mopa.runs.store import RunStore
+from mopa.settings import recorded
 
 
 def split_examples(data: DataSettings, split: SplitSettings) -> tuple[list, list, list]:

@@ -33,7 +33,6 @@ from pathlib import Path
 
 import optuna
 
-from mopa.flags import from_args
 from mopa.jsonl import read_json
 from mopa.optimizers.holdout import study_test_examples
 from mopa.optimizers.objectives import scored_metrics
@@ -48,6 +47,7 @@ from mopa.runs.store import RunStore
 from mopa.scoring.intervals import Interval
 from mopa.scoring.registry import HEADLINE, Metric, get_metric, metric_keys
 from mopa.scoring.run_scores import RunScores, aggregate, columns, mean_intervals, paired_intervals
+from mopa.settings import from_args
 
 BASELINE = "rag"  # the program every trial is compared with, besides copy-latest
 SELECTION_TITLE = "selection (the examples that chose the winner: optimistic)"

@@ -11,12 +11,12 @@ import argparse
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from mopa.flags import setting
 from mopa.programs.aggregators import AGGREGATORS, SEARCHED
 from mopa.programs.aggregators.searched import AGGREGATOR_TEMPERATURE, SIMILARITY, TARGET_FACTOR
 from mopa.programs.config import REFINES
 from mopa.runs.settings import check
 from mopa.scoring.registry import HEADLINE, metric_names
+from mopa.settings import setting
 
 OPTIMIZERS = ("bootstrap", "mipro", "copro", "gepa")
 MIPRO_AUTO = ("light", "medium", "heavy")

@@ -7,11 +7,12 @@ import sys
 
 from mopa import out_dirs
 from mopa.commands.output import print_json
-from mopa.flags import add_flags, from_args
+from mopa.flags import add_flags
 from mopa.optimizers.compile import compile_program
 from mopa.optimizers.settings import OptimizerSettings, SplitSettings
 from mopa.programs.config import ProgramChoice
 from mopa.runs.settings import DataSettings, RunSettings, TrackingSettings
+from mopa.settings import from_args
 
 
 def configure(p: argparse.ArgumentParser) -> None:

@@ -7,9 +7,10 @@ import argparse
 from mopa.experiments import EXPERIMENTS
 from mopa.experiments.markdown import results_table
 from mopa.experiments.run import run_experiment
-from mopa.flags import add_flags, from_args
+from mopa.flags import add_flags
 from mopa.programs.config import ProgramChoice
 from mopa.runs.settings import DataSettings, RunSettings, TrackingSettings
+from mopa.settings import from_args
 
 
 def configure(p: argparse.ArgumentParser) -> None:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from mopa.flags import add_flags, from_args
+from mopa.flags import add_flags
 from mopa.optimizers.report import report
 from mopa.optimizers.settings import StudySettings
 from mopa.runs.settings import TrackingSettings
+from mopa.settings import from_args
 
 
 def configure(p: argparse.ArgumentParser) -> None:

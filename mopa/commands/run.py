@@ -6,11 +6,12 @@ import argparse
 
 from mopa import out_dirs
 from mopa.commands.output import print_json
-from mopa.flags import add_flags, from_args
+from mopa.flags import add_flags
 from mopa.programs.config import ProgramChoice
 from mopa.runs.outcome import refuse_all_failed
 from mopa.runs.runner import run
 from mopa.runs.settings import DataSettings, RunSettings, TrackingSettings
+from mopa.settings import from_args
 
 
 def configure(p: argparse.ArgumentParser) -> None:

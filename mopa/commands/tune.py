@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import asdict
 
-from mopa.flags import add_flags, from_args
+from mopa.flags import add_flags
 from mopa.optimizers.search_space import space_from_flags
 from mopa.optimizers.settings import (
     SEARCHED_OPTIONS,
@@ -18,6 +18,7 @@ from mopa.optimizers.settings import (
 from mopa.optimizers.tune import tune
 from mopa.programs.config import ProgramOptions
 from mopa.runs.settings import DataSettings, RunSettings, TrackingSettings
+from mopa.settings import from_args
 
 
 def configure(p: argparse.ArgumentParser) -> None:

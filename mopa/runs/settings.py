@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mopa.data import SELECTIONS, Example, load, select
-from mopa.flags import setting
 from mopa.scoring.registry import LM_ROLES, Metric, parse_metrics, require_lms
+from mopa.settings import setting
 
 if TYPE_CHECKING:
     from mopa.lm.pool import LMPool

@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from mopa.flags import setting
 from mopa.runs.settings import check
+from mopa.settings import setting
 
 if TYPE_CHECKING:
     from mopa.scoring.judge import Judge

@@ -10,7 +10,7 @@ import pytest
 from dspy.clients.cache import Cache
 
 from mopa.data import parse_record
-from mopa.flags import add_flags, from_args
+from mopa.flags import add_flags
 from mopa.lm import fake_lm
 from mopa.runs.metering import metered
 from mopa.scoring.judge import (
@@ -23,6 +23,7 @@ from mopa.scoring.judge import (
 )
 from mopa.scoring.judge_settings import JudgeSettings
 from mopa.scoring.registry import get_metric
+from mopa.settings import from_args
 from tests.conftest import review_record
 
 

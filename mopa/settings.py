@@ -28,6 +28,15 @@ def setting(default=MISSING, help: str = "", *, flag: str | None = None,
                  metadata={"help": help, "flag": flag, "choices": choices, "recorded": recorded})
 
 
+def check(settings, rules: list[tuple[bool, str, str]]) -> None:
+    """Raise on the first broken rule (ok, field, what is expected), naming the flag, the value
+    received and what to pass instead, in one line."""
+    for ok, name, expected in rules:
+        if not ok:
+            flag = "--" + name.replace("_", "-")
+            raise ValueError(f"{flag} {getattr(settings, name)!r}: expected {expected}")
+
+
 def from_args(cls: type, values: argparse.Namespace | Mapping):
     """An instance of ``cls`` from parsed flags, or from a mapping keyed by flag dest (as
     ``recorded`` writes them); fields absent there (excluded flags) keep their defaults."""

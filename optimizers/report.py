@@ -118,15 +118,15 @@ def trial_rows(trials: list, run_dirs: list[Path], examples: list, out: Path,
         config = ProgramConfig.from_dict(t.user_attrs["config"])
         settings = _run_settings(run_dir)
         clean = settings["clean"]
-        run = RunScores.read(examples, run_dir, clean, metrics)
+        run = RunScores(examples, RunStore.read(run_dir), clean, metrics)
         if ("copy-latest", clean) not in scored:
             scored["copy-latest", clean] = run.copy_latest
         baselines = {"copy-latest": scored["copy-latest", clean]}
         base = baseline_run(config, settings, examples, out)
         if base.complete():
             if base.run_dir not in scored:
-                scored[base.run_dir] = RunScores.read(examples, base.run_dir, clean,
-                                                      metrics).final
+                scored[base.run_dir] = RunScores(examples, RunStore.read(base.run_dir), clean,
+                                                 metrics).final
             baselines[BASELINE] = scored[base.run_dir]
         final = columns(run.final)
         rows.append({

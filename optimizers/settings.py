@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from mopa.programs.aggregators import AGGREGATORS, SEARCHED
 from mopa.programs.aggregators.searched import AGGREGATOR_TEMPERATURE, SIMILARITY, TARGET_FACTOR
 from mopa.programs.config import REFINES
-from mopa.runs.settings import check
 from mopa.scoring.registry import HEADLINE, metric_names
-from mopa.settings import setting
+from mopa.settings import check, setting
 
 OPTIMIZERS = ("bootstrap", "mipro", "copro", "gepa")
 MIPRO_AUTO = ("light", "medium", "heavy")

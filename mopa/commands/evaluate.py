@@ -7,9 +7,9 @@ import argparse
 from mopa.commands.output import print_json
 from mopa.data import load
 from mopa.flags import add_flags
+from mopa.runs.evaluate import evaluate_predictions
 from mopa.runs.run_tracking import log_evaluation
 from mopa.runs.settings import DataSettings, MetricSettings, RunSettings, TrackingSettings
-from mopa.scoring.evaluate import evaluate_predictions
 from mopa.settings import from_args
 
 

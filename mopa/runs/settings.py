@@ -16,22 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 from mopa.data import SELECTIONS, Example, load, select
 from mopa.scoring.registry import LM_ROLES, Metric, parse_metrics, require_lms
-from mopa.settings import setting
+from mopa.settings import check, setting
 
 if TYPE_CHECKING:
     from mopa.lm.pool import LMPool
 
 SOURCE_HELP = ("data source: a .jsonl/.json path, longlamp:<config>[:<split>], or demo:<task>; "
                "test-half:SRC / selection-half:SRC is one seeded half of SRC")
-
-
-def check(settings, rules: list[tuple[bool, str, str]]) -> None:
-    """Raise on the first broken rule (ok, field, what is expected), naming the flag, the value
-    received and what to pass instead, in one line."""
-    for ok, name, expected in rules:
-        if not ok:
-            flag = "--" + name.replace("_", "-")
-            raise ValueError(f"{flag} {getattr(settings, name)!r}: expected {expected}")
 
 
 @dataclass(frozen=True)

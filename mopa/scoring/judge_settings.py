@@ -11,8 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from mopa.runs.settings import check
-from mopa.settings import setting
+from mopa.settings import check, setting
 
 if TYPE_CHECKING:
     from mopa.scoring.judge import Judge

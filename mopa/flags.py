@@ -43,6 +43,7 @@ class Version(argparse.Action):
                          help="print MoPA's version and exit")
 
     def __call__(self, parser, namespace, values, option_string=None):
+        # Lazy: importlib.metadata costs ~30 ms, which only --version needs.
         from importlib.metadata import PackageNotFoundError, version
 
         try:

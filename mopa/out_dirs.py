@@ -16,6 +16,7 @@ import json
 import re
 from pathlib import Path
 
+from mopa.programs.presets import get_preset
 from mopa.settings import recorded
 
 ROOT = Path("runs")
@@ -36,8 +37,6 @@ def _slug(text: str, most: int = 40) -> str:
 def program_label(program) -> str:
     """What a directory name says about the program: the preset (with agents x layers for
     MoPA presets), or the stem of a compiled program file or model URI."""
-    from mopa.programs.presets import get_preset
-
     if isinstance(program, str | Path):
         path = Path(str(program))
         if path.suffix != ".json":  # a model URI: models:/NAME/VERSION, runs:/ID/program

@@ -17,6 +17,7 @@ from mopa.scoring.judge import (
     RETRY_TEMPERATURE,
     Judge,
     fake_verdict,
+    judge_from,
     make_judge,
     refuses,
     swap_verdict,
@@ -180,8 +181,8 @@ def test_judge_settings_are_flags():
     add_flags(parser, JudgeSettings)
     settings = from_args(JudgeSettings, parser.parse_args(
         ["--judge-lm", "fake", "--judge-mode", "pairwise"]))
-    assert settings.judge().mode == "pairwise"
-    assert from_args(JudgeSettings, parser.parse_args([])).judge() is None
+    assert judge_from(settings).mode == "pairwise"
+    assert judge_from(from_args(JudgeSettings, parser.parse_args([]))) is None
     with pytest.raises(ValueError, match="--judge-mode 'listwise'"):
         JudgeSettings(judge_mode="listwise")
 

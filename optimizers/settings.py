@@ -1,8 +1,8 @@
 """The settings of ``mopa compile``, ``tune`` and ``report`` that ``mopa.runs.settings`` does not
 hold, as frozen dataclasses whose fields are their flags (see ``mopa.flags``).
 
-Light on purpose (no DSPy, Optuna or MLflow): ``mopa --help`` declares the flags from here, and
-the commands import their heavy modules only when they run.
+Light on purpose (no DSPy, Optuna or MLflow): settings are data, checked when built, whatever
+runs them.
 """
 
 from __future__ import annotations

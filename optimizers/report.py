@@ -32,6 +32,7 @@ import json
 from pathlib import Path
 
 import optuna
+from mlflow import MlflowClient
 
 from mopa.jsonl import read_json
 from mopa.optimizers.holdout import study_test_examples
@@ -213,8 +214,6 @@ def report(study: StudySettings, top: int = 5,
     """The ``top`` trials of ``study`` compared on its trials' examples and, if the study holds
     a test selection (or ``study.test_limit``/``test_data`` ask for one), on held-out ones.
     Runs the LM only with ``run_missing``: for the baselines and test re-runs not on disk."""
-    from mlflow import MlflowClient
-
     tracking_settings = tracking_settings or TrackingSettings()
     client = MlflowClient(tracking.configure(tracking_settings.tracking_uri))
     name = study.study

@@ -3,16 +3,16 @@
 Built from the resolved settings rather than copied from ``sys.argv``: every value that
 changes outputs is spelled out (defaults included, ``--report-protocol`` expanded), so the
 command still reproduces the run after a default changes. The flags come from the settings
-dataclasses the command line is generated from (``mopa.flags.to_argv``), so a new setting is
+dataclasses the command line is generated from (``mopa.settings.to_argv``), so a new setting is
 spelled out too; settings saved by older code simply lack it.
 """
 
 from __future__ import annotations
 
-from mopa.flags import to_argv
 from mopa.programs.config import ProgramChoice
 from mopa.redaction import redact
 from mopa.runs.settings import DataSettings, RunSettings
+from mopa.settings import to_argv
 
 
 def experiment_argv(settings: dict, systems: str | None = None,

@@ -8,6 +8,7 @@ from pathlib import Path
 from mopa.data import Example
 from mopa.experiments.spec import System
 from mopa.jsonl import read_json
+from mopa.runs.store import RunStore
 from mopa.scoring.registry import metric_keys
 from mopa.scoring.run_scores import RunScores, columns, mean_intervals, paired_intervals
 
@@ -41,7 +42,7 @@ def compare_systems(examples: list[Example], runs: dict, baselines: tuple[str, .
     """
     current = {}
     for label, run in runs.items():
-        scores, config = RunScores.read(examples, run["dir"], clean), run["config"]
+        scores, config = RunScores(examples, RunStore.read(run["dir"]), clean), run["config"]
         system = run.get("system") or System(label, config.preset)
         current[label] = {
             "label": label, "preset": config.preset, "system": system.record(),

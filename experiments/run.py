@@ -14,11 +14,11 @@ from pathlib import Path
 
 from mopa.atomic import write_text_atomic
 from mopa.experiments import EXPERIMENTS
+from mopa.experiments.agents import systems as by_count
 from mopa.experiments.command import experiment_argv
 from mopa.experiments.compare import compare_systems, previous_systems
 from mopa.experiments.plots import plot_experiment
 from mopa.experiments.spec import Experiment, System
-from mopa.flags import recorded
 from mopa.program_files import program_hash
 from mopa.programs import PRESETS, ProgramChoice, build_program, comma_list, get_preset
 from mopa.redaction import redact
@@ -27,6 +27,7 @@ from mopa.runs.runner import execute
 from mopa.runs.settings import DataSettings, RunSettings, TrackingSettings
 from mopa.runs.store import RunStore
 from mopa.scoring.registry import headline
+from mopa.settings import recorded
 
 # The report's protocol: test split, the 1000 records with the most profile items, k=4, items
 # cut to 100 words, outputs cleaned by rules before scoring.
@@ -57,8 +58,6 @@ def resolve_systems(experiment: Experiment, agent_counts: tuple[int, ...] | None
                     systems: str | None) -> tuple[System, ...]:
     chosen = experiment.systems
     if agent_counts and experiment.kind == "agents":
-        from mopa.experiments.agents import systems as by_count
-
         baselines = tuple(s for s in experiment.systems if not get_preset(s.preset).layered)
         chosen = baselines + by_count(agent_counts)
     if systems:
@@ -169,6 +168,7 @@ def _write_results(root: Path, results: dict) -> None:
 
 def _log_to_mlflow(results: dict, runs: dict, root: Path, figures: list[Path],
                    tracking_uri: str | None, examples: list) -> None:
+    # Lazy: MLflow takes seconds to import; only --tracking-uri logs an experiment.
     from mlflow import MlflowClient
 
     from mopa.runs import run_context, tracking

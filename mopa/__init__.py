@@ -22,7 +22,7 @@ __all__ = list(API)
 
 def __getattr__(name: str):
     if name in API:
-        from mopa import api
+        from mopa import api  # lazy: see API above
 
         return getattr(api, name)
     raise AttributeError(f"module 'mopa' has no attribute {name!r}; the Python API is "

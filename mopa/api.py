@@ -17,12 +17,22 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from types import SimpleNamespace
+from typing import Any
 
-if TYPE_CHECKING:
-    import dspy
+import dspy
 
-    from mopa.data import Example
+from mopa.data import Example
+from mopa.lm.adapter import PlainTextAdapter
+from mopa.lm.pool import LMPool
+from mopa.program_files import load_program as load_file
+from mopa.program_files import save_program
+from mopa.program_inputs import program_inputs, to_dspy
+from mopa.programs import build_program, make_config
+from mopa.runs.settings import DataSettings
+from mopa.scoring.dspy_metric import make_metric
+from mopa.scoring.registry import parse_metrics
+from mopa.scoring.run_scores import output_text
 
 
 def configure(lm: Any = "embedded", *, temperature: float = 0.7, max_tokens: int = 256,
@@ -33,11 +43,6 @@ def configure(lm: Any = "embedded", *, temperature: float = 0.7, max_tokens: int
     "text:openai/<model>" for a base model behind a completions endpoint, "spec@T" for a
     temperature) or a ``dspy.LM``. Other keywords go to ``dspy.configure``.
     """
-    import dspy
-
-    from mopa.lm.adapter import PlainTextAdapter
-    from mopa.lm.pool import LMPool
-
     if isinstance(lm, str):
         lm = LMPool(lm, temperature, max_tokens, api_base).default
     elif not isinstance(lm, dspy.BaseLM):
@@ -50,8 +55,6 @@ def configure(lm: Any = "embedded", *, temperature: float = 0.7, max_tokens: int
 def load(source: str, limit: int | None = None, selection: str = "first",
          seed: int = 0) -> list[Example]:
     """Examples of a data source, as ``--data``/``--limit``/``--selection`` pick them."""
-    from mopa.runs.settings import DataSettings
-
     return DataSettings(source, limit, selection, seed).examples()
 
 
@@ -60,16 +63,12 @@ def build(preset: str = "rag-mopa", task: str = "product_review", **structure: A
     agents=4, layers=1, aggregator="fusion")``; ``structure`` takes ``make_config``'s
     keywords (agents, layers, roles, proposer_lms, rag_agents and every program option). Its
     predictors use DSPy's configured LM."""
-    from mopa.programs import build_program, make_config
-
     return build_program(make_config(preset, task, **structure))
 
 
 def inputs(example: Example, k: int = 4, max_words: int | None = 100) -> dict:
     """What a program is called with for ``example``: BM25's top-``k`` past texts, the query,
     the latest text and the user's usual length."""
-    from mopa.program_inputs import program_inputs
-
     return program_inputs(example, k, max_words)
 
 
@@ -79,11 +78,6 @@ def score(prediction: Any, reference: str | Example, clean: bool = True,
     prediction (a string or a program's output), rule-cleaned first as ``mopa run`` scores it
     (``clean=False``: raw). ``reference`` is the user's real text, or their ``Example`` (which
     metrics that read the profile need); ``lm`` is the LM of metrics that score with one."""
-    from types import SimpleNamespace
-
-    from mopa.scoring.registry import parse_metrics
-    from mopa.scoring.run_scores import output_text
-
     example = SimpleNamespace(output=reference, profile=None) if isinstance(reference, str) \
         else reference
     text = prediction if isinstance(prediction, str) else getattr(prediction, "output", "")
@@ -99,28 +93,20 @@ def score(prediction: Any, reference: str | Example, clean: bool = True,
 def metric(name: str = "meteor"):
     """A DSPy metric ``(example, prediction, trace=None) -> float`` for optimizers, for a
     registered metric (an unknown name lists them)."""
-    from mopa.scoring.dspy_metric import make_metric
-
     return make_metric(name)
 
 
 def trainset(examples: list[Example], k: int = 4,
              max_words: int | None = 100) -> list[dspy.Example]:
     """DSPy examples (a program's inputs and the gold ``output``) for optimizers."""
-    from mopa.program_inputs import to_dspy
-
     return to_dspy(examples, k, max_words)
 
 
 def save(program: dspy.Module, path: str | Path) -> Path:
     """Save a built (or compiled) program as the JSON ``mopa run --program-file`` runs."""
-    from mopa.program_files import save_program
-
     return save_program(program, program.config, path)
 
 
 def load_program(path: str | Path) -> dspy.Module:
     """A program saved by ``save`` or ``mopa compile``, its predictors on DSPy's LM."""
-    from mopa.program_files import load_program as load_file
-
     return load_file(path)[1]

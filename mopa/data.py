@@ -9,11 +9,13 @@ A data source is a string:
 from __future__ import annotations
 
 import hashlib
+import random
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
 from mopa.jsonl import DataError, check_readable_file, iter_jsonl, read_json
+from mopa.splits import selection_test_split
 from mopa.tasks import SETTINGS, TASKS, Task, get_task, infer_task
 
 HUB_DATASET = "LongLaMP/LongLaMP"
@@ -146,7 +148,7 @@ def load_hub(config: str, split: str = "val") -> list[Example]:
         raise ValueError(f"unknown LongLaMP config {config!r}; expected one of: {configs}")
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r}; LongLaMP splits are {SPLITS} (note: 'val')")
-    import datasets
+    import datasets  # lazy: seconds to import, and only longlamp: sources need it
 
     rows = datasets.load_dataset(HUB_DATASET, config, split=split)
     source = f"longlamp:{config}:{split}"
@@ -191,8 +193,6 @@ def select(examples: list[Example], limit: int | None = None, how: str = "first"
     if how not in SELECTIONS:
         raise ValueError(f"unknown selection {how!r}; expected one of: {', '.join(SELECTIONS)}")
     if how.endswith("-half"):
-        from mopa.splits import selection_test_split
-
         selection, test = selection_test_split(examples, seed)
         return select(selection if how == "selection-half" else test, limit)
     if limit is None or limit >= len(examples):
@@ -202,8 +202,6 @@ def select(examples: list[Example], limit: int | None = None, how: str = "first"
     if how == "first":
         return list(examples[:limit])
     if how == "random":
-        import random
-
         keep = set(random.Random(seed).sample(range(len(examples)), limit))
     else:
         # Ties are broken by dataset order, so the rule is deterministic.

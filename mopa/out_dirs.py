@@ -4,7 +4,7 @@ A fixed default (``runs/latest``) made the next run with other settings collide 
 one: the run directory refuses to mix outputs ("holds a run with different settings"). A
 directory named by the command, the program and a short hash of every recorded setting never
 collides: rerunning the same command finds its own directory and resumes, and any change of a
-setting that changes an output (the ones ``mopa.flags.recorded`` keeps) gets a new one, e.g.
+setting that changes an output (the ones ``mopa.settings.recorded`` keeps) gets a new one, e.g.
 ``runs/run/rag-mopa-2x2-1f3c9a0b``. Settings that change no output (workers, the progress bar)
 are not recorded, so they do not move the directory.
 """
@@ -16,7 +16,8 @@ import json
 import re
 from pathlib import Path
 
-from mopa.flags import recorded
+from mopa.programs.presets import get_preset
+from mopa.settings import recorded
 
 ROOT = Path("runs")
 
@@ -36,8 +37,6 @@ def _slug(text: str, most: int = 40) -> str:
 def program_label(program) -> str:
     """What a directory name says about the program: the preset (with agents x layers for
     MoPA presets), or the stem of a compiled program file or model URI."""
-    from mopa.programs.presets import get_preset
-
     if isinstance(program, str | Path):
         path = Path(str(program))
         if path.suffix != ".json":  # a model URI: models:/NAME/VERSION, runs:/ID/program

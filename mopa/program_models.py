@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import dspy
 
+from mopa.lm import PlainTextAdapter
 from mopa.program_files import rebuild
 from mopa.programs import ProgramConfig
 from mopa.redaction import redact
@@ -42,9 +43,7 @@ def is_model_uri(program: object) -> bool:
 def log_program_model(program: dspy.Module, config: ProgramConfig, run_id: str,
                       register: str | None = None) -> ModelInfo:
     """Log ``program`` to the run ``run_id`` (and register it as ``register``)."""
-    import mlflow
-
-    from mopa.lm import PlainTextAdapter
+    import mlflow  # lazy: seconds to import; mopa run loads this module, and uses MLflow rarely
 
     # A fresh build with the same prompts and demos and no LM anywhere (pinned predictors, the
     # likelihood/contrast aggregators' scoring LM): an in-process model cannot be pickled.
@@ -66,6 +65,7 @@ def load_program_model(uri: str, lms: LMPool | None = None,
                        tracking_uri: str | None = None) -> tuple[ProgramConfig, dspy.Module]:
     """The config and program logged at ``uri`` (in ``tracking_uri``, default MLflow's), built
     with ``lms`` (see ``rebuild``)."""
+    # Lazy: MLflow takes seconds to import and only --model needs it (mopa run imports this).
     import mlflow
     from mlflow.exceptions import MlflowException
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import dspy
 
 from mopa.data import load, select
-from mopa.flags import recorded
+from mopa.lm import PlainTextAdapter
 from mopa.lm.pool import LMPool
 from mopa.optimizers.compile_runs import CompileRun
 from mopa.optimizers.compile_scores import score_test, section, selection_about
@@ -33,6 +33,7 @@ from mopa.runs.outcome import refuse_all_failed
 from mopa.runs.runner import execute
 from mopa.runs.settings import DataSettings, RunSettings, TrackingSettings
 from mopa.runs.store import RunStore
+from mopa.settings import recorded
 
 
 def split_examples(data: DataSettings, split: SplitSettings) -> tuple[list, list, list]:
@@ -136,8 +137,6 @@ def _compile(data: DataSettings, split: SplitSettings, settings: RunSettings,
         before = execute(student, config, val_ex, store, lms, settings)
     # An LM that fails every example would fail the optimizer's calls too: stop before them.
     refuse_all_failed(before, eval_dir / "before", "the uncompiled program on the val split")
-
-    from mopa.lm import PlainTextAdapter
 
     opt = make_optimizer(optimizer, lms, settings.workers, data.seed)
     # Autologging registers a DSPy callback globally, so it must start before the context.

@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import dspy
+import mlflow
+from mlflow import MlflowClient
 
 from mopa.data import Example
 from mopa.optimizers.settings import OptimizerSettings
@@ -36,8 +38,6 @@ class CompileRun:
     def start(self, config: ProgramConfig, optimizer: OptimizerSettings, settings: RunSettings,
               source: str, train: list[Example], val: list[Example],
               val_source: str | None = None) -> None:
-        from mlflow import MlflowClient
-
         self.client = MlflowClient(tracking.configure(self.tracking_uri))
         experiment_id = tracking.get_or_create_experiment(self.client, self.experiment)
         self.name = f"compile {optimizer.optimizer} {structure(config.as_dict())}"
@@ -61,8 +61,6 @@ class CompileRun:
         if not enabled:
             yield
             return
-        import mlflow
-
         mlflow.set_experiment(self.experiment)
         mlflow.dspy.autolog(log_traces=True, log_traces_from_compile=True, log_compiles=True,
                             silent=True)

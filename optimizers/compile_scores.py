@@ -39,7 +39,7 @@ def selection_about(optimizer: str) -> str:
 def section(about: str, examples: list, before_dir: Path, after_dir: Path, clean: bool) -> dict:
     """Before/after metrics of one set of examples, from the two run directories, and the
     paired CIs of after - before and after - copy-latest."""
-    before, after = (RunScores.read(examples, d, clean) for d in (before_dir, after_dir))
+    before, after = (RunScores(examples, RunStore.read(d), clean) for d in (before_dir, after_dir))
     after_scores = columns(after.final)
     return {"examples": about, "n": len(examples), "before": aggregate(before.final),
             "after": aggregate(after.final), "copy_latest": aggregate(after.copy_latest),

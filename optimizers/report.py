@@ -32,8 +32,8 @@ import json
 from pathlib import Path
 
 import optuna
+from mlflow import MlflowClient
 
-from mopa.flags import from_args
 from mopa.jsonl import read_json
 from mopa.optimizers.holdout import study_test_examples
 from mopa.optimizers.objectives import scored_metrics
@@ -48,6 +48,7 @@ from mopa.runs.store import RunStore
 from mopa.scoring.intervals import Interval
 from mopa.scoring.registry import HEADLINE, Metric, get_metric, metric_keys
 from mopa.scoring.run_scores import RunScores, aggregate, columns, mean_intervals, paired_intervals
+from mopa.settings import from_args
 
 BASELINE = "rag"  # the program every trial is compared with, besides copy-latest
 SELECTION_TITLE = "selection (the examples that chose the winner: optimistic)"
@@ -118,15 +119,15 @@ def trial_rows(trials: list, run_dirs: list[Path], examples: list, out: Path,
         config = ProgramConfig.from_dict(t.user_attrs["config"])
         settings = _run_settings(run_dir)
         clean = settings["clean"]
-        run = RunScores.read(examples, run_dir, clean, metrics)
+        run = RunScores(examples, RunStore.read(run_dir), clean, metrics)
         if ("copy-latest", clean) not in scored:
             scored["copy-latest", clean] = run.copy_latest
         baselines = {"copy-latest": scored["copy-latest", clean]}
         base = baseline_run(config, settings, examples, out)
         if base.complete():
             if base.run_dir not in scored:
-                scored[base.run_dir] = RunScores.read(examples, base.run_dir, clean,
-                                                      metrics).final
+                scored[base.run_dir] = RunScores(examples, RunStore.read(base.run_dir), clean,
+                                                 metrics).final
             baselines[BASELINE] = scored[base.run_dir]
         final = columns(run.final)
         rows.append({
@@ -213,8 +214,6 @@ def report(study: StudySettings, top: int = 5,
     """The ``top`` trials of ``study`` compared on its trials' examples and, if the study holds
     a test selection (or ``study.test_limit``/``test_data`` ask for one), on held-out ones.
     Runs the LM only with ``run_missing``: for the baselines and test re-runs not on disk."""
-    from mlflow import MlflowClient
-
     tracking_settings = tracking_settings or TrackingSettings()
     client = MlflowClient(tracking.configure(tracking_settings.tracking_uri))
     name = study.study

@@ -14,12 +14,12 @@ import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from mopa.flags import from_args
 from mopa.program_files import program_hash
 from mopa.programs import ProgramConfig, build_program
 from mopa.runs.runner import execute
 from mopa.runs.settings import RunSettings
 from mopa.runs.store import RunStore
+from mopa.settings import from_args
 
 RAG_CALLS_PER_EXAMPLE = 1.0  # RAG-Personalized makes one LM call per example
 

@@ -1,8 +1,8 @@
 """The settings of ``mopa compile``, ``tune`` and ``report`` that ``mopa.runs.settings`` does not
 hold, as frozen dataclasses whose fields are their flags (see ``mopa.flags``).
 
-Light on purpose (no DSPy, Optuna or MLflow): ``mopa --help`` declares the flags from here, and
-the commands import their heavy modules only when they run.
+Light on purpose (no DSPy, Optuna or MLflow): settings are data, checked when built, whatever
+runs them.
 """
 
 from __future__ import annotations
@@ -11,12 +11,11 @@ import argparse
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from mopa.flags import setting
 from mopa.programs.aggregators import AGGREGATORS, SEARCHED
 from mopa.programs.aggregators.searched import AGGREGATOR_TEMPERATURE, SIMILARITY, TARGET_FACTOR
 from mopa.programs.config import REFINES
-from mopa.runs.settings import check
 from mopa.scoring.registry import HEADLINE, metric_names
+from mopa.settings import check, setting
 
 OPTIMIZERS = ("bootstrap", "mipro", "copro", "gepa")
 MIPRO_AUTO = ("light", "medium", "heavy")

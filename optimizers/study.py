@@ -18,6 +18,7 @@ import warnings
 import optuna
 import sqlalchemy.exc
 from mlflow import MlflowClient
+from optuna.storages.journal import JournalFileBackend
 
 from mopa.optimizers import recovery
 from mopa.redaction import redact
@@ -35,8 +36,6 @@ _SCHEMA_RACE_RETRIES = 5
 def open_storage(storage: str, client: MlflowClient) -> optuna.storages.BaseStorage:
     """An RDB URL (sqlite:///, postgresql://, mysql://) or a JournalStorage file (.log)."""
     if storage.endswith((".log", ".journal")) and "://" not in storage:
-        from optuna.storages.journal import JournalFileBackend
-
         return optuna.storages.JournalStorage(JournalFileBackend(storage))
     if "://" not in storage:
         raise ValueError(f"--storage: expected an Optuna URL (sqlite:///optuna.db, "

@@ -21,7 +21,6 @@ from pathlib import Path
 import optuna
 from mlflow import MlflowClient
 
-from mopa.flags import recorded
 from mopa.lm.scoring import require_scorer
 from mopa.optimizers.holdout import study_test_examples
 from mopa.optimizers.objectives import (
@@ -48,6 +47,7 @@ from mopa.runs import tracking
 from mopa.runs.runner import execute
 from mopa.runs.settings import DataSettings, RunSettings, TrackingSettings
 from mopa.runs.store import RunStore
+from mopa.settings import recorded
 
 log = logging.getLogger(__name__)
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import dspy
 
 from mopa.length import budget_from_words, trim_to_sentence
+from mopa.lm.adapter import PlainTextAdapter
 
 if TYPE_CHECKING:
     from mopa.lm.pool import LMPool
@@ -39,8 +40,6 @@ def call_predictor(predictor: dspy.Predict, config: dict | None = None, **inputs
     bare ``dspy.configure(lm=...)`` whichever kind of LM it gets."""
     name = next(iter(predictor.signature.output_fields))
     if dspy.settings.adapter is None:
-        from mopa.lm.adapter import PlainTextAdapter
-
         with dspy.context(adapter=PlainTextAdapter()):
             return predictor(**inputs, config=dict(config or {}))[name]
     return predictor(**inputs, config=dict(config or {}))[name]

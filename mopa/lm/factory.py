@@ -26,8 +26,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import dspy
-from dspy.lm15 import Request, Response
+from dspy.clients._litellm import get_litellm
+from dspy.clients.engines.litellm_errors import litellm_errors
+from dspy.lm15 import Request, Response, response_to_events
 
+from mopa.lm.embedded import embedded_lm, request_prompt, text_response
+from mopa.lm.fake import fake_lm
+from mopa.lm.fake_faults import parse_fake_spec
 from mopa.redaction import looks_like_key
 
 # LiteLLM otherwise tries to download its price list on first use; there may be no network.
@@ -58,8 +63,6 @@ def make_lm(spec: str = "embedded", temperature: float = 0.7, max_tokens: int = 
                          "'fake' or a LiteLLM model string such as 'openai/gpt-4o'")
     spec = spec.strip()
     if spec.startswith("fake?"):  # the fake with injected faults (see mopa.lm.fake_faults)
-        from mopa.lm.fake_faults import parse_fake_spec
-
         lm_kwargs = {**lm_kwargs, **parse_fake_spec(spec)}
         spec = "fake"
     if spec in ("embedded", "fake"):
@@ -67,12 +70,8 @@ def make_lm(spec: str = "embedded", temperature: float = 0.7, max_tokens: int = 
             raise ValueError(f"the {spec!r} LM runs in-process; api_base/api_key_env apply only "
                              "to LiteLLM specs such as 'openai/<model>'")
         if spec == "embedded":
-            from mopa.lm.embedded import embedded_lm
-
             return embedded_lm(temperature=temperature, max_tokens=max_tokens,
                                num_retries=num_retries, **lm_kwargs)
-        from mopa.lm.fake import fake_lm
-
         return fake_lm(temperature=temperature, max_tokens=max_tokens, num_retries=num_retries,
                        **lm_kwargs)
 
@@ -155,8 +154,6 @@ class CompletionsEngine:
         self.api_key_env = api_key_env
 
     def _arguments(self, request: Request) -> dict[str, Any]:
-        from mopa.lm.embedded import request_prompt
-
         config = request.config
         arguments: dict[str, Any] = {"model": self.wire_model, "prompt": request_prompt(request)}
         for name in ("max_tokens", "temperature", "top_p", "seed", "frequency_penalty",
@@ -174,8 +171,6 @@ class CompletionsEngine:
         return arguments
 
     def _response(self, request: Request, raw: Any) -> Response:
-        from mopa.lm.embedded import text_response
-
         choice = raw.choices[0]
         usage = getattr(raw, "usage", None)
         return text_response(request, choice.text or "", choice.finish_reason or "stop",
@@ -184,9 +179,6 @@ class CompletionsEngine:
                              response_id=getattr(raw, "id", None))
 
     def complete(self, request: Request) -> Response:
-        from dspy.clients._litellm import get_litellm
-        from dspy.clients.engines.litellm_errors import litellm_errors
-
         arguments = self._arguments(request)
         # DSPy owns retries: LiteLLM errors become dspy.lm15 errors that DSPy classifies.
         with litellm_errors(model=self.model):
@@ -194,8 +186,6 @@ class CompletionsEngine:
         return self._response(request, raw)
 
     def stream(self, request: Request):
-        from dspy.lm15 import response_to_events
-
         return response_to_events(self.complete(request))
 
     def close(self) -> None:
@@ -214,17 +204,12 @@ class AsyncCompletionsEngine:
         self.sync = sync
 
     async def complete(self, request: Request) -> Response:
-        from dspy.clients._litellm import get_litellm
-        from dspy.clients.engines.litellm_errors import litellm_errors
-
         arguments = self.sync._arguments(request)
         with litellm_errors(model=self.sync.model):
             raw = await get_litellm(feature="text completions").atext_completion(**arguments)
         return self.sync._response(request, raw)
 
     async def stream(self, request: Request):
-        from dspy.lm15 import response_to_events
-
         for event in response_to_events(await self.complete(request)):
             yield event
 

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 import dspy
-from dspy.lm15 import Request, Response, ServerError
+from dspy.lm15 import Request, Response, ServerError, response_to_events
 
 from mopa.lm.async_engine import AsyncFromSync
 from mopa.lm.embedded import request_prompt, text_response
@@ -148,8 +148,6 @@ class FakeEngine:
         return text_response(request, text, finish, len(prompt.split()), len(text.split()))
 
     def stream(self, request: Request):
-        from dspy.lm15 import response_to_events
-
         return response_to_events(self.complete(request))
 
     def close(self) -> None:

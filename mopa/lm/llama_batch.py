@@ -33,7 +33,7 @@ from mopa.lm.scheduler import Sampling
 class LlamaBatchBackend:
     def __init__(self, llama: Any, n_seq: int, n_cells: int, n_threads: int,
                  n_batch: int = 512):
-        import llama_cpp
+        import llama_cpp  # lazy: optional dependency (mopa[embedded])
 
         if n_batch < n_seq:
             raise ValueError(f"n_batch={n_batch} must hold one token per sequence ({n_seq})")

@@ -56,7 +56,7 @@ def _fit(llama: Any, context: list[int], text: list[int]) -> list[int]:
 
 def _decode(llama: Any, tokens: Sequence[int], start: int, want_logits: bool) -> np.ndarray | None:
     """Decode `tokens` at positions start.. as sequence 0; the logits of every token if asked."""
-    import llama_cpp
+    import llama_cpp  # lazy: optional dependency (mopa[embedded])
 
     batch = llama._batch.batch
     batch.n_tokens = len(tokens)

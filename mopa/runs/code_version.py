@@ -27,7 +27,8 @@ from pathlib import Path
 import mopa
 
 # The packages of pyproject.toml's [tool.setuptools] packages, plus the bundled demo data.
-_SOURCES = (("mopa", "*.py"), ("mopa", "demo/*.jsonl"), ("mopa.lm", "*.py"),
+_SOURCES = (("mopa", "*.py"), ("mopa", "demo/*.jsonl"), ("mopa.commands", "*.py"),
+            ("mopa.lm", "*.py"),
             ("mopa.scoring", "*.py"), ("mopa.scoring.cleaning", "*.py"),
             ("mopa.scoring.official", "*.py"), ("mopa.scoring.reader", "*.py"),
             ("mopa.scoring.reader", "weights.json"), ("mopa.runs", "*.py"),

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mopa.data import Example
@@ -39,6 +40,7 @@ def tracked_run(tracking_settings: TrackingSettings | None, command: str, config
     if not uri:
         yield lambda metrics, store: None
         return
+    # Lazy: MLflow takes seconds to import; a run without --tracking-uri never needs it.
     from mlflow import MlflowClient
 
     from mopa.runs import run_context, tracking
@@ -77,8 +79,7 @@ def log_evaluation(tracking_settings: TrackingSettings | None, examples: list[Ex
     uri = given_uri(tracking_settings)
     if not uri:
         return None
-    from pathlib import Path
-
+    # Lazy: MLflow takes seconds to import; without --tracking-uri nothing is logged.
     from mlflow import MlflowClient
 
     from mopa.runs import run_context, tracking

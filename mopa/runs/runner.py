@@ -12,7 +12,6 @@ import dspy
 from tqdm import tqdm
 
 from mopa.data import Example
-from mopa.flags import recorded
 from mopa.lm import PlainTextAdapter
 from mopa.lm.pool import LMPool
 from mopa.program_files import load_program, program_hash
@@ -27,6 +26,7 @@ from mopa.runs.stopping import run_all
 from mopa.runs.store import RunStore
 from mopa.scoring.registry import Metric
 from mopa.scoring.run_scores import output_text, run_metrics
+from mopa.settings import recorded
 
 
 def predict_one(program: dspy.Module, example: Example, settings: RunSettings) -> dict:

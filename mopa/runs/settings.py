@@ -6,7 +6,8 @@ Each is a frozen dataclass passed whole to ``runner.run``, ``compile_program``, 
 ``report`` and ``run_experiment``; its fields are the flags of every command that takes it (see
 ``mopa.flags``), checked in ``__post_init__`` before anything runs, and its ``recorded`` values
 are what run manifests keep. A new run setting is one field here. This module stays light (no
-DSPy): ``mopa --help`` builds its flags from it.
+DSPy): ``mopa evaluate`` and ``mopa data`` build their flags from it and load an LM only when
+asked to.
 """
 
 from __future__ import annotations
@@ -15,23 +16,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mopa.data import SELECTIONS, Example, load, select
-from mopa.flags import setting
 from mopa.scoring.registry import LM_ROLES, Metric, parse_metrics, require_lms
+from mopa.settings import check, setting
 
 if TYPE_CHECKING:
     from mopa.lm.pool import LMPool
 
 SOURCE_HELP = ("data source: a .jsonl/.json path, longlamp:<config>[:<split>], or demo:<task>; "
                "test-half:SRC / selection-half:SRC is one seeded half of SRC")
-
-
-def check(settings, rules: list[tuple[bool, str, str]]) -> None:
-    """Raise on the first broken rule (ok, field, what is expected), naming the flag, the value
-    received and what to pass instead, in one line."""
-    for ok, name, expected in rules:
-        if not ok:
-            flag = "--" + name.replace("_", "-")
-            raise ValueError(f"{flag} {getattr(settings, name)!r}: expected {expected}")
 
 
 @dataclass(frozen=True)
@@ -87,7 +79,7 @@ class RunSettings:
 
     def lm_pool(self) -> LMPool:
         """The run's LMs (created on first use); the pool imports DSPy, hence the late import."""
-        from mopa.lm.pool import LMPool
+        from mopa.lm.pool import LMPool  # lazy: DSPy; mopa evaluate and data need none
 
         pool = LMPool(self.lm, self.temperature, self.max_tokens, self.api_base,
                       self.api_key_env)
@@ -129,7 +121,7 @@ class MetricSettings:
         specs = {role: getattr(self, f"{role}_lm") for role in LM_ROLES}
         chosen = self.chosen()
         require_lms(chosen, specs, "pass --{role}-lm SPEC")
-        from mopa.lm.pool import LMPool  # DSPy: only when a metric needs an LM
+        from mopa.lm.pool import LMPool  # lazy: DSPy, only when a metric needs an LM
 
         return {role: LMPool(specs[role], temperature=0.0).get()
                 for role in dict.fromkeys(m.lm_role for m in chosen if m.needs_lm)}

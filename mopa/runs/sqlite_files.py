@@ -63,13 +63,13 @@ def _alive(pid: int) -> bool:
 
 
 def initialize_mlflow(url: str) -> None:
-    from mlflow import MlflowClient
+    from mlflow import MlflowClient  # lazy: the Optuna store uses this module too
 
     MlflowClient(url).search_experiments(max_results=1)  # runs MLflow's migrations
 
 
 def initialize_optuna(url: str) -> None:
-    import optuna
+    import optuna  # lazy: the MLflow store uses this module too
 
     storage = optuna.storages.RDBStorage(url)  # creates Optuna's tables
     storage.engine.dispose()

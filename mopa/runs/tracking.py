@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
+import mlflow
 from mlflow import MlflowClient
 from mlflow.entities import Metric, Param, RunStatus, RunTag
 from mlflow.exceptions import MlflowException
@@ -30,8 +31,6 @@ _BATCH = 100  # MLflow's log_batch limit for params (and a safe chunk for metric
 
 def configure(tracking_uri: str | None) -> str:
     """Use ``tracking_uri`` when given, else MLflow's default; return the URI in effect."""
-    import mlflow
-
     if tracking_uri:
         mlflow.set_tracking_uri(tracking_uri)
         if redact(tracking_uri) != tracking_uri:

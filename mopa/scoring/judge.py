@@ -27,7 +27,12 @@ from dspy.utils.exceptions import AdapterParseError
 from mopa.data import Example
 from mopa.lm.fake import FakeEngine, fake_lm
 from mopa.lm.pool import LMPool
-from mopa.scoring.judge_settings import BASE_MODEL_REASON, JUDGE_MODES, base_model_refusal
+from mopa.scoring.judge_settings import (
+    BASE_MODEL_REASON,
+    JUDGE_MODES,
+    JudgeSettings,
+    base_model_refusal,
+)
 from mopa.scoring.judge_usage import JudgeUsage
 from mopa.signatures.judge import SCORE_RANGE, judge_signature
 from mopa.tasks import TASKS
@@ -240,3 +245,11 @@ def make_judge(spec: str, mode: str = "pointwise", *, force: bool = False,
         lm = LMPool(spec, temperature=0.0, max_tokens=JUDGE_MAX_TOKENS, api_base=api_base,
                     api_key_env=api_key_env).get()
     return Judge(lm, mode, retries=retries, force=force)
+
+
+def judge_from(settings: JudgeSettings) -> Judge | None:
+    """The judge ``settings`` name (None without --judge-lm)."""
+    if settings.judge_lm is None:
+        return None
+    return make_judge(settings.judge_lm, settings.judge_mode, force=settings.judge_force,
+                      api_base=settings.judge_api_base, api_key_env=settings.judge_api_key_env)

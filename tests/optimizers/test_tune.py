@@ -10,7 +10,6 @@ import pytest
 from mlflow import MlflowClient
 
 from mopa.cli import main
-from mopa.flags import from_args
 from mopa.optimizers import tune as tune_module
 from mopa.optimizers.search_space import SearchSpace, space_from_flags
 from mopa.optimizers.settings import SpaceFlags, StudySettings, TuneSettings, fixed
@@ -18,6 +17,7 @@ from mopa.optimizers.tune import parse_objectives, scorable, tune
 from mopa.programs import AGGREGATORS, ProgramConfig, ProgramOptions
 from mopa.runs import tracking
 from mopa.runs.settings import DataSettings, RunSettings, TrackingSettings
+from mopa.settings import from_args
 from tests.conftest import review_record
 from tests.toy_metric import words
 

@@ -19,7 +19,6 @@ import optuna
 import pytest
 from mlflow import MlflowClient
 
-from mopa.flags import from_args
 from mopa.optimizers import recovery
 from mopa.optimizers.search_space import space_from_flags
 from mopa.optimizers.settings import SpaceFlags, StudySettings, TuneSettings, fixed
@@ -28,6 +27,7 @@ from mopa.optimizers.tune import tune
 from mopa.programs import ProgramOptions
 from mopa.runs import tracking
 from mopa.runs.settings import DataSettings, RunSettings, TrackingSettings
+from mopa.settings import from_args
 from tests.conftest import review_record
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)

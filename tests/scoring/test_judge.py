@@ -10,19 +10,21 @@ import pytest
 from dspy.clients.cache import Cache
 
 from mopa.data import parse_record
-from mopa.flags import add_flags, from_args
+from mopa.flags import add_flags
 from mopa.lm import fake_lm
 from mopa.runs.metering import metered
 from mopa.scoring.judge import (
     RETRY_TEMPERATURE,
     Judge,
     fake_verdict,
+    judge_from,
     make_judge,
     refuses,
     swap_verdict,
 )
 from mopa.scoring.judge_settings import JudgeSettings
 from mopa.scoring.registry import get_metric
+from mopa.settings import from_args
 from tests.conftest import review_record
 
 
@@ -179,8 +181,8 @@ def test_judge_settings_are_flags():
     add_flags(parser, JudgeSettings)
     settings = from_args(JudgeSettings, parser.parse_args(
         ["--judge-lm", "fake", "--judge-mode", "pairwise"]))
-    assert settings.judge().mode == "pairwise"
-    assert from_args(JudgeSettings, parser.parse_args([])).judge() is None
+    assert judge_from(settings).mode == "pairwise"
+    assert judge_from(from_args(JudgeSettings, parser.parse_args([]))) is None
     with pytest.raises(ValueError, match="--judge-mode 'listwise'"):
         JudgeSettings(judge_mode="listwise")
 

@@ -5,8 +5,8 @@ import json
 import pytest
 
 from mopa.data import load_file
+from mopa.runs.evaluate import evaluate_predictions
 from mopa.scoring.cleaning import clean_text
-from mopa.scoring.evaluate import evaluate_predictions
 from mopa.scoring.metrics import score_pair
 from mopa.scoring.run_scores import run_metrics
 from tests.conftest import review_record

@@ -1,4 +1,5 @@
-"""reader: the draft the reader metric scores best; never stitched."""
+"""reader, the aggregator (its module is named apart from the reader metric's test): the draft
+the reader metric scores best; never stitched."""
 
 import pytest
 

@@ -74,9 +74,10 @@ def cmd_run(args: argparse.Namespace) -> None:
                                         or args.program_file or from_args(ProgramChoice, args)))
     program = from_args(ProgramChoice, args)
     metrics = run(data, settings, args.model or args.program_file or program, args.out,
-                  from_args(TrackingSettings, args), announce=announce)
+                  from_args(TrackingSettings, args), announce=announce,
+                  scoring=from_args(MetricSettings, args))
     _print_json({"out": args.out, **{k: metrics[k] for k in (
-        "n", "failed", "final", "copy_latest", "per_example")}})
+        "n", "failed", "final", "copy_latest", "per_example", "judge_usage") if k in metrics}})
     refuse_all_failed(metrics, args.out)
 
 
@@ -185,6 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_flags(p, DataSettings)
     add_flags(p, ProgramChoice)
     add_flags(p, RunSettings)
+    add_flags(p, MetricSettings)
     p.add_argument("--program-file", help="a compiled program JSON (mopa compile's "
                    "--program-file); "
                    "replaces --program and its structure")

@@ -1,6 +1,8 @@
 """Which LM judges outputs with the readers' rubric, in which mode, as flags (``--judge-lm``,
 ``--judge-mode``, ...); and which LMs are refused as judges.
 
+The one declaration of the judge's flags: ``MetricSettings`` (``mopa.runs.settings``) holds a
+``JudgeSettings``, so every command that scores takes the same judge flags with one meaning.
 This module stays light (no DSPy), so commands can build their flags from it for ``mopa --help``;
 ``JudgeSettings.judge()`` builds the ``Judge`` (``mopa.scoring.judge``) on demand.
 """
@@ -12,7 +14,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from mopa.flags import setting
-from mopa.runs.settings import check
 
 if TYPE_CHECKING:
     from mopa.scoring.judge import Judge
@@ -49,7 +50,11 @@ class JudgeSettings:
     def __post_init__(self):
         refusal = None if self.judge_lm is None or self.judge_force else \
             base_model_refusal(self.judge_lm)
-        check(self, [(self.judge_mode in JUDGE_MODES, "judge_mode", " or ".join(JUDGE_MODES))])
+        # Not ``mopa.runs.settings.check``: that module holds this class, so it cannot be
+        # imported from here.
+        if self.judge_mode not in JUDGE_MODES:
+            raise ValueError(f"--judge-mode {self.judge_mode!r}: expected "
+                             f"{' or '.join(JUDGE_MODES)}")
         if refusal:
             raise ValueError(refusal)
 

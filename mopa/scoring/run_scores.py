@@ -69,9 +69,9 @@ class RunScores:
              metrics: Sequence[Metric] | None = None) -> RunScores:
         return cls(examples, RunStore.read(run_dir), clean, metrics)
 
-    def _score(self, texts: list[str]) -> list[dict]:
+    def _score(self, texts: list[str], metrics: Sequence[Metric] | None = None) -> list[dict]:
         values = {m.name: m.score_batch(texts, self.examples, lm=self.lms.get(m.lm_role))
-                  for m in self.metrics}
+                  for m in (self.metrics if metrics is None else metrics)}
         return [{**{name: column[i] for name, column in values.items()},
                  "empty": not text.strip()} for i, text in enumerate(texts)]
 
@@ -86,9 +86,12 @@ class RunScores:
 
     @cached_property
     def layers(self) -> list[list[dict]]:
-        """One row list per depth 1..L (L = the deepest record), skipped layers included."""
+        """One row list per depth 1..L (L = the deepest record), skipped layers included, on
+        the metrics that need no LM: a judge or scoring LM on every layer would multiply its
+        calls by the depth for a curve that the final output's score already ends."""
         depth = max((len(r.get("layers") or []) for r in self.records), default=0)
-        return [self._score([layer_text(r, d, self.clean) for r in self.records])
+        free = [m for m in self.metrics if not m.needs_lm]
+        return [self._score([layer_text(r, d, self.clean) for r in self.records], free)
                 for d in range(depth)]
 
     @cached_property
@@ -161,6 +164,13 @@ def paired_intervals(scores: dict[str, list[float]],
             for m, values in scores.items() if m in baseline}
 
 
+def judge_usage(lms: Mapping[str, Any] | None) -> dict:
+    """``{"judge_usage": ...}``: the judge's calls, tokens and cost when a judge scored (kept
+    apart from the system's ``lm_calls`` and tokens in ``per_example``), else nothing."""
+    usage = getattr((lms or {}).get("judge"), "usage", None)
+    return {"judge_usage": usage.as_dict()} if usage is not None else {}
+
+
 def run_metrics(examples: list[Example], records: dict[str, dict], clean: bool = True,
                 metrics: Sequence[Metric] | None = None,
                 lms: Mapping[str, Any] | None = None) -> dict:
@@ -176,4 +186,5 @@ def run_metrics(examples: list[Example], records: dict[str, dict], clean: bool =
         "copy_latest": aggregate(scores.copy_latest),
         "vs_copy_latest": paired_intervals(columns(scores.final), columns(scores.copy_latest)),
         "per_example": scores.per_example,
+        **judge_usage(lms),
     }

@@ -9,6 +9,7 @@ import tests.toy_metric  # noqa: F401  (registers toy and toy_judge)
 from mopa.cli import main
 from mopa.data import load_file
 from mopa.scoring.metrics import score_pair
+from mopa.scoring.registry import get_metric
 from tests.conftest import review_record
 from tests.toy_metric import words
 
@@ -49,15 +50,18 @@ def test_a_registered_metric_is_evaluated_with_rows_per_example(files, capsys, t
                                for ex, text, value in zip(examples, texts, expected, strict=True)]
 
 
-def test_the_default_metrics_are_the_official_three_and_rows_pair_across_files(files, capsys,
-                                                                              tmp_path):
+def test_the_default_metrics_are_the_official_three_and_reader_and_rows_pair_across_files(
+        files, capsys, tmp_path):
     data, predictions, examples = files
     out = tmp_path / "m.json"
     _, printed, _ = _evaluate(capsys, data, predictions, "--metrics-file", str(out))
     assert [k for k in printed if k not in ("n", "empty", "missing")] == [
-        "rouge1", "rougeL", "meteor"]
+        "rouge1", "rougeL", "meteor", "reader"]
+    assert "judge_usage" not in printed  # no judge scored
     row = json.loads(out.read_text())["rows"][1]
-    assert row == {"id": examples[1].id, **score_pair(TEXTS[1], examples[1].output)}
+    reader = get_metric("reader").score_one(TEXTS[1], examples[1])
+    assert row == {"id": examples[1].id, **score_pair(TEXTS[1], examples[1].output),
+                   "reader": pytest.approx(reader), "empty": False}
 
 
 def test_a_metric_needing_an_lm_is_refused_without_one_and_gets_the_one_given(files, capsys):

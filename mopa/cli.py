@@ -112,7 +112,8 @@ def cmd_tune(args: argparse.Namespace) -> None:
     settings = (from_args(DataSettings, args), from_args(RunSettings, fixed(args)),
                 from_args(StudySettings, args), from_args(TuneSettings, args))
     result = tune(*settings, space_from_flags(**asdict(from_args(SpaceFlags, args))),
-                  from_args(ProgramOptions, fixed(args)), from_args(TrackingSettings, args))
+                  from_args(ProgramOptions, fixed(args)), from_args(TrackingSettings, args),
+                  from_args(MetricSettings, args))
     if not result["trials"].get("COMPLETE"):  # a study of failures is not a result
         reason = result.get("first_fail_reason")
         raise RuntimeError(f"no trial of study {result['study']!r} completed "
@@ -233,6 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
     # What tune searches is a SpaceFlags pool or range; the other options and settings are fixed.
     add_flags(p, ProgramOptions, exclude=SEARCHED_OPTIONS)
     add_flags(p, RunSettings, exclude=SEARCHED_RUN)
+    add_flags(p, MetricSettings)
     add_flags(p, TrackingSettings, defaults={"experiment": "mopa-tune"})
 
     p = _command(sub, "report", "best trials of a study with CIs vs rag and copy-latest; "

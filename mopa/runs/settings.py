@@ -11,7 +11,8 @@ DSPy): ``mopa --help`` builds its flags from it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from mopa.data import SELECTIONS, Example, load, select
@@ -130,6 +131,10 @@ class MetricSettings:
 
     def chosen(self) -> list[Metric]:
         return parse_metrics(self.metrics)
+
+    def with_metrics(self, chosen: Sequence[Metric]) -> MetricSettings:
+        """These settings scoring exactly ``chosen`` (e.g. a study's objectives as well)."""
+        return replace(self, metrics=",".join(m.name for m in chosen))
 
     def lms(self) -> dict[str, Any]:
         """The LM of each role the chosen metrics need, built now, so a missing or bad spec is

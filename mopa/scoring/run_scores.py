@@ -164,11 +164,16 @@ def paired_intervals(scores: dict[str, list[float]],
             for m, values in scores.items() if m in baseline}
 
 
-def judge_usage(lms: Mapping[str, Any] | None) -> dict:
+def judge_usage(lms: Mapping[str, Any] | None, since: dict | None = None) -> dict:
     """``{"judge_usage": ...}``: the judge's calls, tokens and cost when a judge scored (kept
-    apart from the system's ``lm_calls`` and tokens in ``per_example``), else nothing."""
+    apart from the system's ``lm_calls`` and tokens in ``per_example``), else nothing;
+    ``since`` (an earlier ``judge_usage``) subtracts what the judge had spent before, since
+    one judge scores every run of a command (tune's trials, an experiment's systems)."""
     usage = getattr((lms or {}).get("judge"), "usage", None)
-    return {"judge_usage": usage.as_dict()} if usage is not None else {}
+    if usage is None:
+        return {}
+    now, before = usage.as_dict(), (since or {}).get("judge_usage", {})
+    return {"judge_usage": {k: v - before.get(k, 0) for k, v in now.items()}}
 
 
 def run_metrics(examples: list[Example], records: dict[str, dict], clean: bool = True,
@@ -177,7 +182,7 @@ def run_metrics(examples: list[Example], records: dict[str, dict], clean: bool =
     """A run's metrics (``metrics.json``): the final output, every layer, and copy-latest on
     the same examples with the paired CI of the difference, failures and cost; scored on
     ``metrics`` (None: the default ones)."""
-    scores = RunScores(examples, records, clean, metrics, lms)
+    scores, before = RunScores(examples, records, clean, metrics, lms), judge_usage(lms)
     return {
         "n": len(scores.examples),
         "failed": scores.failed,
@@ -186,5 +191,5 @@ def run_metrics(examples: list[Example], records: dict[str, dict], clean: bool =
         "copy_latest": aggregate(scores.copy_latest),
         "vs_copy_latest": paired_intervals(columns(scores.final), columns(scores.copy_latest)),
         "per_example": scores.per_example,
-        **judge_usage(lms),
+        **judge_usage(lms, since=before),
     }

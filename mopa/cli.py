@@ -126,7 +126,7 @@ def cmd_report(args: argparse.Namespace) -> None:
     from mopa.optimizers.report import report
 
     report(from_args(StudySettings, args), args.top, from_args(TrackingSettings, args),
-           run_missing=args.run_missing)
+           run_missing=args.run_missing, scoring=from_args(MetricSettings, args))
 
 
 def cmd_experiment(args: argparse.Namespace) -> None:
@@ -241,6 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
                  "plots logged to MLflow. Reads finished runs only: the baselines and test "
                  "re-runs it needs cost LM calls and run with --run-missing", cmd_report)
     add_flags(p, StudySettings)
+    add_flags(p, MetricSettings)
     add_flags(p, TrackingSettings, exclude=("experiment",))
     p.add_argument("--top", type=int, default=5, help="how many best trials")
     p.add_argument("--run-missing", action="store_true",

@@ -66,8 +66,9 @@ class RunScores:
 
     @classmethod
     def read(cls, examples: list[Example], run_dir: str | Path, clean: bool = True,
-             metrics: Sequence[Metric] | None = None) -> RunScores:
-        return cls(examples, RunStore.read(run_dir), clean, metrics)
+             metrics: Sequence[Metric] | None = None,
+             lms: Mapping[str, Any] | None = None) -> RunScores:
+        return cls(examples, RunStore.read(run_dir), clean, metrics, lms)
 
     def _score(self, texts: list[str], metrics: Sequence[Metric] | None = None) -> list[dict]:
         values = {m.name: m.score_batch(texts, self.examples, lm=self.lms.get(m.lm_role))

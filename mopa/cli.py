@@ -138,7 +138,8 @@ def cmd_experiment(args: argparse.Namespace) -> None:
     print(results_table(run_experiment(
         args.name, *settings, report_protocol=args.report_protocol,
         agent_counts=args.agent_counts, systems=args.systems, out=args.out,
-        tracking_settings=from_args(TrackingSettings, args))))
+        tracking_settings=from_args(TrackingSettings, args),
+        scoring=from_args(MetricSettings, args))))
 
 
 def cmd_results(args: argparse.Namespace) -> None:
@@ -266,6 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--systems", help="only these systems, comma-separated: a preset (each "
                    "system of it), a label, or a label's slug (its directory under --out)")
     add_flags(p, RunSettings)
+    add_flags(p, MetricSettings)
     add_flags(p, TrackingSettings, exclude=("experiment",))
     p.add_argument("--out", default="runs/experiments", help="directory the runs go into: "
                    "OUT/NAME/SYSTEM, with OUT/NAME/results.json (what `mopa results --runs` "

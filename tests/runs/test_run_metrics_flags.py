@@ -4,6 +4,7 @@ usage kept apart from the system's, and metrics whose LM is missing refused up f
 import json
 
 import pytest
+from mlflow import MlflowClient
 
 from mopa.cli import main
 from mopa.data import load_file
@@ -84,3 +85,27 @@ def test_a_rerun_with_other_metrics_rescores_without_running_the_program(data, t
     assert (out / "predictions.jsonl").read_text() == lines  # nothing re-run
     saved = json.loads((out / "metrics.json").read_text())
     assert [k for k in saved["final"] if k not in ("n", "empty")] == ["repetition", "meteor"]
+
+
+def test_a_tracked_run_logs_reader_by_default_and_the_judge_usage_apart(data, tmp_path,
+                                                                       capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # MLflow puts artifacts under ./mlruns
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    assert _run(data, tmp_path / "plain", "--tracking-uri", uri) == 0
+    assert _run(data, tmp_path / "judged", "--tracking-uri", uri, "--metrics",
+                "meteor,reader,judge", "--judge-lm", "fake") == 0
+    capsys.readouterr()
+    client = MlflowClient(uri)
+    experiment = client.get_experiment_by_name("mopa-run")
+    runs = [r.data.metrics for r in client.search_runs([experiment.experiment_id])]
+    [judged_run] = [m for m in runs if "judge" in m]
+    [plain_run] = [m for m in runs if "judge" not in m]
+    plain, judged = (json.loads((tmp_path / d / "metrics.json").read_text())
+                     for d in ("plain", "judged"))
+    assert plain_run["reader"] == pytest.approx(plain["final"]["reader"])
+    assert judged_run["reader"] == pytest.approx(judged["final"]["reader"])
+    assert {"rouge1", "rougeL", "meteor", "reader", "copy_latest_reader"} <= set(plain_run)
+    assert not any(k.startswith("judge") for k in plain_run)
+    assert judged_run["judge"] == pytest.approx(judged["final"]["judge"])
+    assert judged_run["judge_lm_calls"] == judged["judge_usage"]["lm_calls"]
+    assert judged_run["lm_calls"] == plain_run["lm_calls"]  # the system's calls only

@@ -80,3 +80,18 @@ def test_an_unknown_metric_lists_the_registered_ones(files, capsys):
     data, predictions, _ = files
     code, _, err = _evaluate(capsys, data, predictions, "--metrics", "bleu")
     assert code == 2 and "unknown metric 'bleu'; expected one of: rouge1, rougeL, meteor" in err
+
+
+def test_a_judged_evaluation_reports_the_judges_usage(files, capsys, tmp_path):
+    data, predictions, _ = files
+    out = tmp_path / "m.json"
+    code, printed, _ = _evaluate(capsys, data, predictions, "--metrics", "judge",
+                                 "--judge-lm", "fake", "--metrics-file", str(out))
+    assert code == 0 and 0 <= printed["judge"] <= 1
+    # Four examples rated once each (the missing one as an empty text).
+    assert printed["judge_usage"]["judgments"] == 4 and printed["judge_usage"]["lm_calls"] >= 4
+    assert json.loads(out.read_text())["judge_usage"] == printed["judge_usage"]
+    code, _, err = _evaluate(capsys, data, predictions, "--metrics", "judge", "--judge-lm",
+                             "embedded")
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "base model cannot follow a rubric" in err

@@ -115,10 +115,10 @@ def best_trials(study: optuna.Study, top: int) -> list[optuna.trial.FrozenTrial]
 def trial_rows(trials: list, run_dirs: list[Path], examples: list, out: Path,
                metrics: list[Metric] | None = None, lms: dict | None = None) -> list[dict]:
     """One row per trial from its run directory on ``examples``: its scores on ``metrics``
-    (None: the default ones, scored with ``lms``) with CIs, and the paired CIs against copy-latest and, when that
-    run is complete on disk, against the rag baseline run on the same examples with the run's
-    settings (read from its manifest) in ``out/baseline-rag-...``; ``references`` holds those
-    two baselines' mean scores."""
+    (None: the default ones; scored with ``lms``) with CIs, and the paired CIs against
+    copy-latest and, when that run is complete on disk, against the rag baseline run on the same
+    examples with the run's settings (read from its manifest) in ``out/baseline-rag-...``;
+    ``references`` holds those two baselines' mean scores."""
     scored: dict = {}  # score rows per baseline dir, and of copy-latest per cleaning rule
     rows = []
     for t, run_dir in zip(trials, run_dirs, strict=True):

@@ -17,10 +17,11 @@ def evaluate_predictions(examples: list[Example], predictions_path: str | Path,
                          lms: Mapping[str, Any] | None = None) -> dict:
     """The mean of each of ``metrics`` (None: the default ones) over every example, and
     ``rows``: per example its ``id``, each metric and ``empty``, so examples can be paired
-    across files; ``judge_usage`` when a judge scored. An example without a prediction scores
-    as an empty one and is counted in ``missing`` (dropping it would inflate the means, as the official scorer does). A record
-    that keeps the raw output (``raw_prediction``, as ``mopa run`` writes) is re-cleaned with
-    the current rules, so the numbers match ``mopa run``'s; ``clean=False`` scores it raw.
+    across files; ``judge_usage`` when a judge scored. An example without a prediction scores as
+    an empty one and is counted in ``missing`` (dropping it would inflate the means, as the
+    official scorer does). A record that keeps the raw output (``raw_prediction``, as
+    ``mopa run`` writes) is re-cleaned with the current rules, so the numbers match ``mopa run``'s;
+    ``clean=False`` scores it raw.
 
     A prediction whose id is not in the data is an error: it usually means the predictions
     were made on another data source, and silently ignoring it would hide that.

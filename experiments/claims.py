@@ -23,7 +23,9 @@ from mopa.scoring.registry import get_metric
 
 VERDICTS = {1: "holds", -1: "fails (the opposite is significant)", 0: "not separable from noise"}
 ALPHA = 0.05
-METRICS = ("meteor", "rougeL")  # what every claim is tested on unless told otherwise
+# What every claim is tested on unless told otherwise: both lenses, the benchmark's (METEOR,
+# ROUGE-L) and the blind readers' (reader), since the two can disagree.
+METRICS = ("meteor", "rougeL", "reader")
 BASELINE = "rag"  # the report's baseline: RAG-Personalized
 LENGTH_CONTROL = "longest"  # the aggregator that keeps the longest draft: what length alone buys
 REPORT_AGGREGATOR = "merge"  # the report's: an LM merges the drafts
@@ -61,6 +63,11 @@ def _tested(text: str, a: dict, b: dict, metrics: tuple[str, ...],
     """"``text`` on METRIC" for each metric, from the paired per-example scores ``a``, ``b``."""
     claims = []
     for metric in metrics:
+        if metric not in a or metric not in b:  # results.json written before it was scored
+            claims.append(Claim(f"{text} on {_name(metric)}", None,
+                                f"not scored in these results: rerun the experiment (its "
+                                f"systems resume from their outputs) to score {metric}"))
+            continue
         result, evidence = verdict(a[metric], b[metric])
         claims.append(Claim(f"{text} on {_name(metric)}", result,
                             f"Δ{_name(metric)}{between} = {evidence}", metric))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from mopa.programs.config import ProgramChoice
 from mopa.redaction import redact
-from mopa.runs.settings import DataSettings, RunSettings
+from mopa.runs.settings import DataSettings, MetricSettings, RunSettings
 from mopa.settings import to_argv
 
 
@@ -22,7 +22,7 @@ def experiment_argv(settings: dict, systems: str | None = None,
     the -md proposer LMs and n)."""
     s = redact(dict(settings))
     argv = ["mopa", "experiment", s["experiment"], *to_argv(DataSettings, s),
-            *to_argv(RunSettings, s),
+            *to_argv(RunSettings, s), *to_argv(MetricSettings, s),
             *to_argv(ProgramChoice, s, exclude=("preset", "roles", "rag_agents", "proposer_lms")),
             "--proposer-lms", ",".join(s["md_lms"])]
     if agent_counts:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from mopa.data import Example
 from mopa.experiments.spec import System
 from mopa.jsonl import read_json
 from mopa.runs.store import RunStore
-from mopa.scoring.registry import metric_keys
+from mopa.scoring.registry import Metric, metric_keys
 from mopa.scoring.run_scores import RunScores, columns, mean_intervals, paired_intervals
 
 
@@ -32,17 +34,21 @@ def previous_systems(path: Path, settings: dict) -> list[dict]:
 
 def compare_systems(examples: list[Example], runs: dict, baselines: tuple[str, ...],
                     clean: bool, previous: list[dict] = (),
-                    command: list[str] | None = None) -> list[dict]:
+                    command: list[str] | None = None, metrics: Sequence[Metric] | None = None,
+                    lms: Mapping[str, Any] | None = None) -> list[dict]:
     """One entry per system: its record, metrics with 95% CIs, per layer, and deltas against
     baselines. ``runs``: label -> its ``config``, output ``dir`` and declared ``system``
     (without one, the record holds only its label and preset).
 
     ``previous`` entries that were not rerun are kept in their place; ``command`` (the argv
     that ran ``runs``) is recorded in each new entry so the results say how to reproduce them.
+    Scored on ``metrics`` (None: the default ones) with ``lms``; a run's ``metrics`` that
+    carry the judge's usage put it in its entry.
     """
     current = {}
     for label, run in runs.items():
-        scores, config = RunScores(examples, RunStore.read(run["dir"]), clean), run["config"]
+        scores = RunScores(examples, RunStore.read(run["dir"]), clean, metrics, lms)
+        config = run["config"]
         system = run.get("system") or System(label, config.preset)
         current[label] = {
             "label": label, "preset": config.preset, "system": system.record(),
@@ -55,6 +61,7 @@ def compare_systems(examples: list[Example], runs: dict, baselines: tuple[str, .
             # Per-example scores, in example order, so any later comparison can be paired.
             "scores": columns(scores.final),
             "layer_scores": [columns(rows) for rows in scores.layers],
+            **{k: v for k, v in (run.get("metrics") or {}).items() if k == "judge_usage"},
         }
     entries = [current.pop(e["label"], e) for e in previous] + list(current.values())
     add_intervals(entries, baselines)

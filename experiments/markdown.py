@@ -56,7 +56,9 @@ def layer_table(results: dict) -> str:
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for e in results["systems"]:
         for layer in e["by_layer"]:
-            cells = [e["label"], str(layer["layer"]), *(_ci(layer[m]) for m in names)]
+            # "—": a metric scored with an LM, which layers are not (see RunScores.layers).
+            cells = [e["label"], str(layer["layer"]),
+                     *(_ci(layer[m]) if m in layer else "—" for m in names)]
             lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

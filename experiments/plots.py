@@ -90,8 +90,10 @@ def plot_depth(results: dict, root: Path) -> Path:
         for entry in layered:
             # Depth 0 is the single-agent system the layers start from.
             individual = entries.get(single_agent(entry["preset"]))
-            xs = [layer["layer"] for layer in entry["by_layer"]]
-            points = [layer[metric] for layer in entry["by_layer"]]
+            # Layers carry only the metrics scored without an LM (see RunScores.layers).
+            by_layer = [layer for layer in entry["by_layer"] if metric in layer]
+            xs = [layer["layer"] for layer in by_layer]
+            points = [layer[metric] for layer in by_layer]
             if individual is not None:
                 xs, points = [0] + xs, [individual["metrics"][metric]] + points
             _band(ax, xs, points, entry["label"])

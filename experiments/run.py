@@ -24,7 +24,7 @@ from mopa.programs import PRESETS, ProgramChoice, build_program, comma_list, get
 from mopa.redaction import redact
 from mopa.runs.outcome import refuse_all_failed
 from mopa.runs.runner import execute
-from mopa.runs.settings import DataSettings, RunSettings, TrackingSettings
+from mopa.runs.settings import DataSettings, MetricSettings, RunSettings, TrackingSettings
 from mopa.runs.store import RunStore
 from mopa.scoring.registry import headline
 from mopa.settings import recorded
@@ -98,11 +98,14 @@ def run_experiment(name: str, data: DataSettings, settings: RunSettings,
                    program: ProgramChoice, report_protocol: bool = False,
                    agent_counts: str | None = None, systems: str | None = None,
                    out: str = "runs/experiments",
-                   tracking_settings: TrackingSettings | None = None) -> dict:
+                   tracking_settings: TrackingSettings | None = None,
+                   scoring: MetricSettings | None = None) -> dict:
     """Run the experiment's systems (or those ``systems`` names) on the examples ``data``
     selects. ``program`` is what the systems share: LMs per role, options, and the agents and
     layers of systems that do not set them (None: the experiment's defaults); each system sets
-    its preset, roles and RAG agents, and the -md ones take ``program.proposer_lms``."""
+    its preset, roles and RAG agents, and the -md ones take ``program.proposer_lms``.
+    ``scoring``: the metrics every system is scored and compared on (None: the default ones),
+    recorded by name with the settings, so results on other metrics are never mixed in."""
     if name not in EXPERIMENTS:
         raise ValueError(f"unknown experiment {name!r}; expected one of: {', '.join(EXPERIMENTS)}")
     experiment = EXPERIMENTS[name]
@@ -115,10 +118,14 @@ def run_experiment(name: str, data: DataSettings, settings: RunSettings,
     # -md needs several LMs; with one model, differently-sampled copies stand in for them.
     md_lms = comma_list(program.proposer_lms) or [f"{settings.lm}@0.3", f"{settings.lm}@1.0"]
     chosen = resolve_systems(experiment, parse_counts(agent_counts), systems)
+    scoring = scoring or MetricSettings()
+    scoring = scoring.with_metrics(scoring.chosen())  # named, so a default change shows
+    metric_lms = scoring.lms()  # a metric without its LM: refused before any system runs
 
     root = Path(out) / name
     record = {"experiment": name, **recorded(data), **recorded(settings),
-              **recorded(program, exclude=PER_SYSTEM), "md_lms": md_lms, "n": len(examples)}
+              **recorded(program, exclude=PER_SYSTEM), **recorded(scoring), "md_lms": md_lms,
+              "n": len(examples)}
     previous = previous_systems(root / "results.json", record)
     lms = settings.lm_pool()
     if any(PRESETS[s.preset].multi_lm for s in chosen):
@@ -137,7 +144,8 @@ def run_experiment(name: str, data: DataSettings, settings: RunSettings,
         module = build_program(config, lms)
         manifest = {**record, "config": config.as_dict(), "program_hash": program_hash(module)}
         with RunStore(root / system.slug, manifest) as store:
-            metrics = execute(module, config, examples, store, lms, settings)
+            metrics = execute(module, config, examples, store, lms, settings, scoring.chosen(),
+                              metric_lms)
         # Stop at a system whose every example failed (an LM down or misnamed): the others
         # would fail alike; finished systems resume on the rerun.
         refuse_all_failed(metrics, store.dir, f"system {system.label}")
@@ -149,7 +157,8 @@ def run_experiment(name: str, data: DataSettings, settings: RunSettings,
                "systems": compare_systems(
                    examples, runs, experiment.baselines, settings.clean, previous,
                    command=experiment_argv(record, systems, agent_counts, out,
-                                           settings.workers))}
+                                           settings.workers),
+                   metrics=scoring.chosen(), lms=metric_lms)}
     root.mkdir(parents=True, exist_ok=True)
     _write_results(root, results)
     figures = plot_experiment(results, root)

@@ -74,7 +74,8 @@ def inputs(example: Example, k: int = 4, max_words: int | None = 100) -> dict:
 
 def score(prediction: Any, reference: str | Example, clean: bool = True,
           metrics: str | list[str] | None = None, lm: Any = None) -> dict[str, float]:
-    """The registered ``metrics`` ("meteor,rougeL"; default: ROUGE-1, ROUGE-L, METEOR) of one
+    """The registered ``metrics`` ("meteor,rougeL"; default: the default ones, ROUGE-1,
+    ROUGE-L, METEOR and reader, or with a text reference those that read no profile) of one
     prediction (a string or a program's output), rule-cleaned first as ``mopa run`` scores it
     (``clean=False``: raw). ``reference`` is the user's real text, or their ``Example`` (which
     metrics that read the profile need); ``lm`` is the LM of metrics that score with one."""
@@ -83,6 +84,8 @@ def score(prediction: Any, reference: str | Example, clean: bool = True,
     text = prediction if isinstance(prediction, str) else getattr(prediction, "output", "")
     text = output_text(text or "", clean)
     chosen = parse_metrics(metrics)
+    if metrics is None and example.profile is None:
+        chosen = [m for m in chosen if not m.uses_profile]
     for m in chosen:
         if m.uses_profile and example.profile is None:
             raise ValueError(f"metric {m.name!r} reads the user's profile: pass their Example "

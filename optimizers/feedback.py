@@ -48,12 +48,13 @@ def missing_words(prediction: str, reference: str, top: int = 8) -> list[str]:
 
 
 def feedback(prediction: str, reference: str, name: str = HEADLINE) -> dspy.Prediction:
-    """Score plus text saying what lagged: the weakest default metric, the length, the missing
-    words."""
+    """Score plus text saying what lagged: the weakest default metric of the reference, the
+    length, the missing words."""
     score = make_metric(name)(SimpleNamespace(output=reference), prediction)
     if not prediction.strip():
         return dspy.Prediction(score=0.0, feedback="The output was empty: write the full text.")
-    shown = parse_metrics(None)
+    # Those that compare with the reference alone: feedback sees no profile (reader needs it).
+    shown = [m for m in parse_metrics(None) if not m.uses_profile]
     row = {m.name: make_metric(m.name)(SimpleNamespace(output=reference), prediction)
            for m in shown}
     weakest = min(row, key=row.get)

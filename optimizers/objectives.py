@@ -3,7 +3,9 @@ better) and the per-example costs (minimized), and what each trial's run must sc
 
 from __future__ import annotations
 
-from mopa.scoring.registry import Metric, get_metric, metric_names, parse_metrics, require_lms
+from collections.abc import Sequence
+
+from mopa.scoring.registry import Metric, get_metric, metric_names, parse_metrics
 from mopa.scoring.run_scores import COSTS  # per example, minimized
 
 
@@ -18,9 +20,6 @@ def parse_objectives(metric: str, objectives: str | list[str] | None) -> list[st
                          f"{', '.join(known)} and the per-example costs {', '.join(COSTS)} "
                          f"(minimized), e.g. meteor,lm_calls; got "
                          f"{objectives if objectives else metric!r}")
-    # Trials run no scoring or judge LM: an objective that needs one could never be computed.
-    require_lms([get_metric(n) for n in names if n not in COSTS], {},
-                "mopa tune runs no {role} LM for its objectives; choose another objective")
     return names
 
 
@@ -31,10 +30,11 @@ def direction(name: str) -> str:
     return "maximize"
 
 
-def scored_metrics(names: list[str]) -> list[Metric]:
-    """What a trial's run scores: the default metrics and every objective that is a metric."""
-    chosen = parse_metrics(None) + [get_metric(n) for n in names if n not in COSTS]
-    return list({m.name: m for m in chosen}.values())
+def scored_metrics(names: list[str], chosen: Sequence[Metric] = ()) -> list[Metric]:
+    """What a trial's run scores: the default metrics, every objective that is a metric, and
+    the ``chosen`` ones (``--metrics``)."""
+    scored = parse_metrics(None) + [get_metric(n) for n in names if n not in COSTS] + list(chosen)
+    return list({m.name: m for m in scored}.values())
 
 
 def objective_value(metrics: dict, name: str) -> float:

@@ -43,11 +43,18 @@ from mopa.optimizers.settings import StudySettings
 from mopa.optimizers.study import PARENT_ATTR, open_storage
 from mopa.programs import ProgramConfig, make_config
 from mopa.runs import tracking
-from mopa.runs.settings import DataSettings, TrackingSettings
+from mopa.runs.settings import DataSettings, MetricSettings, TrackingSettings
 from mopa.runs.store import RunStore
 from mopa.scoring.intervals import Interval
 from mopa.scoring.registry import HEADLINE, Metric, get_metric, metric_keys
-from mopa.scoring.run_scores import RunScores, aggregate, columns, mean_intervals, paired_intervals
+from mopa.scoring.run_scores import (
+    RunScores,
+    aggregate,
+    columns,
+    judge_usage,
+    mean_intervals,
+    paired_intervals,
+)
 from mopa.settings import from_args
 
 BASELINE = "rag"  # the program every trial is compared with, besides copy-latest
@@ -107,19 +114,19 @@ def best_trials(study: optuna.Study, top: int) -> list[optuna.trial.FrozenTrial]
 
 
 def trial_rows(trials: list, run_dirs: list[Path], examples: list, out: Path,
-               metrics: list[Metric] | None = None) -> list[dict]:
+               metrics: list[Metric] | None = None, lms: dict | None = None) -> list[dict]:
     """One row per trial from its run directory on ``examples``: its scores on ``metrics``
-    (None: the default ones) with CIs, and the paired CIs against copy-latest and, when that
-    run is complete on disk, against the rag baseline run on the same examples with the run's
-    settings (read from its manifest) in ``out/baseline-rag-...``; ``references`` holds those
-    two baselines' mean scores."""
+    (None: the default ones; scored with ``lms``) with CIs, and the paired CIs against
+    copy-latest and, when that run is complete on disk, against the rag baseline run on the same
+    examples with the run's settings (read from its manifest) in ``out/baseline-rag-...``;
+    ``references`` holds those two baselines' mean scores."""
     scored: dict = {}  # score rows per baseline dir, and of copy-latest per cleaning rule
     rows = []
     for t, run_dir in zip(trials, run_dirs, strict=True):
         config = ProgramConfig.from_dict(t.user_attrs["config"])
         settings = _run_settings(run_dir)
         clean = settings["clean"]
-        run = RunScores(examples, RunStore.read(run_dir), clean, metrics)
+        run = RunScores(examples, RunStore.read(run_dir), clean, metrics, lms)
         if ("copy-latest", clean) not in scored:
             scored["copy-latest", clean] = run.copy_latest
         baselines = {"copy-latest": scored["copy-latest", clean]}
@@ -127,7 +134,7 @@ def trial_rows(trials: list, run_dirs: list[Path], examples: list, out: Path,
         if base.complete():
             if base.run_dir not in scored:
                 scored[base.run_dir] = RunScores(examples, RunStore.read(base.run_dir), clean,
-                                                 metrics).final
+                                                 metrics, lms).final
             baselines[BASELINE] = scored[base.run_dir]
         final = columns(run.final)
         rows.append({
@@ -143,7 +150,7 @@ def trial_rows(trials: list, run_dirs: list[Path], examples: list, out: Path,
 
 
 def selection_section(trials: list, examples: list, study_dir: Path, settings: dict,
-                      metrics: list[Metric]) -> dict:
+                      metrics: list[Metric], lms: dict | None = None) -> dict:
     runs = [Path(t.user_attrs["run_dir"]) for t in trials]
     return {"title": SELECTION_TITLE, "data": settings["data"],
             "ids": [ex.id for ex in examples],
@@ -151,11 +158,11 @@ def selection_section(trials: list, examples: list, study_dir: Path, settings: d
                      f"{settings['limit']}, --selection {settings['selection']}, seed "
                      f"{settings['seed']}): the trials were scored and ranked on them, so "
                      "the winner's numbers here are optimistic",
-            "rows": trial_rows(trials, runs, examples, study_dir, metrics)}
+            "rows": trial_rows(trials, runs, examples, study_dir, metrics, lms)}
 
 
 def test_section(trials: list, spec: dict, examples: list, test_dir: Path,
-                 metrics: list[Metric]) -> dict:
+                 metrics: list[Metric], lms: dict | None = None) -> dict:
     """The trials whose re-run on the test examples is complete (see ``report_runs``)."""
     done = [t for t in trials if held_out_run(t, spec, examples, test_dir).complete()]
     about = (f"{len(examples)} examples of {spec['data']} (seed {spec['seed']}), disjoint by "
@@ -166,7 +173,7 @@ def test_section(trials: list, spec: dict, examples: list, test_dir: Path,
                   "yet: see Missing runs)")
     return {"title": TEST_TITLE, "data": spec["data"], "ids": spec["ids"], "about": about,
             "rows": trial_rows(done, [test_dir / f"trial-{t.number}" for t in done],
-                               examples, test_dir, metrics)}
+                               examples, test_dir, metrics, lms)}
 
 
 def needed_runs(trials: list, examples: list, study_dir: Path, test) -> list[NeededRun]:
@@ -210,10 +217,14 @@ def no_test_note(study: str) -> str:
 
 
 def report(study: StudySettings, top: int = 5,
-           tracking_settings: TrackingSettings | None = None, run_missing: bool = False) -> dict:
+           tracking_settings: TrackingSettings | None = None, run_missing: bool = False,
+           scoring: MetricSettings | None = None) -> dict:
     """The ``top`` trials of ``study`` compared on its trials' examples and, if the study holds
     a test selection (or ``study.test_limit``/``test_data`` ask for one), on held-out ones.
-    Runs the LM only with ``run_missing``: for the baselines and test re-runs not on disk."""
+    Runs the LM only with ``run_missing``: for the baselines and test re-runs not on disk.
+    Scores the study's objectives, the default metrics and ``scoring.metrics`` (with their
+    LMs; a metric's LM not given is refused before anything runs); ``judge_usage`` says what
+    the judge spent."""
     tracking_settings = tracking_settings or TrackingSettings()
     client = MlflowClient(tracking.configure(tracking_settings.tracking_uri))
     name = study.study
@@ -233,11 +244,14 @@ def report(study: StudySettings, top: int = 5,
                                data.seed, examples[0].task)
     study_dir = Path(study.out) / name
     objectives = loaded.user_attrs.get("objectives", [HEADLINE])
-    metrics = scored_metrics(objectives)
+    scoring = scoring or MetricSettings()
+    scoring = scoring.with_metrics(scored_metrics(objectives, scoring.chosen()))
+    metrics, lms = scoring.chosen(), scoring.lms()
     missing = provide(needed_runs(trials, examples, study_dir, test), run_missing, name)
-    sections = {"selection": selection_section(trials, examples, study_dir, settings, metrics),
-                "test": test and test_section(trials, *test, study_dir / "test", metrics),
-                "missing": missing}
+    sections = {"selection": selection_section(trials, examples, study_dir, settings, metrics,
+                                               lms),
+                "test": test and test_section(trials, *test, study_dir / "test", metrics, lms),
+                "missing": missing, **judge_usage(lms)}
     text = "\n\n".join([markdown(sections["selection"]),
                         markdown(sections["test"]) if test else no_test_note(name),
                         *([missing] if missing else [])])

@@ -45,7 +45,7 @@ from mopa.programs.aggregators import get_aggregator
 from mopa.redaction import redact
 from mopa.runs import tracking
 from mopa.runs.runner import execute
-from mopa.runs.settings import DataSettings, RunSettings, TrackingSettings
+from mopa.runs.settings import DataSettings, MetricSettings, RunSettings, TrackingSettings
 from mopa.runs.store import RunStore
 from mopa.settings import recorded
 
@@ -83,9 +83,9 @@ class TrialRunner:
     def __init__(self, space: SearchSpace, options: ProgramOptions, examples: list,
                  names: list[str], study: StudySettings, client: MlflowClient,
                  experiment_id: str, parent_run_id: str, data_params: dict,
-                 settings: RunSettings):
+                 settings: RunSettings, scoring: MetricSettings, metric_lms: dict):
         self.space, self.options, self.examples, self.names = space, options, examples, names
-        self.metrics = scored_metrics(names)
+        self.metrics, self.metric_lms = scoring.chosen(), metric_lms
         self.study_name, self.out = study.study, Path(study.out)
         self.client, self.experiment_id, self.parent_run_id = client, experiment_id, parent_run_id
         # The data selection and the run settings every trial shares (the searched ones are
@@ -134,7 +134,7 @@ class TrialRunner:
                                 "program_hash": program_hash(module)},
                       replace_stale=True) as store:
             metrics = execute(module, config, self.examples, store, lms, settings,
-                              self.metrics)
+                              self.metrics, self.metric_lms)
         tracking.log_run_metrics(self.client, run_id, metrics)
         tracking.log_artifacts(self.client, run_id, [store.predictions_path, store.metrics_path,
                                                      store.dir / "run.json"])
@@ -191,7 +191,8 @@ def report(result: dict) -> None:
 def tune(data: DataSettings, settings: RunSettings, study: StudySettings,
          search: TuneSettings, space: SearchSpace | None = None,
          options: ProgramOptions | None = None,
-         tracking_settings: TrackingSettings | None = None) -> dict:
+         tracking_settings: TrackingSettings | None = None,
+         scoring: MetricSettings | None = None) -> dict:
     """Run ``search.trials`` more trials of the study (created or resumed), or as many as it
     needs to have ``search.n_total`` complete ones, on the examples ``data`` selects, and return
     its summary. Lost trials of dead workers are retried first (see ``recovery``).
@@ -200,7 +201,9 @@ def tune(data: DataSettings, settings: RunSettings, study: StudySettings,
     with its own temperature, k and max_words; the other program ``options`` and ``settings``
     are fixed (the searched ones must keep their defaults: narrow the space instead).
     ``search.objectives`` ("meteor,lm_calls") overrides ``search.metric`` and gives a Pareto
-    front instead of a best trial. Several processes may call this on one study.
+    front instead of a best trial. Several processes may call this on one study. Each trial
+    scores the default metrics, the objectives and ``scoring.metrics`` with ``scoring``'s LMs
+    (an objective or metric whose LM is not given is refused before the study opens).
     ``study.test_limit``/``test_data`` record the study's held-out test selection (see
     ``holdout``).
     """
@@ -209,6 +212,9 @@ def tune(data: DataSettings, settings: RunSettings, study: StudySettings,
     space = scorable(space, settings.lm_pool().get(options.aggregator_lm))
     tracking_settings = tracking_settings or TrackingSettings()
     names = parse_objectives(search.metric, search.objectives)
+    scoring = scoring or MetricSettings()
+    scoring = scoring.with_metrics(scored_metrics(names, scoring.chosen()))
+    metric_lms = scoring.lms()
     examples = data.examples()
     client = MlflowClient(tracking.configure(tracking_settings.tracking_uri))
     # The searched run settings are each trial's (its params), not the study's.
@@ -230,7 +236,7 @@ def tune(data: DataSettings, settings: RunSettings, study: StudySettings,
         tracking.finish_run(client, parent)  # the study is fine; only these flags are refused
         raise
     runner = TrialRunner(space, options, examples, names, study, client, experiment_id, parent,
-                         recorded(data), settings)
+                         recorded(data), settings, scoring, metric_lms)
     describe_parent(client, parent, study.study, names, directions, examples, data.data)
     sweep(optuna_study, client)  # trials of dead workers: FAIL, MLflow FAILED, queued again
     n_trials, stop_at_total = trial_budget(optuna_study, search.trials, search.n_total)

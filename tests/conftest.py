@@ -43,9 +43,13 @@ def write_jsonl(tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_dspy_settings():
-    """Like DSPy's own tests: no disk cache, no settings leaking between tests."""
+def _fresh_dspy_settings(monkeypatch):
+    """Like DSPy's own tests: no disk cache, no settings leaking between tests. The cache is
+    a fresh in-memory one: a cached LM (the fake judge) must not replay ~/.dspy_cache entries
+    of an earlier test run, which would spend no tokens and hide what a run costs."""
     import dspy
+    from dspy.clients.cache import Cache
 
+    monkeypatch.setattr(dspy, "cache", Cache(False, True, None, memory_max_entries=10_000))
     dspy.settings.configure(lm=None, adapter=None, callbacks=[], track_usage=False)
     yield

@@ -2,7 +2,8 @@
 
 ``toy`` is the prediction's length in hundreds of words, lower is better, so a test can check
 both its values (computed here independently) and that every reader takes its direction.
-``toy_judge`` needs a judge LM and reports whether it got one.
+``toy_judge`` needs a judge LM and reports whether it got one (commands pass a ``Judge``,
+whose LM is ``judge_lm``).
 """
 
 from mopa.scoring.registry import Metric, register
@@ -17,5 +18,5 @@ TOY = register(Metric("toy", "toy length", lambda predictions, examples: [
     uses_reference=False))
 
 TOY_JUDGE = register(Metric("toy_judge", "toy judge", lambda predictions, examples, lm: [
-    float(lm is not None and lm.model.endswith("fake")) for _ in predictions],
+    float("fake" in getattr(lm, "judge_lm", lm).model) for _ in predictions],
     "1 when a judge LM was given (a test metric)", lm_role="judge"))

@@ -9,7 +9,7 @@ from mopa.experiments.markdown import results_table
 from mopa.experiments.run import run_experiment
 from mopa.flags import add_flags
 from mopa.programs.config import ProgramChoice
-from mopa.runs.settings import DataSettings, RunSettings, TrackingSettings
+from mopa.runs.settings import DataSettings, MetricSettings, RunSettings, TrackingSettings
 from mopa.settings import from_args
 
 
@@ -28,6 +28,7 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--systems", help="only these systems, comma-separated: a preset (each "
                    "system of it), a label, or a label's slug (its directory under --out)")
     add_flags(p, RunSettings)
+    add_flags(p, MetricSettings)
     add_flags(p, TrackingSettings, exclude=("experiment",))
     p.add_argument("--out", default="runs/experiments", help="directory the runs go into: "
                    "OUT/NAME/SYSTEM, with OUT/NAME/results.json (what `mopa results --runs` "
@@ -41,4 +42,5 @@ def main(args: argparse.Namespace) -> None:
     print(results_table(run_experiment(
         args.name, *settings, report_protocol=args.report_protocol,
         agent_counts=args.agent_counts, systems=args.systems, out=args.out,
-        tracking_settings=from_args(TrackingSettings, args))))
+        tracking_settings=from_args(TrackingSettings, args),
+        scoring=from_args(MetricSettings, args))))

@@ -7,12 +7,13 @@ import argparse
 from mopa.flags import add_flags
 from mopa.optimizers.report import report
 from mopa.optimizers.settings import StudySettings
-from mopa.runs.settings import TrackingSettings
+from mopa.runs.settings import MetricSettings, TrackingSettings
 from mopa.settings import from_args
 
 
 def configure(p: argparse.ArgumentParser) -> None:
     add_flags(p, StudySettings)
+    add_flags(p, MetricSettings)
     add_flags(p, TrackingSettings, exclude=("experiment",))
     p.add_argument("--top", type=int, default=5, help="how many best trials")
     p.add_argument("--run-missing", action="store_true",
@@ -25,4 +26,4 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> None:
     report(from_args(StudySettings, args), args.top, from_args(TrackingSettings, args),
-           run_missing=args.run_missing)
+           run_missing=args.run_missing, scoring=from_args(MetricSettings, args))

@@ -10,7 +10,7 @@ from mopa.flags import add_flags
 from mopa.programs.config import ProgramChoice
 from mopa.runs.outcome import refuse_all_failed
 from mopa.runs.runner import run
-from mopa.runs.settings import DataSettings, RunSettings, TrackingSettings
+from mopa.runs.settings import DataSettings, MetricSettings, RunSettings, TrackingSettings
 from mopa.settings import from_args
 
 
@@ -18,6 +18,7 @@ def configure(p: argparse.ArgumentParser) -> None:
     add_flags(p, DataSettings)
     add_flags(p, ProgramChoice)
     add_flags(p, RunSettings)
+    add_flags(p, MetricSettings)
     p.add_argument("--program-file", help="a compiled program JSON (mopa compile's "
                    "--program-file); "
                    "replaces --program and its structure")
@@ -43,7 +44,8 @@ def main(args: argparse.Namespace) -> None:
                                         or args.program_file or from_args(ProgramChoice, args)))
     program = from_args(ProgramChoice, args)
     metrics = run(data, settings, args.model or args.program_file or program, args.out,
-                  from_args(TrackingSettings, args), announce=announce)
+                  from_args(TrackingSettings, args), announce=announce,
+                  scoring=from_args(MetricSettings, args))
     print_json({"out": args.out, **{k: metrics[k] for k in (
-        "n", "failed", "final", "copy_latest", "per_example")}})
+        "n", "failed", "final", "copy_latest", "per_example", "judge_usage") if k in metrics}})
     refuse_all_failed(metrics, args.out)

@@ -17,7 +17,7 @@ from mopa.optimizers.settings import (
 )
 from mopa.optimizers.tune import tune
 from mopa.programs.config import ProgramOptions
-from mopa.runs.settings import DataSettings, RunSettings, TrackingSettings
+from mopa.runs.settings import DataSettings, MetricSettings, RunSettings, TrackingSettings
 from mopa.settings import from_args
 
 
@@ -33,6 +33,7 @@ def configure(p: argparse.ArgumentParser) -> None:
     # What tune searches is a SpaceFlags pool or range; the other options and settings are fixed.
     add_flags(p, ProgramOptions, exclude=SEARCHED_OPTIONS)
     add_flags(p, RunSettings, exclude=SEARCHED_RUN)
+    add_flags(p, MetricSettings)
     add_flags(p, TrackingSettings, defaults={"experiment": "mopa-tune"})
     p.set_defaults(func=main)
 
@@ -41,7 +42,8 @@ def main(args: argparse.Namespace) -> None:
     settings = (from_args(DataSettings, args), from_args(RunSettings, fixed(args)),
                 from_args(StudySettings, args), from_args(TuneSettings, args))
     result = tune(*settings, space_from_flags(**asdict(from_args(SpaceFlags, args))),
-                  from_args(ProgramOptions, fixed(args)), from_args(TrackingSettings, args))
+                  from_args(ProgramOptions, fixed(args)), from_args(TrackingSettings, args),
+                  from_args(MetricSettings, args))
     if not result["trials"].get("COMPLETE"):  # a study of failures is not a result
         reason = result.get("first_fail_reason")
         raise RuntimeError(f"no trial of study {result['study']!r} completed "

@@ -9,7 +9,7 @@ from typing import Any
 from mopa.data import Example
 from mopa.runs.predictions import read_predictions
 from mopa.scoring.registry import Metric
-from mopa.scoring.run_scores import RunScores, aggregate
+from mopa.scoring.run_scores import RunScores, aggregate, judge_usage
 
 
 def evaluate_predictions(examples: list[Example], predictions_path: str | Path,
@@ -17,10 +17,11 @@ def evaluate_predictions(examples: list[Example], predictions_path: str | Path,
                          lms: Mapping[str, Any] | None = None) -> dict:
     """The mean of each of ``metrics`` (None: the default ones) over every example, and
     ``rows``: per example its ``id``, each metric and ``empty``, so examples can be paired
-    across files. An example without a prediction scores as an empty one and is counted in
-    ``missing`` (dropping it would inflate the means, as the official scorer does). A record
-    that keeps the raw output (``raw_prediction``, as ``mopa run`` writes) is re-cleaned with
-    the current rules, so the numbers match ``mopa run``'s; ``clean=False`` scores it raw.
+    across files; ``judge_usage`` when a judge scored. An example without a prediction scores as
+    an empty one and is counted in ``missing`` (dropping it would inflate the means, as the
+    official scorer does). A record that keeps the raw output (``raw_prediction``, as
+    ``mopa run`` writes) is re-cleaned with the current rules, so the numbers match ``mopa run``'s;
+    ``clean=False`` scores it raw.
 
     A prediction whose id is not in the data is an error: it usually means the predictions
     were made on another data source, and silently ignoring it would hide that.
@@ -39,5 +40,6 @@ def evaluate_predictions(examples: list[Example], predictions_path: str | Path,
     rows = RunScores(examples, predictions, clean, metrics, lms).final
     result = aggregate(rows)
     result["missing"] = sum(1 for ex in examples if ex.id not in predictions)
+    result.update(judge_usage(lms))
     result["rows"] = [{"id": ex.id, **row} for ex, row in zip(examples, rows, strict=True)]
     return result

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import partial
 from pathlib import Path
 
@@ -21,7 +21,7 @@ from mopa.programs import ProgramChoice, ProgramConfig, build_program, get_prese
 from mopa.redaction import redact
 from mopa.runs.metering import metered
 from mopa.runs.run_tracking import given_uri, tracked_run
-from mopa.runs.settings import DataSettings, RunSettings, TrackingSettings
+from mopa.runs.settings import DataSettings, MetricSettings, RunSettings, TrackingSettings
 from mopa.runs.stopping import run_all
 from mopa.runs.store import RunStore
 from mopa.scoring.registry import Metric
@@ -80,13 +80,18 @@ def run_examples(program: dspy.Module, examples: list[Example], store: RunStore,
 
 def run(data: DataSettings, settings: RunSettings, program: ProgramChoice | str | Path,
         out: str | Path = "runs/latest",
-        tracking_settings: TrackingSettings | None = None, announce: bool = False) -> dict:
+        tracking_settings: TrackingSettings | None = None, announce: bool = False,
+        scoring: MetricSettings | None = None) -> dict:
     """Run ``program`` (a choice of preset and structure, a compiled program file, or a logged
     MLflow model's ``models:/NAME/VERSION`` or ``runs:/...`` URI) over the examples ``data``
     selects, into ``out``; resumes a run of the same manifest there. With
     ``tracking_settings.tracking_uri``, also one MLflow run (see ``run_tracking``).
     ``announce`` names ``out`` on stderr once the arguments have passed every check (a refused
-    command prints its one error line and nothing else)."""
+    command prints its one error line and nothing else). ``scoring``: the metrics and their
+    LMs (None: the default metrics); they change no output, so the manifest leaves them out
+    and a rerun with other metrics re-scores the finished outputs."""
+    scoring = scoring or MetricSettings()
+    metric_lms = scoring.lms()  # a metric without its LM: refused before any LM call
     examples = data.examples()
     task = examples[0].task
     lms = settings.lm_pool()
@@ -107,22 +112,24 @@ def run(data: DataSettings, settings: RunSettings, program: ProgramChoice | str 
                                                        examples, data.data, manifest) as done:
         if announce:
             print(f"mopa run: output directory {out}", file=sys.stderr)
-        metrics = execute(module, config, examples, store, lms, settings)
+        metrics = execute(module, config, examples, store, lms, settings, scoring.chosen(),
+                          metric_lms)
         done(metrics, store)
         return metrics
 
 
 def execute(module: dspy.Module, config: ProgramConfig, examples: list[Example],
             store: RunStore, lms: LMPool, settings: RunSettings,
-            metrics: Sequence[Metric] | None = None) -> dict:
+            metrics: Sequence[Metric] | None = None,
+            metric_lms: Mapping | None = None) -> dict:
     """Run a program built with ``lms`` into a store and write its metrics on ``metrics``
-    (None: the default ones; shared by run/tune/compile/report/experiment); predictors it did
-    not pin use ``lms.default``."""
+    (None: the default ones; shared by run/tune/compile/report/experiment), scored with the
+    LM of each role in ``metric_lms``; predictors it did not pin use ``lms.default``."""
     # A program that calls no LM runs without one, so none is loaded for it.
     with dspy.context(lm=lms.default if get_preset(config.preset).needs_lm else None,
                       adapter=PlainTextAdapter()):
         run_examples(module, examples, store, settings, desc=config.preset)
     metrics = {"program": config.as_dict(), "lm": lms.default_spec,
-               **run_metrics(examples, store.records(), settings.clean, metrics)}
+               **run_metrics(examples, store.records(), settings.clean, metrics, metric_lms)}
     store.write_metrics(metrics)
     return metrics

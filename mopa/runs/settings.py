@@ -12,10 +12,12 @@ asked to.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from mopa.data import SELECTIONS, Example, load, select
+from mopa.scoring.judge_settings import JudgeSettings
 from mopa.scoring.registry import LM_ROLES, Metric, parse_metrics, require_lms
 from mopa.settings import check, setting
 
@@ -99,29 +101,48 @@ class TrackingSettings:
 
 @dataclass(frozen=True)
 class MetricSettings:
-    """Which registered metrics to score, and the LM of each role some metrics score with."""
+    """Which registered metrics to score, and the LM of each role some metrics score with: the
+    scoring LM (``--scoring-lm``), and the judge with its own settings (``JudgeSettings``)."""
 
     metrics: str | None = setting(None, "comma-separated registered metrics (default: the "
-                                  "default ones, the benchmark's ROUGE-1, ROUGE-L and METEOR; "
-                                  "an unknown name lists them all)")
+                                  "default ones, the benchmark's ROUGE-1, ROUGE-L and METEOR, "
+                                  "and reader; an unknown name lists them all)")
+    # Not defaulted to the embedded model: loading it costs a minute and hundreds of MB, which
+    # a run of an API model (or a run that scores no fluency) should not pay unasked.
     scoring_lm: str | None = setting(None, "LM for metrics that score text by its "
-                                     "log-probabilities (e.g. embedded)")
-    judge_lm: str | None = setting(None, "LM for metrics that a capable LM judges (a LiteLLM "
-                                   "model string)")
+                                     "log-probabilities (fluency): embedded, the model "
+                                     "that runs with mopa (or fake)")
+    judge: JudgeSettings = field(default_factory=JudgeSettings)
 
     def __post_init__(self):
-        self.chosen()  # an unknown name is refused with the list of known ones
+        chosen = self.chosen()  # an unknown name is refused with the list of known ones
+        if self.judge.judge_mode == "pairwise" and any(m.lm_role == "judge" for m in chosen):
+            raise ValueError("--judge-mode 'pairwise' compares two systems' outputs; a judge "
+                             "metric scores one system's: pass --judge-mode pointwise or "
+                             "reference")
 
     def chosen(self) -> list[Metric]:
         return parse_metrics(self.metrics)
 
+    def with_metrics(self, chosen: Sequence[Metric]) -> MetricSettings:
+        """These settings scoring exactly ``chosen`` (e.g. a study's objectives as well)."""
+        return replace(self, metrics=",".join(m.name for m in chosen))
+
     def lms(self) -> dict[str, Any]:
         """The LM of each role the chosen metrics need, built now, so a missing or bad spec is
-        refused before anything is scored."""
-        specs = {role: getattr(self, f"{role}_lm") for role in LM_ROLES}
+        refused before anything is scored. The judge role gets a ``Judge`` (its mode, and the
+        usage it counts apart from the system's)."""
+        specs = {"scoring": self.scoring_lm, "judge": self.judge.judge_lm}
         chosen = self.chosen()
         require_lms(chosen, specs, "pass --{role}-lm SPEC")
-        from mopa.lm.pool import LMPool  # lazy: DSPy, only when a metric needs an LM
+        roles = dict.fromkeys(m.lm_role for m in chosen if m.needs_lm)
+        lms: dict[str, Any] = {}
+        if "judge" in roles:
+            from mopa.scoring.judge import judge_from  # lazy: DSPy, only when a metric needs a judge
 
-        return {role: LMPool(specs[role], temperature=0.0).get()
-                for role in dict.fromkeys(m.lm_role for m in chosen if m.needs_lm)}
+            lms["judge"] = judge_from(self.judge)
+        if "scoring" in roles:
+            from mopa.lm.pool import LMPool  # lazy: DSPy, only when a metric needs an LM
+
+            lms["scoring"] = LMPool(self.scoring_lm, temperature=0.0).get()
+        return lms

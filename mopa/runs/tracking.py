@@ -157,15 +157,18 @@ def log_metrics(client: MlflowClient, run_id: str, values: dict[str, float],
 def log_run_metrics(client: MlflowClient, run_id: str, metrics: dict) -> None:
     """A ``mopa.runs.runner.execute`` metrics dict: final scores (every metric the run scored,
     under its registered name), every layer (step = layer), the copy-latest baseline on the
-    same examples, and cost per example."""
+    same examples, cost per example, and the judge's own calls, tokens and cost (``judge_*``,
+    apart from the system's) when a judge scored. Layers carry the metrics that need no LM."""
     names = metric_keys(metrics["final"])
     log_metrics(client, run_id, {m: metrics["final"][m] for m in names})
     log_metrics(client, run_id, {f"copy_latest_{m}": metrics["copy_latest"][m] for m in names})
     log_metrics(client, run_id, {**metrics["per_example"], "n": metrics["n"],
                                  "failed": metrics["failed"], "empty": metrics["final"]["empty"]})
+    log_metrics(client, run_id, {f"judge_{k}": v
+                                 for k, v in metrics.get("judge_usage", {}).items()})
     now = int(time.time() * 1000)
     layers = [Metric(f"{m}_by_layer", float(layer[m]), now, int(layer["layer"]))
-              for layer in metrics.get("layers", []) for m in names]
+              for layer in metrics.get("layers", []) for m in names if m in layer]
     for i in range(0, len(layers), _BATCH):
         client.log_batch(run_id, metrics=layers[i:i + _BATCH])
 

@@ -1,6 +1,8 @@
 """Which LM judges outputs with the readers' rubric, in which mode, as flags (``--judge-lm``,
 ``--judge-mode``, ...); and which LMs are refused as judges.
 
+The one declaration of the judge's flags: ``MetricSettings`` (``mopa.runs.settings``) holds a
+``JudgeSettings``, so every command that scores takes the same judge flags with one meaning.
 This module stays light (no DSPy), so commands can build their flags from it without loading an
 LM; ``mopa.scoring.judge.judge_from(settings)`` builds the ``Judge`` they name.
 """
@@ -10,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from mopa.settings import check, setting
+from mopa.settings import setting
 
 JUDGE_MODES = ("pointwise", "reference", "pairwise")
 BASE_MODEL_REASON = "a base model cannot follow a rubric"
@@ -44,6 +46,8 @@ class JudgeSettings:
     def __post_init__(self):
         refusal = None if self.judge_lm is None or self.judge_force else \
             base_model_refusal(self.judge_lm)
-        check(self, [(self.judge_mode in JUDGE_MODES, "judge_mode", " or ".join(JUDGE_MODES))])
+        if self.judge_mode not in JUDGE_MODES:
+            raise ValueError(f"--judge-mode {self.judge_mode!r}: expected "
+                             f"{' or '.join(JUDGE_MODES)}")
         if refusal:
             raise ValueError(refusal)

@@ -12,8 +12,9 @@ one float per prediction. ``examples[i].output`` is the user's real text (the re
 reads the profile or needs an LM (``lm_role``) says so, so callers can tell a user what it costs
 and refuse what cannot run (no reference, no scoring LM: ``require_lms``).
 
-The *default* metrics (``default=True``: the benchmark's official ROUGE-1, ROUGE-L and METEOR)
-are what every run scores and every table shows when no metrics are chosen.
+The *default* metrics (``default=True``: the benchmark's official ROUGE-1, ROUGE-L and METEOR,
+and ``reader``, the reader-lens score, while it needs no LM) are what every run scores and every
+table shows when no metrics are chosen.
 """
 
 from __future__ import annotations
@@ -48,7 +49,9 @@ class Metric:
     uses_reference: bool = True  # reads examples[i].output (the user's real text)
     uses_profile: bool = False  # reads examples[i].profile (the user's past texts)
     # The LM it scores with, passed as ``lm=``: None (no LM), "scoring" (log-probabilities of
-    # text, e.g. the embedded base model) or "judge" (a capable instruction-following LM).
+    # text, e.g. the embedded base model) or "judge" (a capable instruction-following LM;
+    # commands pass it as a ``mopa.scoring.judge.Judge``, whose LM is ``judge_lm``, so its
+    # calls are counted apart from the system's).
     lm_role: str | None = None
     default: bool = False  # scored and shown when no metrics are chosen
 
@@ -125,10 +128,19 @@ def _import_packages() -> None:
                 importlib.import_module(f"{package_name}.{info.name}")
 
 
+def _package_rank(metric: Metric) -> int:
+    module = getattr(metric.score, "__module__", None) or ""
+    return next((i for i, package in enumerate(PACKAGES) if module.startswith(package + ".")),
+                len(PACKAGES))
+
+
 def metrics() -> dict[str, Metric]:
-    """Every registered metric by name, in registration order."""
+    """Every registered metric by name: the official ones, then the reader proxies, then any
+    other, each in registration order. By package, not only by registration: a metric module
+    imported directly registers its metric after the packages it loads first, and the default
+    columns must not depend on which module a caller imported first."""
     _load()
-    return dict(_REGISTRY)
+    return dict(sorted(_REGISTRY.items(), key=lambda item: _package_rank(item[1])))
 
 
 def metric_names() -> tuple[str, ...]:

@@ -62,9 +62,9 @@ class RunScores:
         self.metrics = list(metrics) if metrics is not None else parse_metrics(None)
         self.lms = dict(lms or {})
 
-    def _score(self, texts: list[str]) -> list[dict]:
+    def _score(self, texts: list[str], metrics: Sequence[Metric] | None = None) -> list[dict]:
         values = {m.name: m.score_batch(texts, self.examples, lm=self.lms.get(m.lm_role))
-                  for m in self.metrics}
+                  for m in (self.metrics if metrics is None else metrics)}
         return [{**{name: column[i] for name, column in values.items()},
                  "empty": not text.strip()} for i, text in enumerate(texts)]
 
@@ -79,9 +79,12 @@ class RunScores:
 
     @cached_property
     def layers(self) -> list[list[dict]]:
-        """One row list per depth 1..L (L = the deepest record), skipped layers included."""
+        """One row list per depth 1..L (L = the deepest record), skipped layers included, on
+        the metrics that need no LM: a judge or scoring LM on every layer would multiply its
+        calls by the depth for a curve that the final output's score already ends."""
         depth = max((len(r.get("layers") or []) for r in self.records), default=0)
-        return [self._score([layer_text(r, d, self.clean) for r in self.records])
+        free = [m for m in self.metrics if not m.needs_lm]
+        return [self._score([layer_text(r, d, self.clean) for r in self.records], free)
                 for d in range(depth)]
 
     @cached_property
@@ -154,13 +157,25 @@ def paired_intervals(scores: dict[str, list[float]],
             for m, values in scores.items() if m in baseline}
 
 
+def judge_usage(lms: Mapping[str, Any] | None, since: dict | None = None) -> dict:
+    """``{"judge_usage": ...}``: the judge's calls, tokens and cost when a judge scored (kept
+    apart from the system's ``lm_calls`` and tokens in ``per_example``), else nothing;
+    ``since`` (an earlier ``judge_usage``) subtracts what the judge had spent before, since
+    one judge scores every run of a command (tune's trials, an experiment's systems)."""
+    usage = getattr((lms or {}).get("judge"), "usage", None)
+    if usage is None:
+        return {}
+    now, before = usage.as_dict(), (since or {}).get("judge_usage", {})
+    return {"judge_usage": {k: v - before.get(k, 0) for k, v in now.items()}}
+
+
 def run_metrics(examples: list[Example], records: dict[str, dict], clean: bool = True,
                 metrics: Sequence[Metric] | None = None,
                 lms: Mapping[str, Any] | None = None) -> dict:
     """A run's metrics (``metrics.json``): the final output, every layer, and copy-latest on
     the same examples with the paired CI of the difference, failures and cost; scored on
     ``metrics`` (None: the default ones)."""
-    scores = RunScores(examples, records, clean, metrics, lms)
+    scores, before = RunScores(examples, records, clean, metrics, lms), judge_usage(lms)
     return {
         "n": len(scores.examples),
         "failed": scores.failed,
@@ -169,4 +184,5 @@ def run_metrics(examples: list[Example], records: dict[str, dict], clean: bool =
         "copy_latest": aggregate(scores.copy_latest),
         "vs_copy_latest": paired_intervals(columns(scores.final), columns(scores.copy_latest)),
         "per_example": scores.per_example,
+        **judge_usage(lms, since=before),
     }

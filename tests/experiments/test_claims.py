@@ -92,7 +92,7 @@ def test_depth_starts_every_planning_system_from_planpers(entry):
             "not separable from noise"), label
 
 
-def test_aggregator_and_agents_claims_use_both_metrics_and_every_family(entry):
+def test_aggregator_and_agents_claims_use_both_lenses_and_every_family(entry):
     rng = np.random.default_rng(5)
     base = _scores(rng, 40)
     better = [v + 0.05 for v in base]
@@ -102,6 +102,7 @@ def test_aggregator_and_agents_claims_use_both_metrics_and_every_family(entry):
     claims = {c.text: c for c in aggregator_claims(results)}
     assert claims["MoPA fusion beats RAG-Personalized on ROUGE-L"].verdict == "holds"
     assert claims["MoPA fusion beats MoPA longest on METEOR"].verdict == "holds"
+    assert claims["MoPA fusion beats MoPA longest on Reader"].verdict == "holds"
     assert claims["MoPA fusion beats copy-latest"].verdict is None
     assert not any(t.startswith("MoPA longest beats") for t in claims)
 
@@ -112,6 +113,7 @@ def test_aggregator_and_agents_claims_use_both_metrics_and_every_family(entry):
     assert [(c.text, c.verdict) for c in claims] == [
         ("RAG MoPA (fusion): 4 agents beat 1 on METEOR", "holds"),
         ("RAG MoPA (fusion): 4 agents beat 1 on ROUGE-L", "holds"),
+        ("RAG MoPA (fusion): 4 agents beat 1 on Reader", "holds"),
         ("RAG MoPA (longest): 2 agents beat 2", None)]
 
 
@@ -150,7 +152,21 @@ def test_systems_claims_test_the_chosen_aggregator_on_every_system(entry):
     assert claims["RAG MoPA: fusion beats merge on METEOR"].verdict == "not separable from noise"
     assert claims["MoPA-AD: fusion beats merge"].verdict is None
     assert "MoPA-AD (merge) (`mopa-ad`)" in claims["MoPA-AD: fusion beats merge"].evidence
-    assert len(claims) == 4 + 3
+    # Three tested comparisons on each of METEOR, ROUGE-L and reader, and one not run.
+    assert len(claims) == 3 * 3 + 1
+    assert claims["RAG MoPA (fusion) beats RAG-Personalized on Reader"].verdict.startswith("fails")
+
+
+def test_a_claim_on_a_metric_the_results_do_not_hold_is_not_tested_and_says_why(entry):
+    rng = np.random.default_rng(7)
+    old = [entry("RAG-Personalized", "rag", _scores(rng, 20)),
+           entry("PlanPers", "planpers", _scores(rng, 20))]
+    for e in old:  # as results.json written before reader was a default metric
+        del e["scores"]["reader"]
+    claims = {c.text: c for c in table_claims({"systems": old})}
+    assert claims["PlanPers beats RAG-Personalized on METEOR"].verdict is not None
+    stale = claims["PlanPers beats RAG-Personalized on Reader"]
+    assert stale.verdict is None and "not scored in these results" in stale.evidence
 
 
 def test_a_system_record_round_trips_through_json():

@@ -63,10 +63,11 @@ def test_results_document_reproduces_from_what_it_prints(tmp_path, entry, monkey
     assert ("--limit 10 --selection first --seed 3" in text
             and "--systems planpers,planner-mopa --out" in text and "rebuilt from" in text)
     assert "- Role-Planner MoPA beats Planner MoPA (roles help): not run" in text
-    # Each on METEOR and ROUGE-L. table: PlanPers vs RAG, PlanPers and RAG vs copy-latest;
-    # depth: layer 1 vs PlanPers, 2 vs 1.
-    assert "tests 10 claims (`depth`: 4, `table`: 6) and shows 12 Δ intervals" in text
-    assert "about 0.50 \"holds\" or \"fails\" verdicts" in text
+    # Each on METEOR, ROUGE-L and reader. table: PlanPers vs RAG, PlanPers and RAG vs
+    # copy-latest; depth: layer 1 vs PlanPers, 2 vs 1. The tables' Δs: 4 pairs x 4 metrics.
+    assert "tests 15 claims (`depth`: 6, `table`: 9) and shows 16 Δ intervals" in text
+    assert "about 0.75 \"holds\" or \"fails\" verdicts" in text
+    assert "| Planner MoPA: layer 1 beats PlanPers on Reader |" in text
     assert "| Planner MoPA: layer 1 beats PlanPers on ROUGE-L |" in text
     assert "(`depth`: n = 10) the intervals are BCa" in text
     assert "| PlanPers | — | 60 | 0 | 1 |" in text  # the empty outputs column
@@ -109,6 +110,7 @@ def test_the_aggregator_grid_reads_each_system_across_its_aggregators(entry):
     add_intervals(entries, ())
     lines = aggregator_grid({"systems": entries}).splitlines()
     # The aggregators' declared order; each cell holds every metric, in the header's order.
-    assert lines[0] == "| System (ROUGE-1 / ROUGE-L / METEOR) | merge | fusion |"
-    assert lines[2:] == ["| RAG MoPA | 0.100 / 0.100 / 0.100 | 0.300 / 0.300 / 0.300 |",
-                         "| MoPA-AD | 0.500 / 0.500 / 0.500 | — |"]
+    assert lines[0] == "| System (ROUGE-1 / ROUGE-L / METEOR / Reader) | merge | fusion |"
+    assert lines[2:] == [
+        "| RAG MoPA | 0.100 / 0.100 / 0.100 / 0.100 | 0.300 / 0.300 / 0.300 / 0.300 |",
+        "| MoPA-AD | 0.500 / 0.500 / 0.500 / 0.500 | — |"]

@@ -102,7 +102,7 @@ def test_bootstrap_compile_saves_a_program_that_reloads_with_its_demos(tmp_path)
     result = _compile(tmp_path, out, program="planpers", train=4, val=3)
     selection = result["selection"]
     assert selection["before"]["n"] == 3 and selection["after"]["n"] == 3
-    assert set(selection["after_vs_before"]) == {"rouge1", "rougeL", "meteor"}
+    assert set(selection["after_vs_before"]) == {"rouge1", "rougeL", "meteor", "reader"}
     assert "bootstrap does not choose on them" in selection["examples"]
     assert result["test"] is None
 

@@ -1,14 +1,16 @@
 import json
 from pathlib import Path
 
+import pytest
 from mlflow import MlflowClient
 
 from mopa.optimizers.report import report
 from mopa.optimizers.search_space import space_from_flags
 from mopa.optimizers.settings import StudySettings, TuneSettings
 from mopa.optimizers.tune import tune
-from mopa.runs.settings import DataSettings, RunSettings, TrackingSettings
+from mopa.runs.settings import DataSettings, MetricSettings, RunSettings, TrackingSettings
 from mopa.runs.store import RunStore
+from mopa.scoring.judge_settings import JudgeSettings
 from tests.toy_metric import TOY
 
 
@@ -29,9 +31,9 @@ def _tune(tmp_path, test_limit=None, selection="first", seed=0, objectives=None)
                 tracking_settings=_tracking(tmp_path))
 
 
-def _report(tmp_path, top=5, test_limit=None, run_missing=True):
+def _report(tmp_path, top=5, test_limit=None, run_missing=True, scoring=None):
     return report(_study(tmp_path, test_limit), top, _tracking(tmp_path),
-                  run_missing=run_missing)
+                  run_missing=run_missing, scoring=scoring)
 
 
 def _baseline_matches(row: dict, trial_dir) -> bool:
@@ -108,6 +110,26 @@ def test_multi_objective_report_draws_the_pareto_front(tmp_path):
     _tune(tmp_path, objectives="meteor,lm_calls")
     out = _report(tmp_path)
     assert any(f.endswith("pareto.png") for f in out["figures"])
+
+
+def test_a_reader_and_meteor_study_is_reported_plotted_and_judged_on_held_out_examples(
+        tmp_path, capsys):
+    _tune(tmp_path, objectives="reader,meteor")
+    with pytest.raises(ValueError, match="metric 'judge' scores with a judge LM and none is "
+                                         "configured; pass --judge-lm SPEC"):
+        _report(tmp_path, scoring=MetricSettings(metrics="judge"))
+    judged = MetricSettings(metrics="judge", judge=JudgeSettings(judge_lm="fake"))
+    out = _report(tmp_path, top=2, test_limit=3, scoring=judged)
+    assert {"pareto.png", "agents_depth.png", "history.png"} <= {
+        Path(f).name for f in out["figures"]}
+    for section in ("selection", "test"):
+        row = out[section]["rows"][0]
+        assert {"reader", "meteor", "rougeL", "judge"} <= set(row["final"])
+        assert {"reader", "judge"} <= set(row["vs"]["rag"])
+    # Each top trial and its rag baseline on both tables, and copy-latest on each.
+    assert out["judge_usage"]["judgments"] > 0 and out["judge_usage"]["failures"] == 0
+    printed = capsys.readouterr().out
+    assert "| Reader |" in printed and "| Judge (coherence + fit) |" in printed
 
 
 def test_a_study_tuned_on_the_mean_metric_is_reported_and_plotted(tmp_path):

@@ -16,7 +16,8 @@ from mopa.optimizers.settings import SpaceFlags, StudySettings, TuneSettings, fi
 from mopa.optimizers.tune import parse_objectives, scorable, tune
 from mopa.programs import AGGREGATORS, ProgramConfig, ProgramOptions
 from mopa.runs import tracking
-from mopa.runs.settings import DataSettings, RunSettings, TrackingSettings
+from mopa.runs.settings import DataSettings, MetricSettings, RunSettings, TrackingSettings
+from mopa.scoring.judge_settings import JudgeSettings
 from mopa.settings import from_args
 from tests.conftest import review_record
 from tests.toy_metric import words
@@ -43,13 +44,13 @@ def kwargs(tmp_path, monkeypatch, write_jsonl, tracking_uri, request):
             "layers": "1-2", "progress": False}
 
 
-def run_tune(**flags):
+def run_tune(scoring=None, **flags):
     """``tune`` with its settings built from flag values, as ``mopa tune`` builds them."""
     settings = (from_args(DataSettings, flags), from_args(RunSettings, fixed(flags)),
                 from_args(StudySettings, flags), from_args(TuneSettings, flags))
     return tune(*settings, space_from_flags(**asdict(from_args(SpaceFlags, flags))),
                 from_args(ProgramOptions, fixed(flags)),
-                tracking_settings=from_args(TrackingSettings, flags))
+                tracking_settings=from_args(TrackingSettings, flags), scoring=scoring)
 
 
 def mlflow_runs(kwargs):
@@ -291,9 +292,36 @@ def test_objectives_are_checked():
     assert parse_objectives("meteor", "toy") == ["toy"]  # any registered metric
     with pytest.raises(ValueError, match="got 'meteor,latency'"):
         parse_objectives("meteor", "meteor,latency")
-    with pytest.raises(ValueError, match="metric 'toy_judge' scores with a judge LM and none is "
-                                         "configured; mopa tune runs no judge LM"):
-        parse_objectives("meteor", "toy_judge")
+    assert parse_objectives("meteor", "toy_judge") == ["toy_judge"]  # its LM: checked by tune
+
+
+def test_an_objective_whose_lm_is_not_given_is_refused_before_the_study_opens(kwargs):
+    with pytest.raises(ValueError, match="metric 'judge' scores with a judge LM and none is "
+                                         "configured; pass --judge-lm SPEC"):
+        run_tune(trials=1, objectives="judge,meteor", **kwargs)
+    with pytest.raises(KeyError):  # nothing was created
+        load_study(kwargs)
+
+
+def test_reader_and_meteor_give_a_pareto_study_and_a_judge_scores_each_trial(kwargs):
+    scoring = MetricSettings(metrics="judge", judge=JudgeSettings(judge_lm="fake"))
+    result = run_tune(trials=2, objectives="reader,meteor", scoring=scoring, **kwargs)
+    study = load_study(kwargs)
+    assert [d.name for d in study.directions] == ["MAXIMIZE", "MAXIMIZE"]
+    assert result["objectives"] == ["reader", "meteor"] and result["pareto_front"]
+    complete = [t for t in study.trials if t.state.name == "COMPLETE"]
+    assert len(complete) == 2
+    _, _, children = mlflow_runs(kwargs)
+    logged = {int(c.data.tags["optuna.trial_number"]): c.data.metrics for c in children}
+    for t in complete:
+        final = t.user_attrs["final"]
+        assert t.values == [final["reader"], final["meteor"]]
+        assert 0 < final["reader"] < 1 and 0 <= final["judge"] <= 1
+        assert logged[t.number]["reader"] == pytest.approx(final["reader"])
+        saved = json.loads((Path(t.user_attrs["run_dir"]) / "metrics.json").read_text())
+        # Each trial's own judging (two examples, final and copy-latest), not the running
+        # total of the study's one judge.
+        assert saved["judge_usage"]["judgments"] == 4
 
 
 def test_params_are_flattened():

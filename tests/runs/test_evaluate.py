@@ -9,6 +9,7 @@ import tests.toy_metric  # noqa: F401  (registers toy and toy_judge)
 from mopa.cli import main
 from mopa.data import load_file
 from mopa.scoring.metrics import score_pair
+from mopa.scoring.registry import get_metric
 from tests.conftest import review_record
 from tests.toy_metric import words
 
@@ -49,15 +50,18 @@ def test_a_registered_metric_is_evaluated_with_rows_per_example(files, capsys, t
                                for ex, text, value in zip(examples, texts, expected, strict=True)]
 
 
-def test_the_default_metrics_are_the_official_three_and_rows_pair_across_files(files, capsys,
-                                                                              tmp_path):
+def test_the_default_metrics_are_the_official_three_and_reader_and_rows_pair_across_files(
+        files, capsys, tmp_path):
     data, predictions, examples = files
     out = tmp_path / "m.json"
     _, printed, _ = _evaluate(capsys, data, predictions, "--metrics-file", str(out))
     assert [k for k in printed if k not in ("n", "empty", "missing")] == [
-        "rouge1", "rougeL", "meteor"]
+        "rouge1", "rougeL", "meteor", "reader"]
+    assert "judge_usage" not in printed  # no judge scored
     row = json.loads(out.read_text())["rows"][1]
-    assert row == {"id": examples[1].id, **score_pair(TEXTS[1], examples[1].output)}
+    reader = get_metric("reader").score_one(TEXTS[1], examples[1])
+    assert row == {"id": examples[1].id, **score_pair(TEXTS[1], examples[1].output),
+                   "reader": pytest.approx(reader), "empty": False}
 
 
 def test_a_metric_needing_an_lm_is_refused_without_one_and_gets_the_one_given(files, capsys):
@@ -76,3 +80,18 @@ def test_an_unknown_metric_lists_the_registered_ones(files, capsys):
     data, predictions, _ = files
     code, _, err = _evaluate(capsys, data, predictions, "--metrics", "bleu")
     assert code == 2 and "unknown metric 'bleu'; expected one of: rouge1, rougeL, meteor" in err
+
+
+def test_a_judged_evaluation_reports_the_judges_usage(files, capsys, tmp_path):
+    data, predictions, _ = files
+    out = tmp_path / "m.json"
+    code, printed, _ = _evaluate(capsys, data, predictions, "--metrics", "judge",
+                                 "--judge-lm", "fake", "--metrics-file", str(out))
+    assert code == 0 and 0 <= printed["judge"] <= 1
+    # Four examples rated once each (the missing one as an empty text).
+    assert printed["judge_usage"]["judgments"] == 4 and printed["judge_usage"]["lm_calls"] >= 4
+    assert json.loads(out.read_text())["judge_usage"] == printed["judge_usage"]
+    code, _, err = _evaluate(capsys, data, predictions, "--metrics", "judge", "--judge-lm",
+                             "embedded")
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "base model cannot follow a rubric" in err

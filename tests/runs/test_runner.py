@@ -41,7 +41,8 @@ def test_run_writes_predictions_and_metrics(data, tmp_path):
     assert saved["layers"][-1]["meteor"] == pytest.approx(saved["final"]["meteor"])
     assert 0 < saved["copy_latest"]["rouge1"] <= 1
     assert saved["per_example"]["lm_calls"] == 7
-    assert set(saved["vs_copy_latest"]) == {"rouge1", "rougeL", "meteor"}
+    assert set(saved["vs_copy_latest"]) == {"rouge1", "rougeL", "meteor", "reader"}
+    assert "judge_usage" not in saved  # no judge scored
     assert metrics["final"] == saved["final"]
 
 

@@ -19,11 +19,19 @@ def _lengths(predictions, examples):
     return [float(len(p)) for p in predictions]
 
 
-def test_the_default_set_is_the_official_three_in_order():
-    assert [m.name for m in default_metrics()] == ["rouge1", "rougeL", "meteor"]
-    assert [m.label for m in default_metrics()] == ["ROUGE-1", "ROUGE-L", "METEOR"]
+def test_the_default_set_is_the_official_three_then_reader_in_order():
+    assert [m.name for m in default_metrics()] == ["rouge1", "rougeL", "meteor", "reader"]
+    assert [m.label for m in default_metrics()] == ["ROUGE-1", "ROUGE-L", "METEOR", "Reader"]
     assert parse_metrics(None) == default_metrics()
     assert "mean" in metric_names() and not get_metric("mean").default
+    # Every run scores the defaults, so none may need an LM a run may not have.
+    assert not any(m.needs_lm for m in default_metrics())
+
+
+def test_the_order_is_by_package_whichever_metric_module_was_imported_first():
+    names = metric_names()
+    assert names[:4] == ("rouge1", "rougeL", "meteor", "mean")
+    assert names.index("reader") > names.index("mean")
 
 
 def test_parse_metrics_keeps_the_order_given_and_refuses_unknown_names():

@@ -49,7 +49,7 @@ def test_skipped_layers_score_their_recorded_output_and_the_mean_depth_is_report
                    {"output": b}, {"output": b, "skipped": True}]},
                examples[1].id: {"raw_prediction": a, "depth": 2, "layers": [
                    {"output": b}, {"output": a}]}}
-    scores = RunScores(examples[:2], records)
+    scores = RunScores(examples[:2], records, metrics=parse_metrics("rouge1,rougeL,meteor"))
     assert scores.layers[1] == score_pairs([b, a], [ex.output for ex in examples[:2]])
     assert scores.per_example["depth"] == 1.5
     assert "depth" not in RunScores(examples[:2], {}).per_example  # records without depth

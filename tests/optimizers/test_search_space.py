@@ -31,7 +31,7 @@ def test_default_space_is_every_mopa_preset_but_the_md_ones_and_every_setting():
     # resumes a study only with its categorical choices in the same order).
     assert space.aggregators == tuple(AGGREGATORS) == ("merge", "consensus", "fusion",
                                                        "likelihood", "contrast", "longest",
-                                                       "concat")
+                                                       "concat", "reader", "reader_fusion")
     assert space.refines == REFINES
     assert space.similarities == ("meteor", "rougeL") and space.target_factor == (0.8, 1.6)
     assert space.length_factor == ((1.0, 2.0), None)
@@ -199,7 +199,7 @@ def test_sampled_configs_are_valid_and_params_present_only_when_they_matter(samp
         assert params["aggregator"] == kind
         assert ("aggregator_temperature" in params) == (kind == "merge")
         assert ("similarity" in params) == (kind in ("consensus", "fusion"))
-        assert ("target_factor" in params) == (kind in ("fusion", "concat"))
+        assert ("target_factor" in params) == (kind in ("fusion", "concat", "reader_fusion"))
         assert ("refine" in params) == ("adaptive_depth" in params) == (config.layers > 1)
         assert ("stop_similarity" in params) == bool(params.get("adaptive_depth"))
         assert ("length_factor" in params) == params["user_length"]

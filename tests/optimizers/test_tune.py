@@ -1,69 +1,22 @@
 import json
-from dataclasses import asdict
 from pathlib import Path
 from types import SimpleNamespace
 
 import dspy
-import mlflow
 import optuna
 import pytest
-from mlflow import MlflowClient
 
 from mopa.cli import main
 from mopa.optimizers import tune as tune_module
-from mopa.optimizers.search_space import SearchSpace, space_from_flags
-from mopa.optimizers.settings import SpaceFlags, StudySettings, TuneSettings, fixed
-from mopa.optimizers.tune import parse_objectives, scorable, tune
-from mopa.programs import AGGREGATORS, ProgramConfig, ProgramOptions
+from mopa.optimizers.search_space import SearchSpace
+from mopa.optimizers.settings import StudySettings, TuneSettings
+from mopa.optimizers.tune import scorable, tune
+from mopa.programs import AGGREGATORS, ProgramConfig
 from mopa.runs import tracking
-from mopa.runs.settings import DataSettings, MetricSettings, RunSettings, TrackingSettings
-from mopa.scoring.judge_settings import JudgeSettings
-from mopa.settings import from_args
-from tests.conftest import review_record
-from tests.toy_metric import words
+from mopa.runs.settings import DataSettings, RunSettings
+from tests.optimizers.tuning import load_study, mlflow_runs, run_tune
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
-
-
-@pytest.fixture(scope="module")
-def tracking_uri(tmp_path_factory):
-    # One MLflow store for the module (creating its tables takes ~2 s); each test has its own
-    # experiment.
-    yield f"sqlite:///{tmp_path_factory.mktemp('mlflow') / 'mlflow.db'}"
-    mlflow.set_tracking_uri(None)
-
-
-@pytest.fixture
-def kwargs(tmp_path, monkeypatch, write_jsonl, tracking_uri, request):
-    monkeypatch.chdir(tmp_path)  # MLflow puts a new experiment's artifacts under ./mlruns
-    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
-    data = write_jsonl([review_record(f"user{i}", n_profile=3 + i) for i in range(3)])
-    return {"data": str(data), "study": "s", "experiment": request.node.name,
-            "storage": f"sqlite:///{tmp_path / 'optuna.db'}", "tracking_uri": tracking_uri,
-            "out": str(tmp_path / "runs"), "lm": "fake", "limit": 2, "agents": "1-2",
-            "layers": "1-2", "progress": False}
-
-
-def run_tune(scoring=None, **flags):
-    """``tune`` with its settings built from flag values, as ``mopa tune`` builds them."""
-    settings = (from_args(DataSettings, flags), from_args(RunSettings, fixed(flags)),
-                from_args(StudySettings, flags), from_args(TuneSettings, flags))
-    return tune(*settings, space_from_flags(**asdict(from_args(SpaceFlags, flags))),
-                from_args(ProgramOptions, fixed(flags)),
-                tracking_settings=from_args(TrackingSettings, flags), scoring=scoring)
-
-
-def mlflow_runs(kwargs):
-    client = MlflowClient(kwargs["tracking_uri"])
-    experiment = client.get_experiment_by_name(kwargs["experiment"])
-    runs = client.search_runs([experiment.experiment_id], max_results=1000)
-    parents = [r for r in runs if tracking.PARENT_TAG not in r.data.tags]
-    children = [r for r in runs if tracking.PARENT_TAG in r.data.tags]
-    return client, parents, children
-
-
-def load_study(kwargs):
-    return optuna.load_study(study_name=kwargs["study"], storage=kwargs["storage"])
 
 
 def test_each_trial_is_a_nested_run_with_params_metrics_and_predictions(kwargs, capsys):
@@ -174,45 +127,6 @@ def test_a_trial_whose_every_example_fails_is_a_failure_not_a_zero(kwargs, monke
     assert result["best"] is None
 
 
-def test_two_objectives_give_a_pareto_front(kwargs):
-    result = run_tune(trials=5, objectives="meteor,lm_calls", **kwargs)
-    study = load_study(kwargs)
-    assert [d.name for d in study.directions] == ["MAXIMIZE", "MINIMIZE"]
-    front = result["pareto_front"]
-    assert front and {t["number"] for t in front} == {t.number for t in study.best_trials}
-    complete = [t for t in study.trials if t.state.name == "COMPLETE"]
-    for member in front:
-        meteor, calls = member["values"]["meteor"], member["values"]["lm_calls"]
-        trial = next(t for t in complete if t.number == member["number"])
-        assert calls == trial.user_attrs["per_example"]["lm_calls"]
-        assert not any(t.values[0] >= meteor and t.values[1] <= calls
-                       and (t.values[0] > meteor or t.values[1] < calls) for t in complete)
-    _, parents, _ = mlflow_runs(kwargs)
-    assert parents[0].data.tags["pareto_front"] == ",".join(str(t["number"]) for t in front)
-
-
-def test_a_registered_metric_is_an_objective_in_its_direction(kwargs):
-    result = run_tune(trials=2, objectives="toy,meteor", **kwargs)
-    study = load_study(kwargs)
-    assert [d.name for d in study.directions] == ["MINIMIZE", "MAXIMIZE"]  # toy: lower wins
-    _, _, children = mlflow_runs(kwargs)
-    logged = {int(c.data.tags["optuna.trial_number"]): c.data.metrics for c in children}
-    for t in (t for t in study.trials if t.state.name == "COMPLETE"):
-        records = [json.loads(line) for line in (Path(t.user_attrs["run_dir"])
-                                                  / "predictions.jsonl").read_text().splitlines()]
-        toy = sum(words(r["prediction"]) for r in records) / len(records)
-        assert t.values[0] == pytest.approx(toy) == t.user_attrs["final"]["toy"]
-        assert logged[t.number]["toy"] == pytest.approx(toy)  # MLflow reads the registry too
-        assert {"toy", "rouge1", "rougeL", "meteor"} <= set(t.user_attrs["final"])
-    assert result["objectives"] == ["toy", "meteor"]
-
-
-def test_resuming_with_other_objectives_is_refused(kwargs):
-    run_tune(trials=0, **kwargs)
-    with pytest.raises(ValueError, match=r"optimizes \['meteor'\].*\['meteor', 'lm_calls'\]"):
-        run_tune(trials=0, objectives="meteor,lm_calls", **kwargs)
-
-
 def test_a_study_with_trials_but_no_parent_run_is_reported_not_waited_on_forever(kwargs):
     study = optuna.create_study(study_name="s", storage=kwargs["storage"], direction="maximize")
     study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1)  # not made by mopa tune
@@ -284,44 +198,6 @@ def test_fixed_values_of_searched_settings_are_refused(kwargs):
     with pytest.raises(ValueError, match="tune searches temperature=0.2"):
         tune(DataSettings(kwargs["data"]), RunSettings(lm="fake", temperature=0.2),
              StudySettings(), TuneSettings(trials=0))
-
-
-def test_objectives_are_checked():
-    assert parse_objectives("rougeL", None) == ["rougeL"]
-    assert parse_objectives("meteor", "mean,lm_calls") == ["mean", "lm_calls"]
-    assert parse_objectives("meteor", "toy") == ["toy"]  # any registered metric
-    with pytest.raises(ValueError, match="got 'meteor,latency'"):
-        parse_objectives("meteor", "meteor,latency")
-    assert parse_objectives("meteor", "toy_judge") == ["toy_judge"]  # its LM: checked by tune
-
-
-def test_an_objective_whose_lm_is_not_given_is_refused_before_the_study_opens(kwargs):
-    with pytest.raises(ValueError, match="metric 'judge' scores with a judge LM and none is "
-                                         "configured; pass --judge-lm SPEC"):
-        run_tune(trials=1, objectives="judge,meteor", **kwargs)
-    with pytest.raises(KeyError):  # nothing was created
-        load_study(kwargs)
-
-
-def test_reader_and_meteor_give_a_pareto_study_and_a_judge_scores_each_trial(kwargs):
-    scoring = MetricSettings(metrics="judge", judge=JudgeSettings(judge_lm="fake"))
-    result = run_tune(trials=2, objectives="reader,meteor", scoring=scoring, **kwargs)
-    study = load_study(kwargs)
-    assert [d.name for d in study.directions] == ["MAXIMIZE", "MAXIMIZE"]
-    assert result["objectives"] == ["reader", "meteor"] and result["pareto_front"]
-    complete = [t for t in study.trials if t.state.name == "COMPLETE"]
-    assert len(complete) == 2
-    _, _, children = mlflow_runs(kwargs)
-    logged = {int(c.data.tags["optuna.trial_number"]): c.data.metrics for c in children}
-    for t in complete:
-        final = t.user_attrs["final"]
-        assert t.values == [final["reader"], final["meteor"]]
-        assert 0 < final["reader"] < 1 and 0 <= final["judge"] <= 1
-        assert logged[t.number]["reader"] == pytest.approx(final["reader"])
-        saved = json.loads((Path(t.user_attrs["run_dir"]) / "metrics.json").read_text())
-        # Each trial's own judging (two examples, final and copy-latest), not the running
-        # total of the study's one judge.
-        assert saved["judge_usage"]["judgments"] == 4
 
 
 def test_params_are_flattened():

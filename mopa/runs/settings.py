@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from mopa.data import SELECTIONS, Example, load, select
 from mopa.scoring.judge_settings import JudgeSettings
-from mopa.scoring.registry import LM_ROLES, Metric, parse_metrics, require_lms
+from mopa.scoring.registry import Metric, parse_metrics, require_lms
 from mopa.settings import check, setting
 
 if TYPE_CHECKING:

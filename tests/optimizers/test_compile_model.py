@@ -20,7 +20,6 @@ from mopa.program_inputs import program_inputs
 from mopa.programs import ProgramChoice
 from mopa.runs import run_context
 from mopa.runs.code_version import git_commit
-from mopa.runs.runner import run
 from mopa.runs.settings import DataSettings, RunSettings, TrackingSettings
 
 FAKE = RunSettings(lm="fake", progress=False)

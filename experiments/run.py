@@ -140,7 +140,7 @@ def run_experiment(name: str, data: DataSettings, settings: RunSettings,
             rag_agents=system.rag_agents,
             proposer_lms=",".join(md_lms) if PRESETS[system.preset].multi_lm else None,
             options=replace(program.options, **dict(system.options)),
-        ).config(task)
+        ).config(task, settings.base_model)
         module = build_program(config, lms)
         manifest = {**record, "config": config.as_dict(), "program_hash": program_hash(module)}
         with RunStore(root / system.slug, manifest) as store:

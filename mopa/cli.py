@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from mopa.errors import user_error
 from mopa.experiments import EXPERIMENTS
 from mopa.flags import DefaultsFormatter, Version
+from mopa.quiet import quiet_logs
 from mopa.redaction import redact, redact_process_output, refuse_secret_flags
 
 # Every command's one-line help, in the order ``mopa --help`` lists them; the command NAME is
@@ -50,6 +51,10 @@ def build_parser(loaded: Sequence[str] = tuple(COMMANDS)) -> argparse.ArgumentPa
     sub = parser.add_subparsers(dest="command", required=True)
     for name, help in COMMANDS.items():
         p = sub.add_parser(name, help=help, description=help, formatter_class=DefaultsFormatter)
+        p.add_argument("--verbose", action="store_true",
+                       help="show every expected warning (calls stopped by the token budget) "
+                            "and llama.cpp's notes; by default they are counted and said once "
+                            "per run")
         if name in loaded:
             importlib.import_module(f"mopa.commands.{name}").configure(p)
     return parser
@@ -67,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser(_named(argv)).parse_args(argv)
     try:
         refuse_secret_flags(vars(args))  # before a command writes (or logs) any flag
+        quiet_logs(args.verbose)
         args.func(args)
     except KeyboardInterrupt:
         print("mopa: interrupted; finished work is saved, rerun the same command to resume",

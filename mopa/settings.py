@@ -72,9 +72,12 @@ def to_argv(cls: type, values: Mapping, exclude: tuple[str, ...] = ()) -> list[s
     argv = []
     for f, _ in leaves(cls):
         value = values.get(dest_name(f))
-        if f.name in exclude or value is None:
+        if f.name in exclude or dest_name(f) not in values or (
+                value is None and default_value(f) is None):
             continue
-        if isinstance(value, bool):
+        if value is None:  # a number setting turned off (see NoneOr)
+            argv += [flag_name(f), "none"]
+        elif isinstance(value, bool):
             argv.append(flag_name(f) if value else "--no-" + flag_name(f).removeprefix("--"))
         else:
             argv += [flag_name(f), str(value)]
@@ -88,8 +91,22 @@ def leaves(cls: type) -> Iterator[tuple[Field, type]]:
         kind = unoptional(hints[f.name])
         if is_dataclass(kind):
             yield from leaves(kind)
+        elif kind is not hints[f.name] and kind in (int, float) and default_value(f) is not None:
+            yield f, NoneOr(kind)
         else:
             yield f, kind
+
+
+class NoneOr:
+    """The flag type of a number setting that is on by default and may be turned off:
+    ``--length-factor none`` gives None, anything else is the number."""
+
+    def __init__(self, kind: type):
+        self.kind = kind
+        self.__name__ = f"{kind.__name__} or none"  # what argparse's error names
+
+    def __call__(self, text: str):
+        return None if text.strip().lower() == "none" else self.kind(text)
 
 
 def unoptional(annotation) -> type:

@@ -113,7 +113,7 @@ def _compile(data: DataSettings, split: SplitSettings, settings: RunSettings,
              program: ProgramChoice, optimizer: OptimizerSettings, out: str | Path,
              run: CompileRun, traces: bool, register: str | None) -> dict:
     train_ex, val_ex, test_ex = split_examples(data, split)
-    config = program.config(train_ex[0].task)
+    config = program.config(train_ex[0].task, settings.base_model)
     if not get_preset(config.preset).needs_lm:
         raise ValueError(f"{config.preset} calls no LM, so it has no prompts to compile; pick "
                          "an LM program")

@@ -157,6 +157,8 @@ def suggest(trial, space: SearchSpace, task: str, options: ProgramOptions | None
     if trial.suggest_categorical("user_length", _switch(space.length_factor)):
         program["length_factor"] = trial.suggest_float("length_factor",
                                                        *_span(space.length_factor))
+    else:  # the switch off is the LM's fixed --max-tokens, whatever the default policy is
+        program["length_factor"] = None
     run = {"temperature": trial.suggest_float("temperature", *space.temperature),
            "k": trial.suggest_int("k", *space.k),
            "max_words": trial.suggest_int("max_words", *space.max_words)}

@@ -13,6 +13,7 @@ import dspy
 
 from mopa.length import budget_from_words, trim_to_sentence
 from mopa.lm.adapter import PlainTextAdapter
+from mopa.tally import RESAMPLED, note
 
 if TYPE_CHECKING:
     from mopa.lm.pool import LMPool
@@ -20,6 +21,9 @@ if TYPE_CHECKING:
 
 MAX_ASPECTS = 6
 PLAN_MAX_TOKENS = 96  # 3-6 aspect lines of 2-5 words need few tokens
+# A resample's rollout ids sit past any agent's own (agents use 1..N), so no two attempts of
+# one example share a cache entry.
+RESAMPLE_STRIDE = 1000
 
 
 def make_predictor(signature: type[dspy.Signature], lms: LMPool | None,
@@ -77,6 +81,38 @@ def finish(config: ProgramConfig, text: str) -> str:
     """A generated text as the program keeps it: cut back to its last complete sentence when
     the program trims (a generation stopped by max_tokens ends mid-sentence)."""
     return trim_to_sentence(text) if config.trim else text
+
+
+def shortest_words(config: ProgramConfig, user_words: float | None) -> int:
+    """The fewest words a generated text may have before it is resampled: ``min_length`` x
+    the user's median past length, and at least one word (an empty text is never kept while a
+    resample is left); 0 when the policy is off."""
+    if config.min_length is None:
+        return 0
+    return max(1, round(config.min_length * (user_words or 0)))
+
+
+def write(predictor: dspy.Predict, config: ProgramConfig, user_words: float | None,
+          call: dict, **inputs) -> str:
+    """One generated text under the length policy: ``call`` carries the user's token budget;
+    the text is trimmed to whole sentences (``finish``), and while it is shorter than
+    ``shortest_words`` it is written again with a new rollout, up to ``resamples`` times,
+    keeping the longest. Why: a 270M base model often ends at once (an empty answer) or after
+    a few words; a single-call system would score 0 there where a multi-draft one cannot, so
+    every LM system and baseline gets the same second chance. Each resample is counted."""
+    floor = shortest_words(config, user_words)
+    best = ""
+    for attempt in range(config.resamples + 1):
+        attempt_call = dict(call)
+        if attempt:
+            note(RESAMPLED)
+            attempt_call["rollout_id"] = (call.get("rollout_id") or 0) + attempt * RESAMPLE_STRIDE
+        text = finish(config, call_predictor(predictor, attempt_call, **inputs))
+        if attempt == 0 or len(text.split()) > len(best.split()):
+            best = text
+        if len(best.split()) >= floor:
+            break
+    return best
 
 
 def format_drafts(drafts: list[str]) -> str:

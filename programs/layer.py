@@ -8,13 +8,14 @@ from typing import TYPE_CHECKING
 import dspy
 
 from mopa.programs.agents import Agent
-from mopa.programs.calls import call_predictor, format_drafts, make_predictor
+from mopa.programs.calls import call_predictor, format_drafts, make_predictor, write
 from mopa.programs.workers import workers
 from mopa.signatures import Propose, Refine, for_task, with_plan
 from mopa.tasks import Task
 
 if TYPE_CHECKING:
     from mopa.lm.pool import LMPool
+    from mopa.programs.config import ProgramConfig
 
 
 @dataclass
@@ -28,13 +29,15 @@ class Layer(dspy.Module):
 
     Each agent proposes from the profile (and the plan, for planning agents); a layer that
     ``reads_drafts`` (the report's refinement) also shows each agent the previous layer's drafts.
-    The agents write concurrently (in the pool of the program calling the layer, if any).
+    The agents write concurrently (in the pool of the program calling the layer, if any), each
+    under the program's length policy when the layer is given its ``config``.
     """
 
     def __init__(self, task: Task, agents: list[Agent], reads_drafts: bool,
-                 lms: LMPool | None = None):
+                 lms: LMPool | None = None, config: ProgramConfig | None = None):
         super().__init__()
         self.agents = list(agents)
+        self.config = config
         base = Refine if reads_drafts else Propose
         self.proposers = []
         for agent in self.agents:
@@ -43,14 +46,16 @@ class Layer(dspy.Module):
                 make_predictor(for_task(signature, task, role=agent.role_text), lms, agent.lm))
 
     def forward(self, profile: str, query: str, plans: list[str | None] | None = None,
-                previous: list[str] | None = None, config: dict | None = None) -> LayerResult:
+                previous: list[str] | None = None, config: dict | None = None,
+                user_words: float | None = None) -> LayerResult:
         """Every agent's draft (``plans[i]`` for a planning agent i; ``previous``: the drafts a
         refining layer reads), and why any agent gave none."""
         if plans is None and any(a.uses_plan for a in self.agents):
             raise ValueError("this layer has planning agents: pass plans, one per agent "
                              "(None for a RAG agent)")
         with workers(len(self.proposers)) as pool:
-            futures = [pool.submit(self.propose, i, profile, query, plans, previous, config)
+            futures = [pool.submit(self.propose, i, profile, query, plans, previous, config,
+                                   user_words)
                        for i in range(len(self.proposers))]
         result = LayerResult(drafts=[])
         for i, future in enumerate(futures):
@@ -68,12 +73,15 @@ class Layer(dspy.Module):
         return result
 
     def propose(self, i: int, profile: str, query: str, plans: list[str | None] | None,
-                previous: list[str] | None, config: dict | None) -> str:
+                previous: list[str] | None, config: dict | None,
+                user_words: float | None = None) -> str:
         inputs = {"profile": profile, "query": query}
         if self.agents[i].uses_plan:
             inputs["plan"] = plans[i]
         if previous:
             inputs["drafts"] = format_drafts(previous)
         # A distinct rollout per agent: identical agents sample distinct drafts, still cached.
-        return call_predictor(self.proposers[i], {**(config or {}), "rollout_id": i + 1},
-                              **inputs)
+        call = {**(config or {}), "rollout_id": i + 1}
+        if self.config is None:
+            return call_predictor(self.proposers[i], call, **inputs)
+        return write(self.proposers[i], self.config, user_words, call, **inputs)

@@ -26,7 +26,7 @@ from mopa.programs.agents import plan_slots
 from mopa.programs.aggregators import get_aggregator
 from mopa.programs.aggregators.base import Aggregation, Context
 from mopa.programs.aggregators.text import similarity
-from mopa.programs.calls import finish, length_config, make_plan, make_predictor
+from mopa.programs.calls import length_config, make_plan, make_predictor
 from mopa.programs.layer import Layer
 from mopa.programs.workers import workers
 from mopa.signatures import Plan, for_task
@@ -78,7 +78,8 @@ class MoPA(dspy.Module):
             self.planners.append(make_predictor(for_task(Plan, spec), lms, lm))
 
         reads_drafts = config.refine == "drafts"
-        self.layers = [Layer(spec, self.agents, reads_drafts=reads_drafts and k > 0, lms=lms)
+        self.layers = [Layer(spec, self.agents, reads_drafts=reads_drafts and k > 0, lms=lms,
+                             config=config)
                        for k in range(config.layers)]
         self.aggregator = get_aggregator(config.aggregator)(config, lms)
 
@@ -95,9 +96,10 @@ class MoPA(dspy.Module):
                 if self._settled(steps):
                     break
                 proposed = layer(profile=self._shown_profile(context, steps), query=query,
-                                 plans=agent_plans, previous=self._previous(steps), config=call)
-                drafts = [finish(self.config, d) for d in proposed.drafts]
-                steps.append(Step(drafts, proposed.failures, self.aggregate(drafts, context)))
+                                 plans=agent_plans, previous=self._previous(steps), config=call,
+                                 user_words=user_words)
+                steps.append(Step(proposed.drafts, proposed.failures,
+                                  self.aggregate(proposed.drafts, context)))
             return self._prediction(plans, steps)
 
     def plan(self, profile: str, query: str) -> list[str]:

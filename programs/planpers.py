@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import dspy
 
-from mopa.programs.calls import call_predictor, finish, length_config, make_plan, make_predictor
+from mopa.programs.calls import length_config, make_plan, make_predictor, write
 from mopa.signatures import Plan, ProposeWithPlan, for_task
 from mopa.tasks import get_task
 
@@ -27,6 +27,7 @@ class PlanPers(dspy.Module):
                 user_words: float | None = None, task_input: str | None = None
                 ) -> dspy.Prediction:
         plan = make_plan(self.planner, profile, query)
-        output = call_predictor(self.generate, length_config(self.config, user_words),
-                                profile=profile, plan=plan, query=query)
-        return dspy.Prediction(output=finish(self.config, output), plans=[plan], layers=[])
+        output = write(self.generate, self.config, user_words,
+                       length_config(self.config, user_words), profile=profile, plan=plan,
+                       query=query)
+        return dspy.Prediction(output=output, plans=[plan], layers=[])

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import dspy
 
-from mopa.programs.calls import call_predictor, finish, length_config, make_predictor
+from mopa.programs.calls import length_config, make_predictor, write
 from mopa.signatures import Propose, for_task
 from mopa.tasks import get_task
 
@@ -24,6 +24,6 @@ class RAGPersonalized(dspy.Module):
     def forward(self, profile: str, query: str, latest: str | None = None,
                 user_words: float | None = None, task_input: str | None = None
                 ) -> dspy.Prediction:
-        output = call_predictor(self.generate, length_config(self.config, user_words),
-                                profile=profile, query=query)
-        return dspy.Prediction(output=finish(self.config, output), plans=[], layers=[])
+        output = write(self.generate, self.config, user_words,
+                       length_config(self.config, user_words), profile=profile, query=query)
+        return dspy.Prediction(output=output, plans=[], layers=[])

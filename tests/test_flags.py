@@ -72,6 +72,19 @@ def test_recorded_values_round_trip_through_the_command_line():
         size=2, loud=True, inner=Inner(0.25), new_knob="n")
 
 
+def test_a_number_setting_that_is_on_by_default_is_turned_off_with_none():
+    @dataclass(frozen=True)
+    class Policy:
+        factor: float | None = setting(1.5, "on by default")
+        count: int = setting(2, "never off")
+
+    assert from_args(Policy, _parse(Policy, ["--factor", "none"])) == Policy(factor=None)
+    assert from_args(Policy, _parse(Policy, ["--factor", "2"])) == Policy(factor=2.0)
+    with pytest.raises(SystemExit):
+        _parse(Policy, ["--count", "none"])
+    assert to_argv(Policy, recorded(Policy(factor=None))) == ["--factor", "none", "--count", "2"]
+
+
 def test_every_program_option_is_a_flag_of_every_command_that_builds_programs():
     parser = build_parser()
     subcommands = parser._subparsers._group_actions[0].choices

@@ -52,6 +52,18 @@ def test_query_and_document_follow_official_fields():
     assert review.document(item) == "5.0 S D R"
 
 
+def test_an_abstract_without_keywords_is_retrieved_by_its_title():
+    spec = TASKS["abstract_generation"]
+    sentence = 'Generate an abstract for the title "Bayesian optics" using the following items: '
+    assert "Bayesian optics" in spec.query(sentence)
+    profile = tuple({"title": t, "abstract": a} for t, a in (
+        ("Bayesian optics", "We study optics the Bayesian way."),
+        ("Graph cuts", "Cuts on graphs."), ("Protein folds", "Folding."),
+        ("Sparse codes", "Codes."), ("Deep nets", "Nets.")))
+    ex = Example("x", "u", "abstract_generation", sentence, "o", profile)
+    assert 0 in [r.index for r in retrieve(ex, k=2)]
+
+
 def test_items_are_cut_and_shown_like_the_new_text_header():
     ex = Example("x", "u", "product_review", "great strings", "o", tuple(
         {"overall": "5", "summary": f"s{i}", "reviewText": ("great strings " * 80) + str(i)}

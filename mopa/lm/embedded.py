@@ -41,6 +41,7 @@ from dspy.lm15 import Adaptation, Message, Request, Response, Usage, response_to
 
 from mopa.lm.async_engine import AsyncFromSync
 from mopa.lm.llama_batch import LlamaBatchBackend
+from mopa.quiet import quiet_llama
 from mopa.lm.scheduler import Job, Sampling, Scheduler
 from mopa.lm.scoring import token_logprobs
 
@@ -149,6 +150,7 @@ def load_model(model_path: str, n_ctx: int = DEFAULT_N_CTX,
                     ".gguf> or omit it for the packaged Gemma-3-270M")
             llama = Llama(model_path=str(model_path), n_ctx=n_ctx, n_threads=n_threads,
                           verbose=False)
+            quiet_llama()
             loaded = _MODELS[key] = _LoadedModel(llama, threading.Lock())
         return loaded
 

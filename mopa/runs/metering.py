@@ -2,7 +2,9 @@
 
 Calls are counted by a DSPy callback into a meter held in a context variable; the program's
 worker threads run in copies of the example's context, so their calls land on the same meter.
-Tokens come from DSPy's usage tracker, which only records calls that missed the cache.
+Tokens come from DSPy's usage tracker, which only records calls that missed the cache. The
+example's tally (``mopa.tally``: resampled texts, calls stopped by the token budget) is kept
+beside the counts.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import dspy
 from dspy.utils.callback import BaseCallback
 from dspy.utils.usage_tracker import track_usage
 
+from mopa.tally import EVENTS, tallied
+
 _meter: contextvars.ContextVar[Meter | None] = contextvars.ContextVar("mopa_meter", default=None)
 
 
@@ -25,6 +29,7 @@ class Meter:
     calls: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    events: dict = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def count_call(self) -> None:
@@ -33,7 +38,8 @@ class Meter:
 
     def as_dict(self) -> dict:
         return {"lm_calls": self.calls, "prompt_tokens": self.prompt_tokens,
-                "completion_tokens": self.completion_tokens}
+                "completion_tokens": self.completion_tokens,
+                **{event: self.events.get(event, 0) for event in EVENTS}}
 
 
 class CallCounter(BaseCallback):
@@ -54,8 +60,11 @@ def metered() -> Iterator[Meter]:
     if CALL_COUNTER not in callbacks:
         callbacks.append(CALL_COUNTER)
     try:
-        with dspy.context(callbacks=callbacks), track_usage() as tracker:
-            yield meter
+        with dspy.context(callbacks=callbacks), track_usage() as tracker, tallied() as tally:
+            try:
+                yield meter
+            finally:
+                meter.events = dict(tally)
         for usage in tracker.get_total_tokens().values():
             meter.prompt_tokens += int(usage.get("prompt_tokens") or 0)
             meter.completion_tokens += int(usage.get("completion_tokens") or 0)

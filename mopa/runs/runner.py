@@ -104,7 +104,7 @@ def run(data: DataSettings, settings: RunSettings, program: ProgramChoice | str 
             raise ValueError(f"{program_file} was compiled for {config.task}, but {data.data} "
                              f"is {task} data")
     else:
-        config = program.config(task)
+        config = program.config(task, settings.base_model)
         module = build_program(config, lms)
     manifest = {**recorded(data), **recorded(settings), "program_file": program_file,
                 "config": config.as_dict(), "program_hash": program_hash(module)}
@@ -132,4 +132,21 @@ def execute(module: dspy.Module, config: ProgramConfig, examples: list[Example],
     metrics = {"program": config.as_dict(), "lm": lms.default_spec,
                **run_metrics(examples, store.records(), settings.clean, metrics, metric_lms)}
     store.write_metrics(metrics)
+    line = events_line(metrics["events"], metrics["n"], config.trim)
+    if line:
+        print(f"mopa: {config.preset}: {line}", file=sys.stderr)
     return metrics
+
+
+def events_line(events: dict[str, int], n: int, trimmed: bool = True) -> str:
+    """The run's expected events, said once instead of a warning per call ('' when none)."""
+    parts = []
+    if events.get("truncated"):
+        then = "cut back to their last whole sentence" if trimmed else "kept as they ended"
+        parts.append(f"{events['truncated']} of {events['lm_calls']} LM calls hit the token "
+                     f"budget ({then})")
+    if events.get("resampled"):
+        parts.append(f"{events['resampled']} short or empty texts were written again")
+    if events.get("empty"):
+        parts.append(f"{events['empty']} of {n} outputs are empty")
+    return "; ".join(parts)

@@ -79,6 +79,12 @@ class RunSettings:
                      (self.max_words >= 1, "max_words", "an integer >= 1"),
                      (self.workers >= 1, "workers", "an integer >= 1")])
 
+    @property
+    def base_model(self) -> bool:
+        """The default LM continues text rather than following instructions (the embedded
+        model, or a base model behind a completions endpoint)."""
+        return self.lm.split("@")[0] == "embedded" or self.lm.startswith("text:")
+
     def lm_pool(self) -> LMPool:
         """The run's LMs (created on first use); the pool imports DSPy, hence the late import."""
         from mopa.lm.pool import LMPool  # lazy: DSPy; mopa evaluate and data need none

@@ -21,6 +21,7 @@ from mopa.length import median_words
 from mopa.scoring.cleaning import clean_text
 from mopa.scoring.intervals import bootstrap_mean, paired_bootstrap
 from mopa.scoring.registry import Metric, parse_metrics
+from mopa.tally import EVENTS
 
 COSTS = ("lm_calls", "prompt_tokens", "completion_tokens", "seconds")  # recorded per example
 
@@ -114,6 +115,15 @@ class RunScores:
         means["user_words"] = round(statistics.fmean(users), 1) if users else None
         return means
 
+    @property
+    def events(self) -> dict[str, int]:
+        """Totals over the run: LM calls, the tallied events (texts resampled for being
+        short, calls stopped by the token budget) and final outputs that are empty."""
+        totals = {key: sum(int(r.get(key, 0) or 0) for r in self.records)
+                  for key in ("lm_calls", *EVENTS)}
+        totals["empty"] = sum(1 for text in self.final_texts if not text.strip())
+        return totals
+
 
 def _metric_names(rows: list[dict]) -> list[str]:
     return [key for key in rows[0] if key != "empty"] if rows else []
@@ -184,5 +194,6 @@ def run_metrics(examples: list[Example], records: dict[str, dict], clean: bool =
         "copy_latest": aggregate(scores.copy_latest),
         "vs_copy_latest": paired_intervals(columns(scores.final), columns(scores.copy_latest)),
         "per_example": scores.per_example,
+        "events": scores.events,
         **judge_usage(lms, since=before),
     }

@@ -13,7 +13,7 @@ import dspy
 from mopa.programs.aggregators.base import Aggregation, Aggregator, Context
 from mopa.programs.aggregators.registry import register
 from mopa.programs.aggregators.searched import AGGREGATOR_TEMPERATURE
-from mopa.programs.calls import call_predictor, finish, format_drafts
+from mopa.programs.calls import format_drafts, write
 from mopa.signatures import Aggregate, for_task
 from mopa.tasks import get_task
 
@@ -39,5 +39,5 @@ class Merge(dspy.Predict, Aggregator):
         call = {}
         if context.config.aggregator_temperature is not None:
             call["temperature"] = context.config.aggregator_temperature
-        merged = call_predictor(self, call, query=context.query, drafts=format_drafts(drafts))
-        return Aggregation(finish(context.config, merged))
+        return Aggregation(write(self, context.config, context.user_words, call,
+                                 query=context.query, drafts=format_drafts(drafts)))

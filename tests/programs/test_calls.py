@@ -32,3 +32,51 @@ def test_a_failed_call_raises_its_cause_after_the_lms_own_retries_only():
             call_predictor(predict, profile="p", query="q")
         assert len(lm.engine.calls) == 2  # one attempt and the LM's one retry, nothing on top
         assert call_predictor(predict, profile="p", query="q")
+
+
+def _config(**options):
+    from mopa.programs import make_config
+    return make_config("rag", "product_review", **options)
+
+
+def _replies(*texts):
+    """A responder that gives ``texts`` in turn, then the last one forever."""
+    answers = list(texts)
+    return lambda prompt: answers.pop(0) if len(answers) > 1 else answers[0]
+
+
+def test_a_short_text_is_written_again_with_a_new_rollout_and_counted():
+    from mopa.programs.calls import write
+    from mopa.tally import tallied
+    # Cached: a resample that reused the first call's rollout would be answered from the cache
+    # (the same empty text) and never reach the engine.
+    lm = fake_lm(responder=_replies("", "Too short.", "A whole review of this pedal. " * 5),
+                 cache=True, name="local/fake-resample")
+    predict = dspy.Predict(PROPOSE)
+    with dspy.context(lm=lm, adapter=PlainTextAdapter()), tallied() as tally:
+        text = write(predict, _config(), 40.0, {"rollout_id": 3}, profile="p", query="q")
+    assert text.startswith("A whole review")
+    assert tally["resampled"] == 2
+    assert len(lm.engine.requests) == 3
+
+
+def test_the_longest_attempt_is_kept_when_every_one_is_short():
+    from mopa.programs.calls import write
+    lm = fake_lm(responder=_replies("", "Two words.", "One."))
+    predict = dspy.Predict(PROPOSE)
+    with dspy.context(lm=lm, adapter=PlainTextAdapter()):
+        assert write(predict, _config(), 40.0, {}, profile="p", query="q") == "Two words."
+
+
+def test_no_resample_when_the_policy_is_off_or_the_text_is_long_enough():
+    from mopa.programs.calls import shortest_words, write
+    assert shortest_words(_config(min_length=None), 40.0) == 0
+    assert shortest_words(_config(), None) == 1  # no past texts: never empty
+    assert shortest_words(_config(min_length=0.5), 40.0) == 20
+    lm = fake_lm(responder=_replies(""))
+    predict = dspy.Predict(PROPOSE)
+    with dspy.context(lm=lm, adapter=PlainTextAdapter()):
+        assert write(predict, _config(min_length=None), 40.0, {}, profile="p", query="q") == ""
+    assert len(lm.engine.requests) == 1
+    with pytest.raises(ValueError, match="min_length"):
+        _config(min_length=2.0)

@@ -1,0 +1,61 @@
+"""Expected warnings are counted and said once; --verbose shows them as they come."""
+
+import json
+import logging
+import subprocess
+import sys
+
+from mopa.quiet import DSPY_LM_LOGGER, LLAMA_LOGGER, quiet_llama, quiet_logs
+from mopa.runs.runner import events_line
+from mopa.tally import tallied
+
+RUN = [sys.executable, "-m", "mopa.cli", "run", "--data", "demo:product_review", "--limit", "3",
+       "--program", "rag", "--lm", "fake", "--length-factor", "none", "--max-tokens", "8",
+       "--no-progress"]
+
+
+def test_a_truncation_warning_is_counted_not_printed(caplog):
+    quiet_logs()
+    try:
+        with tallied() as tally, caplog.at_level(logging.WARNING):
+            logging.getLogger(DSPY_LM_LOGGER).warning(
+                "LM response was truncated; increase max_tokens or inspect history.")
+            logging.getLogger(DSPY_LM_LOGGER).warning("something else")
+        assert tally["truncated"] == 1
+        assert [r.getMessage() for r in caplog.records] == ["something else"]
+    finally:
+        quiet_logs(verbose=True)
+
+
+def test_llama_notes_are_silenced_after_a_model_load_resets_the_level():
+    quiet_logs()
+    logging.getLogger(LLAMA_LOGGER).setLevel(logging.ERROR)  # what Llama(verbose=False) does
+    quiet_llama()
+    assert logging.getLogger(LLAMA_LOGGER).level == logging.CRITICAL
+    quiet_logs(verbose=True)
+    assert logging.getLogger(LLAMA_LOGGER).level == logging.DEBUG
+
+
+def test_the_summary_line_says_each_event_once():
+    assert events_line({"lm_calls": 360, "truncated": 212, "resampled": 0, "empty": 0}, 40) == (
+        "212 of 360 LM calls hit the token budget (cut back to their last whole sentence)")
+    assert "5 short or empty texts were written again" in events_line(
+        {"lm_calls": 9, "truncated": 0, "resampled": 5, "empty": 1}, 4)
+    assert events_line({"lm_calls": 9, "truncated": 0, "resampled": 0, "empty": 0}, 4) == ""
+
+
+def test_a_run_prints_one_summary_line_and_no_repeated_warning(tmp_path):
+    quiet = subprocess.run(RUN + ["--out", str(tmp_path / "quiet")], capture_output=True,
+                           text=True, check=True)
+    lines = [line for line in quiet.stderr.splitlines() if line.strip()]
+    assert not any("truncated" in line for line in lines), quiet.stderr
+    assert len(lines) == len(set(lines)), quiet.stderr
+    summary = [line for line in lines if "hit the token budget" in line]
+    events = json.loads((tmp_path / "quiet" / "metrics.json").read_text())["events"]
+    assert events["truncated"] >= 2 and summary == [
+        f"mopa: rag: {events['truncated']} of {events['lm_calls']} LM calls hit the token "
+        "budget (cut back to their last whole sentence); "
+        f"{events['resampled']} short or empty texts were written again"]
+    loud = subprocess.run(RUN + ["--out", str(tmp_path / "loud"), "--verbose"],
+                          capture_output=True, text=True, check=True)
+    assert loud.stderr.count("LM response was truncated") == events["truncated"]

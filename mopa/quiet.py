@@ -6,18 +6,19 @@ Two sources drown a run's progress bar and result otherwise:
   design working, hundreds of times in an 8-agent experiment. Each one is counted
   (``mopa.tally``) instead, and the run's summary says how many calls hit the budget.
 - llama.cpp prints notes when a context is created (``llama_kv_cache_iswa: using full-size SWA
-  cache``); llama-cpp-python passes them on through its logger, silenced here.
+  cache``), dropped here.
 ``--verbose`` leaves both as they are. Errors and the progress bar are never touched.
 """
 
 from __future__ import annotations
 
+import ctypes
 import logging
+from types import ModuleType
 
 from mopa.tally import TRUNCATED, note
 
 DSPY_LM_LOGGER = "dspy.clients.lm"
-LLAMA_LOGGER = "llama-cpp-python"
 TRUNCATION = "LM response was truncated"
 
 
@@ -33,6 +34,7 @@ class CountTruncations(logging.Filter):
 
 _FILTER = CountTruncations()
 _verbose = False
+_silent = None
 
 
 def quiet_logs(verbose: bool = False) -> None:
@@ -44,11 +46,17 @@ def quiet_logs(verbose: bool = False) -> None:
         dspy_lm.removeFilter(_FILTER)
     else:
         dspy_lm.addFilter(_FILTER)
-    quiet_llama()
 
 
-def quiet_llama() -> None:
-    """llama-cpp-python prints a C-side note when its logger's level is at or below the note's,
-    and ``Llama(verbose=False)`` resets that level to ERROR, which still lets context notes
-    through: called again after every model load, CRITICAL keeps them off stderr."""
-    logging.getLogger(LLAMA_LOGGER).setLevel(logging.DEBUG if _verbose else logging.CRITICAL)
+def quiet_llama(llama_cpp: ModuleType) -> None:
+    """Route llama.cpp's C-side log to a callback that drops it (unless verbose). Its Python
+    binding prints a note whenever the note's level passes its logger's, and context notes
+    (``llama_kv_cache_iswa: ...``) pass whatever level ``Llama(verbose=False)`` sets. Called by
+    the embedded model before it creates a context; the callback lives as long as the process,
+    as the C library keeps a pointer to it."""
+    global _silent
+    if _verbose:
+        return
+    if _silent is None:
+        _silent = llama_cpp.llama_log_callback(lambda level, text, user_data: None)
+    llama_cpp.llama_log_set(_silent, ctypes.c_void_p(0))

@@ -5,7 +5,7 @@ import logging
 import subprocess
 import sys
 
-from mopa.quiet import DSPY_LM_LOGGER, LLAMA_LOGGER, quiet_llama, quiet_logs
+from mopa.quiet import DSPY_LM_LOGGER, quiet_llama, quiet_logs
 from mopa.runs.runner import events_line
 from mopa.tally import tallied
 
@@ -27,13 +27,24 @@ def test_a_truncation_warning_is_counted_not_printed(caplog):
         quiet_logs(verbose=True)
 
 
-def test_llama_notes_are_silenced_after_a_model_load_resets_the_level():
+def test_llama_notes_go_to_a_silent_callback_unless_verbose():
+    class FakeLlamaCpp:  # the two names of llama_cpp's binding quiet_llama uses
+        def __init__(self):
+            self.installed = []
+
+        def llama_log_callback(self, function):
+            return function
+
+        def llama_log_set(self, callback, user_data):
+            self.installed.append(callback)
+
+    binding = FakeLlamaCpp()
     quiet_logs()
-    logging.getLogger(LLAMA_LOGGER).setLevel(logging.ERROR)  # what Llama(verbose=False) does
-    quiet_llama()
-    assert logging.getLogger(LLAMA_LOGGER).level == logging.CRITICAL
+    quiet_llama(binding)
+    assert len(binding.installed) == 1 and binding.installed[0](2, b"note", None) is None
     quiet_logs(verbose=True)
-    assert logging.getLogger(LLAMA_LOGGER).level == logging.DEBUG
+    quiet_llama(binding)
+    assert len(binding.installed) == 1  # verbose: llama.cpp's own printing stays
 
 
 def test_the_summary_line_says_each_event_once():

@@ -141,16 +141,16 @@ def load_model(model_path: str, n_ctx: int = DEFAULT_N_CTX,
         loaded = _MODELS.get(key)
         if loaded is None:
             try:
-                from llama_cpp import Llama  # lazy: optional dependency (mopa[embedded])
+                import llama_cpp  # lazy: optional dependency (mopa[embedded])
             except ImportError as exc:
                 raise ImportError(f"llama_cpp is not installed; run: {INSTALL_HINT}") from exc
             if not Path(model_path).is_file():
                 raise FileNotFoundError(
                     f"GGUF model file not found: {model_path!r}; pass model_path=<an existing "
                     ".gguf> or omit it for the packaged Gemma-3-270M")
-            llama = Llama(model_path=str(model_path), n_ctx=n_ctx, n_threads=n_threads,
-                          verbose=False)
-            quiet_llama()
+            quiet_llama(llama_cpp)
+            llama = llama_cpp.Llama(model_path=str(model_path), n_ctx=n_ctx,
+                                    n_threads=n_threads, verbose=False)
             loaded = _MODELS[key] = _LoadedModel(llama, threading.Lock())
         return loaded
 

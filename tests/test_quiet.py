@@ -48,11 +48,13 @@ def test_llama_notes_go_to_a_silent_callback_unless_verbose():
 
 
 def test_the_summary_line_says_each_event_once():
-    assert events_line({"lm_calls": 360, "truncated": 212, "resampled": 0, "empty": 0}, 40) == (
+    assert events_line({"lm_calls": 360, "truncated": 212, "resampled": 0}) == (
         "212 of 360 LM calls hit the token budget (cut back to their last whole sentence)")
-    assert "5 short or empty texts were written again" in events_line(
-        {"lm_calls": 9, "truncated": 0, "resampled": 5, "empty": 1}, 4)
-    assert events_line({"lm_calls": 9, "truncated": 0, "resampled": 0, "empty": 0}, 4) == ""
+    assert events_line({"lm_calls": 360, "truncated": 1, "resampled": 0}, trimmed=False) == (
+        "1 of 360 LM calls hit the token budget (kept as they ended)")
+    assert events_line({"lm_calls": 9, "truncated": 0, "resampled": 5}) == (
+        "5 short or empty texts were written again")
+    assert events_line({"lm_calls": 9, "truncated": 0, "resampled": 0}) == ""
 
 
 def test_a_run_prints_one_summary_line_and_no_repeated_warning(tmp_path):

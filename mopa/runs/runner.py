@@ -132,13 +132,13 @@ def execute(module: dspy.Module, config: ProgramConfig, examples: list[Example],
     metrics = {"program": config.as_dict(), "lm": lms.default_spec,
                **run_metrics(examples, store.records(), settings.clean, metrics, metric_lms)}
     store.write_metrics(metrics)
-    line = events_line(metrics["events"], metrics["n"], config.trim)
+    line = events_line(metrics["events"], config.trim)
     if line:
         print(f"mopa: {config.preset}: {line}", file=sys.stderr)
     return metrics
 
 
-def events_line(events: dict[str, int], n: int, trimmed: bool = True) -> str:
+def events_line(events: dict[str, int], trimmed: bool = True) -> str:
     """The run's expected events, said once instead of a warning per call ('' when none)."""
     parts = []
     if events.get("truncated"):
@@ -147,6 +147,4 @@ def events_line(events: dict[str, int], n: int, trimmed: bool = True) -> str:
                      f"budget ({then})")
     if events.get("resampled"):
         parts.append(f"{events['resampled']} short or empty texts were written again")
-    if events.get("empty"):
-        parts.append(f"{events['empty']} of {n} outputs are empty")
     return "; ".join(parts)

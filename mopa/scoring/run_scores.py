@@ -117,12 +117,11 @@ class RunScores:
 
     @property
     def events(self) -> dict[str, int]:
-        """Totals over the run: LM calls, the tallied events (texts resampled for being
-        short, calls stopped by the token budget) and final outputs that are empty."""
-        totals = {key: sum(int(r.get(key, 0) or 0) for r in self.records)
-                  for key in ("lm_calls", *EVENTS)}
-        totals["empty"] = sum(1 for text in self.final_texts if not text.strip())
-        return totals
+        """Totals over the run: LM calls and the tallied events (texts resampled for being
+        short, calls stopped by the token budget). An empty final output is a failed example,
+        counted as such."""
+        return {key: sum(int(r.get(key, 0) or 0) for r in self.records)
+                for key in ("lm_calls", *EVENTS)}
 
 
 def _metric_names(rows: list[dict]) -> list[str]:

@@ -97,9 +97,11 @@ def test_a_transient_lm_error_is_retried_by_the_lm_and_recorded_only_if_it_persi
         data, tmp_path, num_retries):
     example = load_file(data)[0]
     lm = fake_lm(lambda p: "a review", fail_first=1, num_retries=num_retries)
+    # Without the length policy's resample of short texts, which would add calls of its own.
     with RunStore(tmp_path / "run", {"test": 1}) as store, \
             dspy.context(lm=lm, adapter=PlainTextAdapter()):
-        run_examples(build_program(make_config("rag")), [example], store, QUIET)
+        run_examples(build_program(make_config("rag", min_length=None)), [example], store,
+                     QUIET)
     record = store.records()[example.id]
     if num_retries:
         assert record["error"] is None and record["prediction"] == "a review"

@@ -2,7 +2,9 @@
 
     mopa results --runs runs/experiments --doc docs/results.md [--notes context.md]
 
-Reads ``<runs>/<experiment>/results.json`` for every experiment that has run, recomputes every
+Reads ``<runs>/<experiment>/results.json`` for every experiment that has run (and
+``<runs>/<group>/<experiment>/results.json``: one group per task or data file, each its own
+section), recomputes every
 interval from the saved per-example scores (so all sections use the current statistics),
 copies the figures next to the document, prints the commands that reproduce each system, and
 states for each of the report's claims whether it holds, fails, or cannot be separated from
@@ -69,7 +71,8 @@ def _commands(results: dict, runs: str) -> list[str]:
 def section(name: str, results: dict, runs: str, figures_dir: Path, doc_dir: Path,
             metrics: tuple[str, ...] = METRICS) -> tuple[str, list[Claim]]:
     settings = results["settings"]
-    experiment = EXPERIMENTS[settings["experiment"]]
+    kind = settings["experiment"]
+    experiment = EXPERIMENTS[kind]
     add_intervals(results["systems"], experiment.baselines)
     lines = [f"## `{name}` — {results['description']}", "",
              f"- Data: `{portable(settings['data'])}`, n = {settings['n']} examples "
@@ -89,14 +92,14 @@ def section(name: str, results: dict, runs: str, figures_dir: Path, doc_dir: Pat
              results_table(results), ""]
     if results["kind"] in ("depth", "agents"):
         lines += ["Per-layer metrics:", "", layer_table(results), ""]
-    if name == "systems":
+    if kind == "systems":
         lines += ["The same rows as a grid of means (one row per system, one column per "
                   "aggregator):", "", aggregator_grid(results, experiment), ""]
     for fig in results.get("figures", []):
-        target = figures_dir / f"{name}-{Path(fig).name}"
+        target = figures_dir / f"{name.replace('/', '-')}-{Path(fig).name}"
         shutil.copyfile(fig, target)
         lines += [f"![{name}]({target.relative_to(doc_dir).as_posix()})", ""]
-    claimed = CLAIMS.get(name, CLAIMS.get(results["kind"]))
+    claimed = CLAIMS.get(kind, CLAIMS.get(results["kind"]))
     claims = claimed(results, experiment, metrics) if claimed else []
     tested = [c for c in claims if c.verdict]
     if tested:
@@ -141,11 +144,13 @@ def statistics(all_results: dict[str, dict], claims: dict[str, list[Claim]]) -> 
 def write_results(runs: str = "runs/experiments", out: str = "docs/results.md",
                   notes: str | None = None, metrics: tuple[str, ...] = METRICS) -> Path:
     """The document, each claim tested on each of ``metrics``."""
-    found = sorted(Path(runs).glob("*/results.json"))
+    root = Path(runs)
+    found = sorted(root.glob("*/results.json")) + sorted(root.glob("*/*/results.json"))
     if not found:
         raise FileNotFoundError(f"no experiment results under {runs}; run `mopa experiment "
                                 "NAME --data ...` first")
-    all_results = {p.parent.name: read_json(p) for p in found}  # errors name the file
+    # errors name the file
+    all_results = {p.parent.relative_to(root).as_posix(): read_json(p) for p in found}
     out_path = Path(out)
     figures = out_path.parent / "figures"
     figures.mkdir(parents=True, exist_ok=True)

@@ -114,3 +114,20 @@ def test_the_aggregator_grid_reads_each_system_across_its_aggregators(entry):
     assert lines[2:] == [
         "| RAG MoPA | 0.100 / 0.100 / 0.100 / 0.100 | 0.300 / 0.300 / 0.300 / 0.300 |",
         "| MoPA-AD | 0.500 / 0.500 / 0.500 / 0.500 | — |"]
+
+
+def test_one_section_per_task_from_grouped_runs(tmp_path, entry, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    rng = np.random.default_rng(5)
+    runs = tmp_path / "runs"
+    for group, data in (("reviews", "demo:product_review"), ("posts", "demo:topic_writing")):
+        settings = {**SETTINGS, "data": data}
+        systems = [entry("copy-latest", "copy-latest", _scores(rng, 60)),
+                   entry("RAG-Personalized", "rag", _scores(rng, 60)),
+                   entry("PlanPers", "planpers", _scores(rng, 60))]
+        _write(runs / group / "table" / "results.json",
+               {"settings": settings, "kind": "table", "description": "d", "systems": systems})
+    text = write_results(str(runs), str(tmp_path / "results.md")).read_text()
+    assert "## `posts/table` — d" in text and "## `reviews/table` — d" in text
+    assert "- Data: `demo:topic_writing`" in text and "- Data: `demo:product_review`" in text
+    assert "(`posts/table`: 9, `reviews/table`: 9)" in text  # each group's claims tested

@@ -31,6 +31,7 @@ from mopa.experiments.claims import (
 )
 from mopa.experiments.command import experiment_argv
 from mopa.experiments.compare import add_intervals
+from mopa.experiments.compile_table import compile_section
 from mopa.experiments.markdown import aggregator_grid, layer_table, results_table
 from mopa.jsonl import read_json
 from mopa.scoring.intervals import SMALL_N
@@ -166,5 +167,8 @@ def write_results(runs: str = "runs/experiments", out: str = "docs/results.md",
     if notes:
         parts += [Path(notes).read_text(encoding="utf-8").strip(), ""]
     parts += [statistics(all_results, claims), "", *sections]
+    compiled = compile_section(runs)
+    if compiled:
+        parts += [compiled]
     out_path.write_text("\n".join(parts) + "\n", encoding="utf-8")
     return out_path

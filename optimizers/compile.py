@@ -33,7 +33,7 @@ from mopa.runs.outcome import refuse_all_failed
 from mopa.runs.runner import execute
 from mopa.runs.settings import DataSettings, RunSettings, TrackingSettings
 from mopa.runs.store import RunStore
-from mopa.settings import recorded
+from mopa.settings import recorded, to_argv
 
 
 def split_examples(data: DataSettings, split: SplitSettings) -> tuple[list, list, list]:
@@ -163,7 +163,21 @@ def _compile(data: DataSettings, split: SplitSettings, settings: RunSettings,
                            ({**manifest, **test_flags}, {**after_manifest, **test_flags}),
                            lms, settings) if test_ex else None,
         "program_file": str(out), "eval_dir": str(eval_dir),
+        "command": compile_argv(data, split, settings, program, optimizer, out),
     }
     save_program(compiled, config, out, extra={"compile": result})
     result.update(run.finish(result, compiled, config, register))
     return result
+
+
+def compile_argv(data: DataSettings, split: SplitSettings, settings: RunSettings,
+                 program: ProgramChoice, optimizer: OptimizerSettings,
+                 out: str | Path) -> list[str]:
+    """The ``mopa compile`` command that reproduces this compile (what results tables print)."""
+    return ["mopa", "compile",
+            *to_argv(DataSettings, recorded(data), exclude=("limit", "selection")),
+            *to_argv(SplitSettings, {**recorded(split), "test": split.test,
+                                     "test_data": split.test_data}),
+            *to_argv(ProgramChoice, recorded(program)),
+            *to_argv(OptimizerSettings, recorded(optimizer)),
+            *to_argv(RunSettings, recorded(settings)), "--program-file", str(out)]

@@ -42,9 +42,10 @@ class NotSupportedByEndpoint(InvalidRequestError):
 
 class ChatEngine:
     def __init__(self, model: str, api_base: str | None = None, api_key_env: str | None = None,
-                 rpm: float | None = None, tpm: float | None = None):
+                 rpm: float | None = None, tpm: float | None = None, batch_n: bool = False):
         self.model, self.api_base, self.api_key_env = model, api_base, api_key_env
         self.rpm, self.tpm = rpm, tpm
+        self.batch_n = batch_n  # whether callers may batch identical prompts into one request
         self.n_refused = False
 
     def _client(self) -> dict[str, Any]:
@@ -89,6 +90,8 @@ class ChatEngine:
         state = {"model": self.model, "api_base": self.api_base,
                  "api_key_env": self.api_key_env}
         state.update({k: v for k, v in (("rpm", self.rpm), ("tpm", self.tpm)) if v is not None})
+        if self.batch_n:
+            state["batch_n"] = True
         return state
 
     @classmethod
@@ -125,6 +128,7 @@ def throttled(model: str, api_base: str | None, rpm: float | None, tpm: float | 
 
 
 def sends_n(lm: Any) -> bool:
-    """Whether ``lm`` asks for n choices in one request (and its endpoint has not refused)."""
+    """Whether identical prompts to ``lm`` may share one request of n choices: a chat LM built
+    with ``batch_n`` whose endpoint has not refused n."""
     engine = getattr(lm, "engine", None)
-    return isinstance(engine, ChatEngine) and not engine.n_refused
+    return isinstance(engine, ChatEngine) and engine.batch_n and not engine.n_refused

@@ -111,7 +111,7 @@ def make_lm(spec: str = "embedded", temperature: float = 0.7, max_tokens: int = 
         if api_key_env is not None:
             env_key(_checked_env(api_key_env))  # fail now, not at the first call
         engine = ChatEngine(spec, api_base=_checked_base(api_base), api_key_env=api_key_env,
-                            rpm=rpm, tpm=tpm)
+                            rpm=rpm, tpm=tpm, batch_n=batch_n)
         return dspy.LM(spec, model_type="chat", temperature=temperature, max_tokens=max_tokens,
                        num_retries=num_retries, engine=engine,
                        async_engine=AsyncChatEngine(engine), **lm_kwargs)

@@ -36,11 +36,13 @@ def test_four_rag_proposers_make_one_request_of_four_choices():
         assert result.failures == []
 
 
-def test_without_batch_n_each_proposer_makes_its_own_request():
+def test_without_batch_n_each_proposer_makes_its_own_request_rate_limited_or_not():
     with OpenAIServer() as server:
-        with dspy.context(lm=api_lm(server)):
-            rag_layer()(profile=PROFILE, query=QUERY)
-        assert server.counts.n_seen == [1, 1, 1, 1]
+        for options in ({}, {"rpm": 6000}):
+            server.reset()
+            with dspy.context(lm=api_lm(server, **options)):
+                rag_layer()(profile=PROFILE, query=QUERY)
+            assert server.counts.n_seen == [1, 1, 1, 1]
 
 
 def test_agents_with_different_roles_are_not_batched():

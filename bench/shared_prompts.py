@@ -76,15 +76,18 @@ def main() -> None:
           f"{1 - after['prompt_tokens'] / before['prompt_tokens']:.0%} of the prompt tokens")
 
     window = 10.0
-    with OpenAIServer(limit=round(args.server_rpm * window / 60), window=window) as server:
-        wall = run(server, args, "--no-batch-n", "--rpm", f"{args.rpm:g}",
-                   "--workers", str(args.workers))
-        arrivals = server.counts.arrivals
-        rate = (len(arrivals) - 1) / (arrivals[-1] - arrivals[0]) * 60
-        print(f"\n--rpm {args.rpm:g} against a server taking {args.server_rpm}/min, "
-              f"--workers {args.workers}: {server.counts.requests} requests in {wall:.1f} s, "
-              f"{server.counts.rejected} answered 429, arrival rate {rate:.0f}/min = "
-              f"{rate / args.rpm:.0%} of --rpm")
+    print(f"\nagainst a server taking {args.server_rpm}/min (over {window:g} s), "
+          f"--workers {args.workers}:")
+    for limit in (None, args.rpm):
+        with OpenAIServer(limit=round(args.server_rpm * window / 60), window=window) as server:
+            flags = ["--rpm", f"{limit:g}"] if limit else []
+            wall = run(server, args, "--no-batch-n", "--workers", str(args.workers), *flags)
+            arrivals = server.counts.arrivals
+            rate = (len(arrivals) - 1) / (arrivals[-1] - arrivals[0]) * 60
+            asked = f"= {rate / limit:.0%} of --rpm" if limit else ""
+            print(f"{' '.join(flags) or 'no --rpm':>10}: {server.counts.requests} requests in "
+                  f"{wall:.1f} s, {server.counts.rejected} answered 429, arrival rate "
+                  f"{rate:.0f}/min {asked}")
 
 
 if __name__ == "__main__":

@@ -52,16 +52,7 @@ class ChatEngine:
         return client_arguments(self.api_base, self.api_key_env)
 
     def _send(self, prompt: Any, max_tokens: int | None, n: int, send):
-        if n > 1 and self.n_refused:
-            raise NotSupportedByEndpoint(f"{self.model}: the endpoint refused n={n} earlier; "
-                                         "ask one choice per call")
-        try:
-            return throttled(self.model, self.api_base, self.rpm, self.tpm, prompt, max_tokens,
-                             n, send)
-        except InvalidRequestError:
-            if n > 1:
-                self.n_refused = True
-            raise
+        return send_choices(self, prompt, max_tokens, n, send)
 
     def complete_legacy(self, lm, request: dict, **context) -> CallResult:
         """One request for the call, its ``n`` choices included."""
@@ -100,10 +91,28 @@ class ChatEngine:
 
 
 class AsyncChatEngine(AsyncFromSync):
+    """The sync engine in a worker thread, the whole call (n choices) included."""
+
     sync_type = ChatEngine
 
     async def complete_legacy(self, lm, request: dict, **context) -> CallResult:
         return await asyncio.to_thread(self.sync.complete_legacy, lm, request, **context)
+
+
+def send_choices(engine: Any, prompt: Any, max_tokens: int | None, n: int,
+                 send: Callable[[], Any]) -> Any:
+    """One request of ``n`` choices by ``engine`` (its model, server, limits and ``n_refused``):
+    refused at once if the endpoint refused n before; a 400 for n > 1 is remembered."""
+    if n > 1 and engine.n_refused:
+        raise NotSupportedByEndpoint(f"{engine.model}: the endpoint refused n={n} earlier; "
+                                     "ask one choice per call")
+    try:
+        return throttled(engine.model, engine.api_base, engine.rpm, engine.tpm, prompt,
+                         max_tokens, n, send)
+    except InvalidRequestError:
+        if n > 1:
+            engine.n_refused = True
+        raise
 
 
 def throttled(model: str, api_base: str | None, rpm: float | None, tpm: float | None,
@@ -128,7 +137,7 @@ def throttled(model: str, api_base: str | None, rpm: float | None, tpm: float | 
 
 
 def sends_n(lm: Any) -> bool:
-    """Whether identical prompts to ``lm`` may share one request of n choices: a chat LM built
+    """Whether identical prompts to ``lm`` may share one request of n choices: an API LM built
     with ``batch_n`` whose endpoint has not refused n."""
     engine = getattr(lm, "engine", None)
-    return isinstance(engine, ChatEngine) and engine.batch_n and not engine.n_refused
+    return bool(getattr(engine, "batch_n", False)) and not getattr(engine, "n_refused", False)

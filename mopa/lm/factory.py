@@ -31,10 +31,12 @@ from urllib.parse import urlsplit
 
 import dspy
 from dspy.clients._litellm import get_litellm
+from dspy.clients.call_context import completed_legacy
+from dspy.clients.call_result import CallResult
 from dspy.lm15 import Request, Response, response_to_events
 
 from mopa.lm.async_engine import AsyncFromSync
-from mopa.lm.chat_engine import AsyncChatEngine, ChatEngine, throttled
+from mopa.lm.chat_engine import AsyncChatEngine, ChatEngine, send_choices, throttled
 from mopa.lm.credentials import LOCAL_SERVER_PLACEHOLDER_KEY, client_arguments, env_key
 from mopa.lm.embedded import embedded_lm, request_prompt, text_response
 from mopa.lm.fake import fake_lm
@@ -101,11 +103,13 @@ def make_lm(spec: str = "embedded", temperature: float = 0.7, max_tokens: int = 
     if model_type == "text":
         if api_key_env is not None:
             env_key(_checked_env(api_key_env))  # fail now, not at the first call
-        engine = CompletionsEngine(spec, api_base=_checked_base(api_base),
-                                   api_key_env=api_key_env, rpm=rpm, tpm=tpm)
+        kind, pair = ((BatchedCompletionsEngine, AsyncBatchedCompletionsEngine) if batch_n
+                      else (CompletionsEngine, AsyncCompletionsEngine))
+        engine = kind(spec, api_base=_checked_base(api_base), api_key_env=api_key_env,
+                      rpm=rpm, tpm=tpm)
         return dspy.LM(spec, model_type="text", temperature=temperature, max_tokens=max_tokens,
-                       num_retries=num_retries, engine=engine,
-                       async_engine=AsyncCompletionsEngine(engine), **lm_kwargs)
+                       num_retries=num_retries, engine=engine, async_engine=pair(engine),
+                       **lm_kwargs)
 
     if model_type == "chat" and (rpm or tpm or batch_n):
         if api_key_env is not None:
@@ -216,6 +220,40 @@ class AsyncCompletionsEngine(AsyncFromSync):
     """The sync engine in a worker thread: its rate limiter is shared with sync calls."""
 
     sync_type = CompletionsEngine
+
+
+class BatchedCompletionsEngine(CompletionsEngine):
+    """``CompletionsEngine`` that sends a call's ``n`` choices as one request (``batch_n``):
+    DSPy hands it the whole call (``complete_legacy``), not one request per choice."""
+
+    batch_n = True
+
+    def __init__(self, *args, batch_n: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.n_refused = False
+
+    def complete_legacy(self, lm, request: dict, **context) -> CallResult:
+        prompt = "".join(str(m.get("content") or "") for m in request.get("messages") or [])
+        arguments: dict[str, Any] = {"model": self.wire_model, "prompt": prompt}
+        for name in ("max_tokens", "temperature", "top_p", "seed", "frequency_penalty",
+                     "presence_penalty", "n"):
+            if request.get(name) is not None:
+                arguments[name] = request[name]
+        if request.get("stop"):
+            arguments["stop"] = list(request["stop"])
+        arguments.update(client_arguments(self.api_base, self.api_key_env))
+        raw = send_choices(self, prompt, arguments.get("max_tokens"), int(arguments.get("n", 1)),
+                           lambda: get_litellm(feature="text completions").text_completion(
+                               **arguments))
+        completed_legacy(raw)
+        return CallResult.legacy(lm, raw, kwargs=request)
+
+    def dump_state(self) -> dict:
+        return {**super().dump_state(), "batch_n": True}
+
+
+class AsyncBatchedCompletionsEngine(AsyncChatEngine):
+    sync_type = BatchedCompletionsEngine
 
 
 def describe_lm(lm: Any) -> dict[str, Any]:

@@ -95,3 +95,12 @@ def test_rag_mopa_4x1_sends_one_proposer_request_per_example():
             pred = program(profile=PROFILE, query=QUERY)
         assert server.counts.n_seen == [4, 1]  # the proposers' request, then the merge
         assert len(pred.layers[0]["drafts"]) == 4
+
+
+def test_base_model_proposers_behind_a_completions_endpoint_share_one_request():
+    with OpenAIServer() as server:
+        lm = make_lm(f"openai/t-{uuid.uuid4().hex[:8]}", model_type="text", batch_n=True,
+                     api_base=server.url, cache=False)
+        with dspy.context(lm=lm, adapter=PlainTextAdapter()):
+            result = rag_layer(3)(profile=PROFILE, query=QUERY)
+        assert server.counts.n_seen == [3] and len(set(result.drafts)) == 3

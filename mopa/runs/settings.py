@@ -79,10 +79,12 @@ class RunSettings:
                                 recorded=False)
     tpm: float | None = setting(None, "tokens (prompt + completion) per minute to each API LM, "
                                 "shared like --rpm", recorded=False)
-    batch_n: bool = setting(False, "a layer's identical proposers (same prompt, same chat LM "
+    # Not recorded: n choices of one request are sampled as n requests of the same prompt
+    # would be; only the bill differs (a resumed run may switch it, like --workers).
+    batch_n: bool = setting(False, "a layer's identical proposers (same prompt, same LM "
                             "behind an API) share one request with n choices, which bills the "
                             "prompt once; other LMs, and endpoints that refuse n, get one call "
-                            "per proposer")
+                            "per proposer", recorded=False)
 
     def __post_init__(self):
         check(self, [(self.temperature >= 0, "temperature", "a number >= 0 (0: greedy)"),

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 import dspy
 
 from mopa.programs.agents import Agent
-from mopa.programs.calls import call_predictor, format_drafts, make_predictor, write
+from mopa.programs.calls import call_predictor, make_predictor, write
+from mopa.programs.shared_prompts import proposal_inputs, submit_proposals
 from mopa.programs.workers import workers
 from mopa.signatures import Propose, Refine, for_task, with_plan
 from mopa.tasks import Task
@@ -54,9 +55,8 @@ class Layer(dspy.Module):
             raise ValueError("this layer has planning agents: pass plans, one per agent "
                              "(None for a RAG agent)")
         with workers(len(self.proposers)) as pool:
-            futures = [pool.submit(self.propose, i, profile, query, plans, previous, config,
-                                   user_words)
-                       for i in range(len(self.proposers))]
+            futures = submit_proposals(self, pool, profile, query, plans, previous, config,
+                                       user_words)
         result = LayerResult(drafts=[])
         for i, future in enumerate(futures):
             try:
@@ -75,11 +75,7 @@ class Layer(dspy.Module):
     def propose(self, i: int, profile: str, query: str, plans: list[str | None] | None,
                 previous: list[str] | None, config: dict | None,
                 user_words: float | None = None) -> str:
-        inputs = {"profile": profile, "query": query}
-        if self.agents[i].uses_plan:
-            inputs["plan"] = plans[i]
-        if previous:
-            inputs["drafts"] = format_drafts(previous)
+        inputs = proposal_inputs(self, i, profile, query, plans, previous)
         # A distinct rollout per agent: identical agents sample distinct drafts, still cached.
         call = {**(config or {}), "rollout_id": i + 1}
         if self.config is None:

@@ -11,6 +11,7 @@ import re
 
 import dspy
 
+from mopa.lm.adapter import ROLE_MARKER
 from mopa.tasks import Task
 
 # How each field is labelled in the prompt. DSPy would derive "Profile:" from the name; a base
@@ -40,7 +41,7 @@ def for_task(signature: type[dspy.Signature], task: Task,
     words = task.wording()
     instructions = _fill(signature.instructions, words)
     if role:
-        instructions += f"\n\nYour role: {role}"
+        instructions += f"{ROLE_MARKER}{role}"
     out = signature.with_instructions(instructions)
     for name, field in signature.fields.items():
         updates = {}

@@ -24,11 +24,18 @@ field's value, even if short or empty (kept, never an error). A signature with s
 fields gets one call per output field, in order, each parsed value appended to the prompt.
 Prefixes come from each field's `prefix` (DSPy derives "Past Reviews:" from `past_reviews`
 unless the signature sets one; `mopa.signatures.wording` sets task-specific ones).
+
+Chat prompts put what a layer's agents share first and what differs last, so that a server's
+prefix cache (vLLM/SGLang ``--enable-prefix-caching``, OpenAI's prompt caching) serves the
+shared part once: the role leaves the instructions (the system message) for an input field of
+its own, and the role and the plan come after the profile and the query (see
+``shared_first``). Base-model prompts keep their order.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import re
 import textwrap
@@ -38,11 +45,17 @@ import pydantic
 from dspy.adapters.chat_adapter import ChatAdapter
 from dspy.adapters.utils import apply_output_field_defaults, parse_value
 from dspy.clients.base_lm import BaseLM
+from dspy.signatures.field import InputField
 from dspy.signatures.signature import Signature
 from dspy.utils.exceptions import AdapterParseError
 
 DEFAULT_STOP = ("\n\n",)
 EXAMPLE_SEPARATOR = "---"
+# How mopa.signatures.wording.for_task appends an agent's role to the instructions.
+ROLE_MARKER = "\n\nYour role: "
+# Inputs that differ between a layer's agents (besides the role): last in chat prompts.
+PER_AGENT_INPUTS = ("plan",)
+ROLE_FIELD = "role"
 
 
 def is_text_model(lm: Any) -> bool:
@@ -103,6 +116,12 @@ class PlainTextAdapter(ChatAdapter):
         # Text calls are sequential per field; a worker thread (which inherits DSPy's context
         # variables) keeps the event loop free without a second copy of that logic.
         return await asyncio.to_thread(self._complete, lm, lm_kwargs, signature, demos, inputs)
+
+    def format(self, signature: type[Signature], demos: list[dict[str, Any]],
+               inputs: dict[str, Any]) -> list[dict[str, Any]]:
+        """Chat messages, shared inputs first (only chat LMs come here: base models get
+        ``format_prompt``)."""
+        return super().format(*shared_first(signature, demos, inputs))
 
     def _complete(self, lm, lm_kwargs, signature, demos, inputs) -> list[dict[str, Any]]:
         prompt = self.format_prompt(signature, demos, inputs)
@@ -204,6 +223,42 @@ class PlainTextAdapter(ChatAdapter):
                 adapter_name=type(self).__name__, signature=signature, lm_response=text,
                 message=f"could not parse output field {name!r} as {annotation} from the base "
                         f"model's continuation {value[:200]!r}: {exc}") from exc
+
+
+def shared_first(signature: type[Signature], demos: list[Any], inputs: dict[str, Any]
+                 ) -> tuple[type[Signature], list[Any], dict[str, Any]]:
+    """The signature, demos and inputs of a chat call with what agents share first: the role
+    (``ROLE_MARKER`` in the instructions) becomes the last input, after ``PER_AGENT_INPUTS``,
+    which follow every other input. A signature with neither is returned as it is."""
+    instructions = signature.instructions or ""
+    _, marker, role = instructions.partition(ROLE_MARKER)
+    if not marker and not set(PER_AGENT_INPUTS) & set(signature.input_fields):
+        return signature, demos, inputs
+    chat = _shared_first_signature(signature)
+    if not marker:
+        return chat, demos, inputs
+    demos = [_with_role(demo, role) for demo in demos]
+    return chat, demos, {**inputs, ROLE_FIELD: role}
+
+
+@functools.lru_cache(maxsize=512)
+def _shared_first_signature(signature: type[Signature]) -> type[Signature]:
+    base, marker, _ = (signature.instructions or "").partition(ROLE_MARKER)
+    inputs = list(signature.input_fields.items())
+    order = ([(n, f) for n, f in inputs if n not in PER_AGENT_INPUTS]
+             + [(n, f) for n, f in inputs if n in PER_AGENT_INPUTS])
+    fields = {name: (f.annotation, f) for name, f in order}
+    if marker:
+        fields[ROLE_FIELD] = (str, InputField(desc="the part you play among the assistants "
+                                                   "writing this text"))
+    fields.update((name, (f.annotation, f)) for name, f in signature.output_fields.items())
+    return Signature(fields, base)
+
+
+def _with_role(demo: Any, role: str) -> Any:
+    if isinstance(demo, dict):
+        return {**demo, ROLE_FIELD: role}
+    return demo.copy(**{ROLE_FIELD: role})
 
 
 _RECORD_LABEL = re.compile(r"^([A-Z][A-Za-z ]{0,24}):")

@@ -12,6 +12,10 @@ variable that holds it; without it, LiteLLM's own lookup applies (OPENAI_API_KEY
 `api_base` and no `api_key_env`, a placeholder key is sent instead, so that a provider key
 from the environment is never handed to an arbitrary server (local servers need no key).
 
+Rate limits (``rpm``, ``tpm``) and several choices per request (``batch_n``) apply to
+LiteLLM specs: such a chat LM gets ``ChatEngine`` (see ``mopa.lm.chat_engine``), a text LM
+throttles in ``CompletionsEngine``.
+
 Base models behind an API (`model_type="text"`) go through `CompletionsEngine`, not DSPy's
 own text route: DSPy 3.4.1 appends "\n\nBEGIN RESPONSE:" to every text prompt, which made
 the served Gemma-3-270M return empty continuations (2 of 8 samples, against 0 of 8 without).
@@ -27,9 +31,13 @@ from urllib.parse import urlsplit
 
 import dspy
 from dspy.clients._litellm import get_litellm
-from dspy.clients.engines.litellm_errors import litellm_errors
+from dspy.clients.call_context import completed_legacy
+from dspy.clients.call_result import CallResult
 from dspy.lm15 import Request, Response, response_to_events
 
+from mopa.lm.async_engine import AsyncFromSync
+from mopa.lm.chat_engine import AsyncChatEngine, ChatEngine, send_choices, throttled
+from mopa.lm.credentials import LOCAL_SERVER_PLACEHOLDER_KEY, client_arguments, env_key
 from mopa.lm.embedded import embedded_lm, request_prompt, text_response
 from mopa.lm.fake import fake_lm
 from mopa.lm.fake_faults import parse_fake_spec
@@ -38,7 +46,7 @@ from mopa.redaction import looks_like_key
 # LiteLLM otherwise tries to download its price list on first use; there may be no network.
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
-LOCAL_SERVER_PLACEHOLDER_KEY = "no-key"
+__all__ = ["LOCAL_SERVER_PLACEHOLDER_KEY", "describe_lm", "make_lm"]
 # Retries belong to dspy.LM: it retries only transient errors (rate limits, server errors,
 # timeouts), waiting as the server's Retry-After says or backing off; programs do not retry.
 NUM_RETRIES = 3
@@ -50,12 +58,15 @@ _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 def make_lm(spec: str = "embedded", temperature: float = 0.7, max_tokens: int = 256,
             api_base: str | None = None, api_key_env: str | None = None,
             model_type: str = "chat", num_retries: int = NUM_RETRIES,
+            rpm: float | None = None, tpm: float | None = None, batch_n: bool = False,
             **lm_kwargs: Any) -> dspy.LM:
     """A `dspy.LM` for `spec` (see the module docstring).
 
     model_type applies to LiteLLM specs only: "text" sends the prompt, unchanged, to the
     completions endpoint (/v1/completions) of a base model, e.g. one served by llama.cpp or
     vLLM (use it with PlainTextAdapter). "embedded" and "fake" are always text models.
+    rpm/tpm: requests/tokens per minute for this model, shared by every thread of the process;
+    batch_n: a chat LM asks for n choices in one request. Both apply to LiteLLM specs only.
     Extra keyword arguments go to `dspy.LM`.
     """
     if not isinstance(spec, str) or not spec.strip():
@@ -66,9 +77,9 @@ def make_lm(spec: str = "embedded", temperature: float = 0.7, max_tokens: int = 
         lm_kwargs = {**lm_kwargs, **parse_fake_spec(spec)}
         spec = "fake"
     if spec in ("embedded", "fake"):
-        if api_base is not None or api_key_env is not None:
-            raise ValueError(f"the {spec!r} LM runs in-process; api_base/api_key_env apply only "
-                             "to LiteLLM specs such as 'openai/<model>'")
+        if api_base is not None or api_key_env is not None or rpm or tpm:
+            raise ValueError(f"the {spec!r} LM runs in-process; api_base/api_key_env/rpm/tpm "
+                             "apply only to LiteLLM specs such as 'openai/<model>'")
         if spec == "embedded":
             return embedded_lm(temperature=temperature, max_tokens=max_tokens,
                                num_retries=num_retries, **lm_kwargs)
@@ -91,16 +102,27 @@ def make_lm(spec: str = "embedded", temperature: float = 0.7, max_tokens: int = 
 
     if model_type == "text":
         if api_key_env is not None:
-            _env_key(_checked_env(api_key_env))  # fail now, not at the first call
-        engine = CompletionsEngine(spec, api_base=_checked_base(api_base),
-                                   api_key_env=api_key_env)
+            env_key(_checked_env(api_key_env))  # fail now, not at the first call
+        kind, pair = ((BatchedCompletionsEngine, AsyncBatchedCompletionsEngine) if batch_n
+                      else (CompletionsEngine, AsyncCompletionsEngine))
+        engine = kind(spec, api_base=_checked_base(api_base), api_key_env=api_key_env,
+                      rpm=rpm, tpm=tpm)
         return dspy.LM(spec, model_type="text", temperature=temperature, max_tokens=max_tokens,
+                       num_retries=num_retries, engine=engine, async_engine=pair(engine),
+                       **lm_kwargs)
+
+    if model_type == "chat" and (rpm or tpm or batch_n):
+        if api_key_env is not None:
+            env_key(_checked_env(api_key_env))  # fail now, not at the first call
+        engine = ChatEngine(spec, api_base=_checked_base(api_base), api_key_env=api_key_env,
+                            rpm=rpm, tpm=tpm, batch_n=batch_n)
+        return dspy.LM(spec, model_type="chat", temperature=temperature, max_tokens=max_tokens,
                        num_retries=num_retries, engine=engine,
-                       async_engine=AsyncCompletionsEngine(engine), **lm_kwargs)
+                       async_engine=AsyncChatEngine(engine), **lm_kwargs)
 
     kwargs: dict[str, Any] = dict(lm_kwargs)
     if api_key_env is not None:
-        kwargs["api_key"] = _env_key(_checked_env(api_key_env))
+        kwargs["api_key"] = env_key(_checked_env(api_key_env))
     if api_base is not None:
         kwargs["api_base"] = _checked_base(api_base)
         kwargs.setdefault("api_key", LOCAL_SERVER_PLACEHOLDER_KEY)
@@ -113,14 +135,6 @@ def _checked_env(name: str | None) -> str | None:
         raise ValueError("api_key_env must be the NAME of an environment variable (e.g. "
                          "DEEPSEEK_API_KEY), not a key")
     return name
-
-
-def _env_key(name: str) -> str:
-    key = os.environ.get(name)
-    if not key:
-        raise ValueError(f"environment variable {name} is not set or empty; export it with "
-                         "the API key for this LM")
-    return key
 
 
 def _checked_base(api_base: str | None) -> str | None:
@@ -144,7 +158,8 @@ class CompletionsEngine:
     is sent; otherwise LiteLLM's own environment lookup applies.
     """
 
-    def __init__(self, model: str, api_base: str | None = None, api_key_env: str | None = None):
+    def __init__(self, model: str, api_base: str | None = None, api_key_env: str | None = None,
+                 rpm: float | None = None, tpm: float | None = None):
         provider, _, name = model.partition("/")
         # LiteLLM reaches an OpenAI-style /v1/completions endpoint under this provider name;
         # other providers are left to LiteLLM's own text-completion routing.
@@ -152,6 +167,7 @@ class CompletionsEngine:
         self.model = model
         self.api_base = api_base
         self.api_key_env = api_key_env
+        self.rpm, self.tpm = rpm, tpm
 
     def _arguments(self, request: Request) -> dict[str, Any]:
         config = request.config
@@ -162,13 +178,12 @@ class CompletionsEngine:
                 arguments[name] = getattr(config, name)
         if config.stop:
             arguments["stop"] = list(config.stop)
-        if self.api_base is not None:
-            arguments["api_base"] = self.api_base
-        if self.api_key_env is not None:
-            arguments["api_key"] = _env_key(self.api_key_env)
-        elif self.api_base is not None:
-            arguments["api_key"] = LOCAL_SERVER_PLACEHOLDER_KEY
+        arguments.update(client_arguments(self.api_base, self.api_key_env))
         return arguments
+
+    def _throttled(self, arguments: dict[str, Any], send):
+        return throttled(self.model, self.api_base, self.rpm, self.tpm, arguments["prompt"],
+                         arguments.get("max_tokens"), 1, send)
 
     def _response(self, request: Request, raw: Any) -> Response:
         choice = raw.choices[0]
@@ -181,8 +196,8 @@ class CompletionsEngine:
     def complete(self, request: Request) -> Response:
         arguments = self._arguments(request)
         # DSPy owns retries: LiteLLM errors become dspy.lm15 errors that DSPy classifies.
-        with litellm_errors(model=self.model):
-            raw = get_litellm(feature="text completions").text_completion(**arguments)
+        raw = self._throttled(arguments, lambda: get_litellm(
+            feature="text completions").text_completion(**arguments))
         return self._response(request, raw)
 
     def stream(self, request: Request):
@@ -192,36 +207,53 @@ class CompletionsEngine:
         pass
 
     def dump_state(self) -> dict:
-        return {"model": self.model, "api_base": self.api_base, "api_key_env": self.api_key_env}
+        state = {"model": self.model, "api_base": self.api_base, "api_key_env": self.api_key_env}
+        state.update({k: v for k, v in (("rpm", self.rpm), ("tpm", self.tpm)) if v is not None})
+        return state
 
     @classmethod
     def load_state(cls, state: dict) -> CompletionsEngine:
         return cls(**state)
 
 
-class AsyncCompletionsEngine:
-    def __init__(self, sync: CompletionsEngine):
-        self.sync = sync
+class AsyncCompletionsEngine(AsyncFromSync):
+    """The sync engine in a worker thread: its rate limiter is shared with sync calls."""
 
-    async def complete(self, request: Request) -> Response:
-        arguments = self.sync._arguments(request)
-        with litellm_errors(model=self.sync.model):
-            raw = await get_litellm(feature="text completions").atext_completion(**arguments)
-        return self.sync._response(request, raw)
+    sync_type = CompletionsEngine
 
-    async def stream(self, request: Request):
-        for event in response_to_events(await self.complete(request)):
-            yield event
 
-    async def aclose(self) -> None:
-        pass
+class BatchedCompletionsEngine(CompletionsEngine):
+    """``CompletionsEngine`` that sends a call's ``n`` choices as one request (``batch_n``):
+    DSPy hands it the whole call (``complete_legacy``), not one request per choice."""
+
+    batch_n = True
+
+    def __init__(self, *args, batch_n: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.n_refused = False
+
+    def complete_legacy(self, lm, request: dict, **context) -> CallResult:
+        prompt = "".join(str(m.get("content") or "") for m in request.get("messages") or [])
+        arguments: dict[str, Any] = {"model": self.wire_model, "prompt": prompt}
+        for name in ("max_tokens", "temperature", "top_p", "seed", "frequency_penalty",
+                     "presence_penalty", "n"):
+            if request.get(name) is not None:
+                arguments[name] = request[name]
+        if request.get("stop"):
+            arguments["stop"] = list(request["stop"])
+        arguments.update(client_arguments(self.api_base, self.api_key_env))
+        raw = send_choices(self, prompt, arguments.get("max_tokens"), int(arguments.get("n", 1)),
+                           lambda: get_litellm(feature="text completions").text_completion(
+                               **arguments))
+        completed_legacy(raw)
+        return CallResult.legacy(lm, raw, kwargs=request)
 
     def dump_state(self) -> dict:
-        return self.sync.dump_state()
+        return {**super().dump_state(), "batch_n": True}
 
-    @classmethod
-    def load_state(cls, state: dict) -> AsyncCompletionsEngine:
-        return cls(CompletionsEngine.load_state(state))
+
+class AsyncBatchedCompletionsEngine(AsyncChatEngine):
+    sync_type = BatchedCompletionsEngine
 
 
 def describe_lm(lm: Any) -> dict[str, Any]:

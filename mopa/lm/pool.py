@@ -36,12 +36,15 @@ def split_spec(spec: str) -> tuple[str, float | None]:
 class LMPool:
     def __init__(self, default: str = "embedded", temperature: float = 0.7,
                  max_tokens: int = 256, api_base: str | None = None,
-                 api_key_env: str | None = None):
+                 api_key_env: str | None = None, rpm: float | None = None,
+                 tpm: float | None = None, batch_n: bool = False):
         self.default_spec = default
         self.temperature = temperature
         self.max_tokens = max_tokens
         self.api_base = api_base
         self.api_key_env = api_key_env  # the NAME of the variable holding the key, never a key
+        # Limits and n-choice requests of the API LMs; in-process LMs have neither.
+        self.api_options = {"rpm": rpm, "tpm": tpm, "batch_n": batch_n}
         self._lms: dict[str, dspy.LM] = {}
         self._lock = threading.Lock()
 
@@ -52,6 +55,7 @@ class LMPool:
                 name, temperature = split_spec(spec)
                 text = name.startswith("text:")
                 name = name.removeprefix("text:")
+                api = name not in IN_PROCESS
                 self._lms[spec] = make_lm(
                     name,
                     model_type="text" if text else "chat",
@@ -59,7 +63,8 @@ class LMPool:
                     max_tokens=self.max_tokens,
                     api_base=self.api_base,
                     # In-process LMs take no key: a fake proposer may sit next to an API LM.
-                    api_key_env=None if name in IN_PROCESS else self.api_key_env,
+                    api_key_env=self.api_key_env if api else None,
+                    **(self.api_options if api else {}),
                 )
             return self._lms[spec]
 

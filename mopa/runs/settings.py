@@ -71,13 +71,29 @@ class RunSettings:
     clean: bool = setting(True, "score rule-cleaned outputs (--no-clean: raw ones)")
     workers: int = setting(1, "examples run concurrently", recorded=False)
     progress: bool = setting(True, "show a progress bar", recorded=False)
+    # Rate limits and n-choice requests of the API LMs (mopa.lm.rate_limit, mopa.lm.chat_engine).
+    rpm: float | None = setting(None, "requests per minute to each API LM (model and server), "
+                                "shared by every thread of this process; set it a little below "
+                                "the provider's limit; several tune workers are several "
+                                "processes, each with its own limit: divide it among them",
+                                recorded=False)
+    tpm: float | None = setting(None, "tokens (prompt + completion) per minute to each API LM, "
+                                "shared like --rpm", recorded=False)
+    # Not recorded: n choices of one request are sampled as n requests of the same prompt
+    # would be; only the bill differs (a resumed run may switch it, like --workers).
+    batch_n: bool = setting(False, "a layer's identical proposers (same prompt, same LM "
+                            "behind an API) share one request with n choices, which bills the "
+                            "prompt once; other LMs, and endpoints that refuse n, get one call "
+                            "per proposer", recorded=False)
 
     def __post_init__(self):
         check(self, [(self.temperature >= 0, "temperature", "a number >= 0 (0: greedy)"),
                      (self.max_tokens >= 1, "max_tokens", "an integer >= 1"),
                      (self.k >= 1, "k", "an integer >= 1 (profile items retrieved)"),
                      (self.max_words >= 1, "max_words", "an integer >= 1"),
-                     (self.workers >= 1, "workers", "an integer >= 1")])
+                     (self.workers >= 1, "workers", "an integer >= 1"),
+                     (self.rpm is None or self.rpm > 0, "rpm", "a number > 0, or no --rpm"),
+                     (self.tpm is None or self.tpm > 0, "tpm", "a number > 0, or no --tpm")])
 
     @property
     def base_model(self) -> bool:
@@ -90,7 +106,7 @@ class RunSettings:
         from mopa.lm.pool import LMPool  # lazy: DSPy; mopa evaluate and data need none
 
         pool = LMPool(self.lm, self.temperature, self.max_tokens, self.api_base,
-                      self.api_key_env)
+                      self.api_key_env, rpm=self.rpm, tpm=self.tpm, batch_n=self.batch_n)
         # Build the default LM now (cheap: models load on first call), so a bad --lm is refused
         # before a command writes anything; otherwise its run.json would already record it and
         # the corrected rerun into the same --out would be refused as "changed: lm".

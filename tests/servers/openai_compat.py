@@ -47,9 +47,10 @@ def words(text: str) -> int:
 
 
 def reply_text(prompt: str, index: int) -> str:
-    """Deterministic, distinct per prompt and per choice."""
+    """Deterministic, distinct per prompt and per choice; 24 words, as long as a short review
+    (a shorter one would be written again under the length policy)."""
     digest = hashlib.sha256(f"{index}\x00{prompt}".encode()).digest()
-    return " ".join(WORDS[b % len(WORDS)] for b in digest[:8]) + "."
+    return " ".join(WORDS[b % len(WORDS)] for b in digest[:24]) + "."
 
 
 def chat_reply(messages: list[dict], index: int) -> str:

@@ -13,6 +13,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from mopa.atomic import write_text_atomic
+from mopa.costs.dry_run import print_report
+from mopa.costs.estimate import Estimate, for_run, planned_roles, structure
+from mopa.costs.simulate import dry_program
 from mopa.experiments import EXPERIMENTS
 from mopa.experiments.agents import systems as by_count
 from mopa.experiments.command import experiment_argv
@@ -131,7 +134,7 @@ def run_experiment(name: str, data: DataSettings, settings: RunSettings,
     if any(PRESETS[s.preset].multi_lm for s in chosen):
         for spec in md_lms:  # a bad --proposer-lms is refused before the first system writes
             lms.get(spec)
-    runs = {}
+    runs, estimates = {}, []
     for system in chosen:
         config = replace(
             program, preset=system.preset, agents=system.agents or program.agents,
@@ -141,6 +144,10 @@ def run_experiment(name: str, data: DataSettings, settings: RunSettings,
             proposer_lms=",".join(md_lms) if PRESETS[system.preset].multi_lm else None,
             options=replace(program.options, **dict(system.options)),
         ).config(task)
+        if settings.dry_run:
+            estimates.append(dry_estimate(system, config, settings, record, examples,
+                                          root / system.slug))
+            continue
         module = build_program(config, lms)
         manifest = {**record, "config": config.as_dict(), "program_hash": program_hash(module)}
         with RunStore(root / system.slug, manifest) as store:
@@ -152,6 +159,9 @@ def run_experiment(name: str, data: DataSettings, settings: RunSettings,
         runs[system.label] = {"system": system, "config": config, "metrics": metrics,
                               "dir": store.dir}
 
+    if settings.dry_run:
+        print_report(estimates, settings.workers, f"experiment {name}")
+        return {"dry_run": estimates}
     results = {"settings": record, "kind": experiment.kind,
                "description": experiment.description,
                "systems": compare_systems(
@@ -167,6 +177,20 @@ def run_experiment(name: str, data: DataSettings, settings: RunSettings,
     _log_to_mlflow(results, runs, root, figures,
                    (tracking_settings or TrackingSettings()).tracking_uri, examples)
     return results
+
+
+def dry_estimate(system: System, config, settings: RunSettings, record: dict,
+                 examples: list, run_dir: Path) -> Estimate:
+    """A system's estimate, its finished examples free; a program the real LMs cannot build
+    (a scoring aggregator on a chat API) says why instead, as the real run would refuse it."""
+    try:
+        program = dry_program(config, settings.lm, settings.max_tokens)
+    except ValueError as e:
+        return Estimate(system.label, structure(config), planned_roles(config), len(examples),
+                        0, note=f"would be refused: {e}")
+    manifest = {**record, "config": config.as_dict(), "program_hash": program_hash(program[0])}
+    return for_run(config, examples, settings, RunStore.finished_for(run_dir, manifest),
+                   label=system.label, program=program)
 
 
 def _write_results(root: Path, results: dict) -> None:

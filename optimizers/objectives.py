@@ -39,5 +39,9 @@ def scored_metrics(names: list[str], chosen: Sequence[Metric] = ()) -> list[Metr
 
 def objective_value(metrics: dict, name: str) -> float:
     if name in COSTS:
-        return float(metrics["per_example"][name])
+        value = metrics["per_example"].get(name)
+        if value is None:  # cost_usd of an LM without a known price
+            raise ValueError(f"objective {name}: the trial's {name} is unknown (an LM without "
+                             "a price in LiteLLM's table); optimize lm_calls or tokens instead")
+        return float(value)
     return float(metrics["final"][name])

@@ -2,7 +2,9 @@
 
 Calls are counted by a DSPy callback into a meter held in a context variable; the program's
 worker threads run in copies of the example's context, so their calls land on the same meter.
-Tokens come from DSPy's usage tracker, which only records calls that missed the cache.
+Tokens come from DSPy's usage tracker, which only records calls that missed the cache; their
+dollars from each model's price (``mopa.costs.prices``: 0 for cache hits and in-process LMs,
+None when an LM's price is unknown).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import dspy
 from dspy.utils.callback import BaseCallback
 from dspy.utils.usage_tracker import track_usage
 
+from mopa.costs.prices import usage_cost
+
 _meter: contextvars.ContextVar[Meter | None] = contextvars.ContextVar("mopa_meter", default=None)
 
 
@@ -25,6 +29,7 @@ class Meter:
     calls: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    cost_usd: float | None = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def count_call(self) -> None:
@@ -33,7 +38,7 @@ class Meter:
 
     def as_dict(self) -> dict:
         return {"lm_calls": self.calls, "prompt_tokens": self.prompt_tokens,
-                "completion_tokens": self.completion_tokens}
+                "completion_tokens": self.completion_tokens, "cost_usd": self.cost_usd}
 
 
 class CallCounter(BaseCallback):
@@ -56,8 +61,11 @@ def metered() -> Iterator[Meter]:
     try:
         with dspy.context(callbacks=callbacks), track_usage() as tracker:
             yield meter
-        for usage in tracker.get_total_tokens().values():
+        for model, usage in tracker.get_total_tokens().items():
             meter.prompt_tokens += int(usage.get("prompt_tokens") or 0)
             meter.completion_tokens += int(usage.get("completion_tokens") or 0)
+            cost = usage_cost(model, usage)
+            known = cost is not None and meter.cost_usd is not None
+            meter.cost_usd = meter.cost_usd + cost if known else None
     finally:
         _meter.reset(token)

@@ -71,13 +71,24 @@ class RunSettings:
     clean: bool = setting(True, "score rule-cleaned outputs (--no-clean: raw ones)")
     workers: int = setting(1, "examples run concurrently", recorded=False)
     progress: bool = setting(True, "show a progress bar", recorded=False)
+    # Cost (mopa.costs): what a command would spend, and a budget it stops at.
+    dry_run: bool = setting(False, "print the LM calls, tokens, dollars and wall time the "
+                            "command would spend, per system and in total, then exit: no LM "
+                            "call, nothing written", recorded=False)
+    max_cost: float | None = setting(None, "budget in US dollars: no new example starts once "
+                                     "the spend (with what this command's run directories "
+                                     "already recorded) plus the examples in flight would "
+                                     "pass it; rerun with a higher budget to go on",
+                                     recorded=False)
 
     def __post_init__(self):
         check(self, [(self.temperature >= 0, "temperature", "a number >= 0 (0: greedy)"),
                      (self.max_tokens >= 1, "max_tokens", "an integer >= 1"),
                      (self.k >= 1, "k", "an integer >= 1 (profile items retrieved)"),
                      (self.max_words >= 1, "max_words", "an integer >= 1"),
-                     (self.workers >= 1, "workers", "an integer >= 1")])
+                     (self.workers >= 1, "workers", "an integer >= 1"),
+                     (self.max_cost is None or self.max_cost > 0, "max_cost",
+                      "dollars > 0, or no --max-cost")])
 
     def lm_pool(self) -> LMPool:
         """The run's LMs (created on first use); the pool imports DSPy, hence the late import."""

@@ -21,6 +21,7 @@ from pathlib import Path
 import optuna
 from mlflow import MlflowClient
 
+from mopa.costs.dry_run import print_report
 from mopa.lm.scoring import require_scorer
 from mopa.optimizers.holdout import study_test_examples
 from mopa.optimizers.objectives import (
@@ -39,6 +40,7 @@ from mopa.optimizers.trial_runs import (
     describe_trial,
     update_parent,
 )
+from mopa.optimizers.tune_dry_run import planned_trials, trial_estimates
 from mopa.program_files import program_hash
 from mopa.programs import ProgramOptions, build_program
 from mopa.programs.aggregators import get_aggregator
@@ -216,6 +218,11 @@ def tune(data: DataSettings, settings: RunSettings, study: StudySettings,
     scoring = scoring.with_metrics(scored_metrics(names, scoring.chosen()))
     metric_lms = scoring.lms()
     examples = data.examples()
+    if settings.dry_run:  # before the study, MLflow or any directory is opened
+        print_report(trial_estimates(space, options, settings, examples,
+                                     planned_trials(search.trials, search.n_total), data.seed),
+                     settings.workers, "tune")
+        return {"dry_run": True}
     client = MlflowClient(tracking.configure(tracking_settings.tracking_uri))
     # The searched run settings are each trial's (its params), not the study's.
     parent_params = {"study": study.study, "storage": redact(study.storage),

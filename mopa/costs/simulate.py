@@ -24,8 +24,8 @@ from dspy.lm15 import Request, Response, response_to_events
 from mopa.data import Example
 from mopa.length import TOKENS_PER_WORD
 from mopa.lm import PlainTextAdapter
-from mopa.lm.embedded import request_prompt, text_response
 from mopa.lm.async_engine import AsyncFromSync
+from mopa.lm.embedded import request_prompt, text_response
 from mopa.lm.fake import FakeEngine
 from mopa.lm.pool import IN_PROCESS, LMPool, split_spec
 from mopa.program_inputs import program_inputs
@@ -140,6 +140,10 @@ class DryPool(LMPool):
     def usage(self) -> dict[str, Usage]:
         return {spec: lm.engine.usage for spec, lm in self._lms.items()}
 
+    def reset_usage(self) -> None:
+        for lm in self._lms.values():
+            lm.engine.usage = Usage()
+
 
 def dry_program(config: ProgramConfig, lm: str, max_tokens: int) -> tuple[dspy.Module, DryPool]:
     """``config`` built on stand-ins for ``lm`` (the run's default) and every spec it names:
@@ -156,6 +160,7 @@ def rehearse(program: tuple[dspy.Module, DryPool], examples: list[Example], k: i
     module, pool = program
     if not examples:
         return {}
+    pool.reset_usage()  # a program may be rehearsed on several example sets
     with dspy.context(lm=pool.default, adapter=PlainTextAdapter(), callbacks=[]):
         for example in examples:
             module(**program_inputs(example, k, max_words))

@@ -142,19 +142,20 @@ def execute(module: dspy.Module, config: ProgramConfig, examples: list[Example],
     (None: the default ones; shared by run/tune/compile/report/experiment), scored with the
     LM of each role in ``metric_lms``; predictors it did not pin use ``lms.default``."""
     done = store.finished_ids()
-    estimate = None
-    if settings.max_cost is not None or may_cost(config, lms.default_spec):
-        estimate = for_run(config, examples, settings, done)
-    announce_plan(config, examples, len(done), estimate)
-    # A program that calls no LM runs without one, so none is loaded for it.
-    with dspy.context(lm=lms.default if get_preset(config.preset).needs_lm else None,
-                      adapter=PlainTextAdapter()), spending_limit(settings.max_cost) as budget:
+    with spending_limit(settings.max_cost) as budget:
+        estimate = None
+        if budget is not None or may_cost(config, lms.default_spec):
+            estimate = for_run(config, examples, settings, done)
+        announce_plan(config, examples, len(done), estimate)
         allowance = None
         if budget is not None:
             budget.count_recorded(store.dir, store.records().values())
             allowance = Allowance(budget, priced(estimate))
-        run_examples(module, examples, store, settings, desc=config.preset,
-                     allowance=allowance)
+        # A program that calls no LM runs without one, so none is loaded for it.
+        with dspy.context(lm=lms.default if get_preset(config.preset).needs_lm else None,
+                          adapter=PlainTextAdapter()):
+            run_examples(module, examples, store, settings, desc=config.preset,
+                         allowance=allowance)
     metrics = {"program": config.as_dict(), "lm": lms.default_spec,
                **run_metrics(examples, store.records(), settings.clean, metrics, metric_lms)}
     store.write_metrics(metrics)

@@ -149,7 +149,9 @@ class MetricSettings:
         roles = dict.fromkeys(m.lm_role for m in chosen if m.needs_lm)
         lms: dict[str, Any] = {}
         if "judge" in roles:
-            from mopa.scoring.judge import judge_from  # lazy: DSPy, only when a metric needs a judge
+            from mopa.scoring.judge import (
+                judge_from,  # lazy: DSPy, only when a metric needs a judge
+            )
 
             lms["judge"] = judge_from(self.judge)
         if "scoring" in roles:

@@ -28,6 +28,7 @@ from mopa.optimizers.objectives import (
     direction,
     objective_value,
     parse_objectives,
+    require_prices,
     scored_metrics,
 )
 from mopa.optimizers.recovery import close_parent, first_attempt, guarded, sweep, trial_budget
@@ -214,6 +215,8 @@ def tune(data: DataSettings, settings: RunSettings, study: StudySettings,
     space = scorable(space, settings.lm_pool().get(options.aggregator_lm))
     tracking_settings = tracking_settings or TrackingSettings()
     names = parse_objectives(search.metric, search.objectives)
+    require_prices(names, [settings.lm, options.lm, options.planner_lm, options.aggregator_lm,
+                           *space.proposer_lms])
     scoring = scoring or MetricSettings()
     scoring = scoring.with_metrics(scored_metrics(names, scoring.chosen()))
     metric_lms = scoring.lms()

@@ -101,27 +101,27 @@ class Allowance:
         with self._lock:
             return sum(self._costs) / len(self._costs) if self._costs else self.prior
 
-    def gate(self, call: Callable[[], object]) -> Callable[[], object]:
-        """``call`` run only if the budget admits it (else ``SKIPPED``)."""
+    def gate(self, call: Callable[[], dict]) -> Callable[[], object]:
+        """``call`` run only if the budget admits it (else ``SKIPPED``); its actual cost is
+        counted as soon as it returns, in its own thread, so the next example (which may start
+        at once on that thread) is judged on it."""
         def gated():
             expected = self.expected()
             if not self.budget.admit(expected):
                 return SKIPPED
             try:
-                result = call()
-            except BaseException:
+                record = call()
+            except BaseException:  # stopped (Ctrl-C): not finished, nothing to count
                 self.budget.finished(expected, 0.0)
                 raise
-            return (expected, result)
+            with self._lock:
+                self._costs.append(float(record.get("cost_usd") or 0.0))
+            self.budget.finished(expected, record.get("cost_usd"))
+            return record
         return gated
 
-    def save(self, outcome, save: Callable[[dict], None]) -> None:
-        """Save a gated call's record and count its cost (nothing for a skipped one)."""
-        if outcome is SKIPPED:
-            return
-        expected, record = outcome
-        cost = record.get("cost_usd")
-        with self._lock:
-            self._costs.append(float(cost or 0.0))
-        self.budget.finished(expected, cost)
-        save(record)
+    @staticmethod
+    def save(outcome, save: Callable[[dict], None]) -> None:
+        """Save a gated call's record (nothing for a skipped one)."""
+        if outcome is not SKIPPED:
+            save(outcome)

@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from mopa.atomic import write_text_atomic
+from mopa.costs.budget import spending_limit
 from mopa.costs.dry_run import print_report
 from mopa.costs.estimate import Estimate, for_run, planned_roles, structure
 from mopa.costs.simulate import dry_program
@@ -135,29 +136,31 @@ def run_experiment(name: str, data: DataSettings, settings: RunSettings,
         for spec in md_lms:  # a bad --proposer-lms is refused before the first system writes
             lms.get(spec)
     runs, estimates = {}, []
-    for system in chosen:
-        config = replace(
-            program, preset=system.preset, agents=system.agents or program.agents,
-            layers=system.layers or program.layers,
-            roles=",".join(system.roles) if system.roles else None,
-            rag_agents=system.rag_agents,
-            proposer_lms=",".join(md_lms) if PRESETS[system.preset].multi_lm else None,
-            options=replace(program.options, **dict(system.options)),
-        ).config(task)
-        if settings.dry_run:
-            estimates.append(dry_estimate(system, config, settings, record, examples,
-                                          root / system.slug))
-            continue
-        module = build_program(config, lms)
-        manifest = {**record, "config": config.as_dict(), "program_hash": program_hash(module)}
-        with RunStore(root / system.slug, manifest) as store:
-            metrics = execute(module, config, examples, store, lms, settings, scoring.chosen(),
-                              metric_lms)
-        # Stop at a system whose every example failed (an LM down or misnamed): the others
-        # would fail alike; finished systems resume on the rerun.
-        refuse_all_failed(metrics, store.dir, f"system {system.label}")
-        runs[system.label] = {"system": system, "config": config, "metrics": metrics,
-                              "dir": store.dir}
+    # One budget for every system: each draws on what the ones before it spent.
+    with spending_limit(settings.max_cost):
+        for system in chosen:
+            config = replace(
+                program, preset=system.preset, agents=system.agents or program.agents,
+                layers=system.layers or program.layers,
+                roles=",".join(system.roles) if system.roles else None,
+                rag_agents=system.rag_agents,
+                proposer_lms=",".join(md_lms) if PRESETS[system.preset].multi_lm else None,
+                options=replace(program.options, **dict(system.options)),
+            ).config(task)
+            if settings.dry_run:
+                estimates.append(dry_estimate(system, config, settings, record, examples,
+                                              root / system.slug))
+                continue
+            module = build_program(config, lms)
+            manifest = {**record, "config": config.as_dict(), "program_hash": program_hash(module)}
+            with RunStore(root / system.slug, manifest) as store:
+                metrics = execute(module, config, examples, store, lms, settings, scoring.chosen(),
+                                  metric_lms)
+            # Stop at a system whose every example failed (an LM down or misnamed): the others
+            # would fail alike; finished systems resume on the rerun.
+            refuse_all_failed(metrics, store.dir, f"system {system.label}")
+            runs[system.label] = {"system": system, "config": config, "metrics": metrics,
+                                  "dir": store.dir}
 
     if settings.dry_run:
         print_report(estimates, settings.workers, f"experiment {name}")

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import dspy
 
+from mopa.costs.budget import spending_limit
 from mopa.costs.dry_run import print_report
 from mopa.data import load, select
 from mopa.lm import PlainTextAdapter
@@ -105,7 +106,10 @@ def compile_program(data: DataSettings, split: SplitSettings, settings: RunSetti
     run = CompileRun(tracking_settings.tracking_uri,
                      tracking_settings.experiment or "mopa-compile")
     try:
-        return _compile(data, split, settings, program, optimizer, out, run, traces, register)
+        # The budget gates the evaluation runs; the optimizer's own calls are DSPy's.
+        with spending_limit(settings.max_cost):
+            return _compile(data, split, settings, program, optimizer, out, run, traces,
+                            register)
     except BaseException as e:  # Ctrl-C too: the run must not stay RUNNING
         run.fail(e)
         raise

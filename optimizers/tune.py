@@ -21,6 +21,7 @@ from pathlib import Path
 import optuna
 from mlflow import MlflowClient
 
+from mopa.costs.budget import BudgetReached, spending_limit
 from mopa.costs.dry_run import print_report
 from mopa.lm.scoring import require_scorer
 from mopa.optimizers.holdout import study_test_examples
@@ -251,13 +252,17 @@ def tune(data: DataSettings, settings: RunSettings, study: StudySettings,
     sweep(optuna_study, client)  # trials of dead workers: FAIL, MLflow FAILED, queued again
     n_trials, stop_at_total = trial_budget(optuna_study, search.trials, search.n_total)
     try:
-        optuna_study.optimize(guarded(runner), n_trials=n_trials, timeout=search.timeout,
-                              catch=(Exception,), callbacks=[
-                                  TrialFinished(client, parent, study.study, names),
-                                  *stop_at_total])
+        with spending_limit(settings.max_cost) as budget:
+            optuna_study.optimize(guarded(runner), n_trials=n_trials, timeout=search.timeout,
+                                  catch=(Exception,), callbacks=[
+                                      TrialFinished(client, parent, study.study, names),
+                                      *stop_at_total])
     except KeyboardInterrupt:
         close_parent(optuna_study, client, parent, interrupted=True)
         raise
+    if budget is not None and budget.skipped:  # the stopped trial is queued for the rerun
+        close_parent(optuna_study, client, parent)
+        raise BudgetReached(budget.message())
 
     result = {"study": study.study, "storage": redact(study.storage),
               **summarize(optuna_study, names), "experiment_id": experiment_id,

@@ -9,7 +9,9 @@ With one worker the spend therefore stops within one example's cost of the budge
 One budget covers a whole command (``spending_limit``): an experiment's systems and a tune's
 trials draw on it one after another, and each run directory it opens adds what its records
 already cost (a previous invocation's spending counts, so the same budget does not start over
-on a rerun: a higher one goes on where it stopped).
+on a rerun: a higher one goes on where it stopped). A tune stopped by its budget queues the
+trial it stopped, so the rerun finishes that trial first. Only examples are gated: the calls a
+DSPy optimizer makes inside ``mopa compile`` are its own (its evaluation runs are gated).
 """
 
 from __future__ import annotations

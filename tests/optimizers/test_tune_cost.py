@@ -5,6 +5,7 @@ from pathlib import Path
 import optuna
 import pytest
 
+from mopa.costs.budget import BudgetReached
 from tests.optimizers.tuning import load_study, mlflow_runs, run_tune
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -34,3 +35,15 @@ def test_cost_usd_of_an_lm_without_a_price_is_refused_before_the_study_opens(kwa
         run_tune(trials=1, objectives="meteor,cost_usd",
                  **{**kwargs, "lm": "openai/no-such-model", "api_base": "http://127.0.0.1:9/v1"})
     assert not Path(kwargs["storage"].removeprefix("sqlite:///")).exists()
+
+
+def test_max_cost_stops_the_study_queues_its_trial_and_a_higher_budget_resumes(kwargs):
+    flags = {**kwargs, "lm": PRICED, "limit": 3, "presets": "rag-mopa", "agents": "1",
+             "layers": "1", "aggregators": "longest"}
+    with pytest.raises(BudgetReached, match=r"--max-cost \$0.004 reached"):
+        run_tune(trials=3, max_cost=0.004, **flags)
+    study = load_study(kwargs)
+    states = [t.state.name for t in study.trials]
+    assert "WAITING" in states and "COMPLETE" not in states[-1:]
+    result = run_tune(trials=3, max_cost=1.0, **flags)
+    assert result["trials"]["COMPLETE"] >= 1

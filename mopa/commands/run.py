@@ -49,5 +49,6 @@ def main(args: argparse.Namespace) -> None:
     if settings.dry_run:  # the estimate is printed; there is nothing else to say
         return
     print_json({"out": args.out, **{k: metrics[k] for k in (
-        "n", "failed", "final", "copy_latest", "per_example", "judge_usage") if k in metrics}})
+        "n", "failed", "final", "copy_latest", "per_example", "cost_usd", "judge_usage")
+        if k in metrics}})
     refuse_all_failed(metrics, args.out)

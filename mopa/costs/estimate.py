@@ -10,8 +10,8 @@ Wall time is an estimate with its assumption said: an API call takes ``API_SECON
 completion at ``API_TOKENS_PER_SECOND``; the fake takes its ``latency``; the embedded model's
 speed depends on the machine and is not estimated. A MoPA example runs a layer's proposers side
 by side, so its time is that of its sequence of stages (planners, then per layer the proposers
-and the aggregator), and ``workers`` examples run at once; a rate limit (``--rpm``/``--tpm``,
-when the settings have them) bounds it from below.
+and the aggregator), and ``workers`` examples run at once; a rate limit per LM (``--rpm``/
+``--tpm``, when the settings have them) bounds it from below.
 """
 
 from __future__ import annotations
@@ -108,9 +108,10 @@ def stages(config: ProgramConfig) -> int:
 def estimate(config: ProgramConfig, examples: list[Example], lm: str, max_tokens: int,
              k: int, max_words: int, workers: int = 1, finished: Iterable[str] = (),
              label: str | None = None, rpm: float | None = None, tpm: float | None = None,
-             program: tuple | None = None) -> Estimate:
+             program: tuple | None = None, shared_once: bool = False) -> Estimate:
     """The cost of running ``config`` on the ``examples`` not in ``finished``; ``program``:
-    its ``dry_program`` when the caller built it already (to read its ``program_hash``)."""
+    its ``dry_program`` when the caller built it already (to read its ``program_hash``);
+    ``shared_once``: a prompt sent N times at once is billed once (``--batch-n``)."""
     done = set(finished)
     pending = [ex for ex in examples if ex.id not in done]
     result = Estimate(label or structure(config), structure(config), planned_roles(config),
@@ -118,7 +119,7 @@ def estimate(config: ProgramConfig, examples: list[Example], lm: str, max_tokens
     if not pending or not result.roles:
         return result
     program = program or dry_program(config, lm, max_tokens)
-    result.usage = rehearse(program, pending[:SAMPLE], k, max_words)
+    result.usage = rehearse(program, pending[:SAMPLE], k, max_words, shared_once)
     for spec, usage in result.usage.items():
         price = price_of_spec(spec)
         if price is None:
@@ -152,10 +153,13 @@ def wall_seconds(config: ProgramConfig, result: Estimate, workers: int,
         return None
     per_call = sum(t * u.calls for t, u in zip(times, result.usage.values(), strict=True)) / calls
     seconds = math.ceil(result.examples / workers) * stages(config) * per_call
-    if rpm:
-        seconds = max(seconds, 60.0 * result.calls / rpm)
-    if tpm:
-        seconds = max(seconds, 60.0 * (result.prompt_tokens + result.completion_tokens) / tpm)
+    # Each LM has its own limit, so the busiest one bounds the run.
+    for usage in result.usage.values():
+        if rpm:
+            seconds = max(seconds, 60.0 * result.examples * usage.calls / rpm)
+        if tpm:
+            tokens = usage.prompt_tokens + usage.completion_tokens
+            seconds = max(seconds, 60.0 * result.examples * tokens / tpm)
     return seconds
 
 
@@ -163,10 +167,11 @@ def for_run(config: ProgramConfig, examples: list[Example], settings: RunSetting
             finished: Iterable[str] = (), label: str | None = None,
             program: tuple | None = None) -> Estimate:
     """``estimate`` with a run's settings (its LM, budgets, retrieval, workers and, when the
-    settings have them, rate limits)."""
+    settings have them, rate limits and one request for identical prompts)."""
     return estimate(config, examples, settings.lm, settings.max_tokens, settings.k,
                     settings.max_words, settings.workers, finished, label,
-                    getattr(settings, "rpm", None), getattr(settings, "tpm", None), program)
+                    getattr(settings, "rpm", None), getattr(settings, "tpm", None), program,
+                    bool(getattr(settings, "batch_n", False)))
 
 
 def lm_specs(config: ProgramConfig, default: str) -> set[str]:

@@ -73,6 +73,8 @@ class DryEngine:
     def __init__(self, chat: bool, max_tokens: int):
         self.chat, self.max_tokens = chat, max_tokens
         self.usage = Usage()
+        # Prompts already billed in this example, when identical ones share one request (n=N).
+        self.billed: set[str] | None = None
         self._count = threading.Lock()
 
     def complete(self, request: Request) -> Response:
@@ -81,7 +83,10 @@ class DryEngine:
         text = filler(round(budget / TOKENS_PER_WORD))
         with self._count:
             self.usage.calls += 1
-            self.usage.prompt_tokens += prompt_tokens(prompt)
+            if self.billed is None or prompt not in self.billed:
+                self.usage.prompt_tokens += prompt_tokens(prompt)
+            if self.billed is not None:
+                self.billed.add(prompt)
             self.usage.completion_tokens += budget
         return text_response(request, chat_reply(prompt, text) if self.chat else text, "stop",
                              prompt_tokens(prompt), budget)
@@ -144,6 +149,11 @@ class DryPool(LMPool):
         for lm in self._lms.values():
             lm.engine.usage = Usage()
 
+    def bill_shared_prompts_once(self) -> None:
+        """From now until the next call, a prompt already sent is not billed again."""
+        for lm in self._lms.values():
+            lm.engine.billed = set()
+
 
 def dry_program(config: ProgramConfig, lm: str, max_tokens: int) -> tuple[dspy.Module, DryPool]:
     """``config`` built on stand-ins for ``lm`` (the run's default) and every spec it names:
@@ -154,15 +164,19 @@ def dry_program(config: ProgramConfig, lm: str, max_tokens: int) -> tuple[dspy.M
 
 
 def rehearse(program: tuple[dspy.Module, DryPool], examples: list[Example], k: int,
-             max_words: int) -> dict[str, Usage]:
+             max_words: int, shared_once: bool = False) -> dict[str, Usage]:
     """Per LM spec, the calls and tokens per example of a ``dry_program`` over ``examples``
-    (the first few of a run). No LM is called and nothing is written."""
+    (the first few of a run). ``shared_once``: identical prompts of an example go out as one
+    request (``--batch-n``), so their prompt is billed once. No LM is called and nothing is
+    written."""
     module, pool = program
     if not examples:
         return {}
     pool.reset_usage()  # a program may be rehearsed on several example sets
     with dspy.context(lm=pool.default, adapter=PlainTextAdapter(), callbacks=[]):
         for example in examples:
+            if shared_once:
+                pool.bill_shared_prompts_once()
             module(**program_inputs(example, k, max_words))
     usage = {spec: u.per_example(len(examples)) for spec, u in pool.usage().items()}
     return {spec: u for spec, u in usage.items() if u.calls}

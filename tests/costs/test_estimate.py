@@ -48,3 +48,19 @@ def test_wall_time_follows_the_fakes_latency_workers_and_rate_limits():
     limited = estimate(MOPA, EXAMPLES, "fake?latency=0.5", 256, 4, 100, workers=2, rpm=6)
     assert limited.seconds == pytest.approx(60 * 6 * 7 / 6)
     assert estimate(MOPA, EXAMPLES, "embedded", 256, 4, 100).seconds is None
+
+
+def test_a_rate_limit_bounds_each_lm_apart():
+    config = make_config("planner-mopa", "product_review", 2, 2, aggregator="merge",
+                         planner_lm="fake?latency=0.5&seed=1")
+    e = estimate(config, EXAMPLES, "fake?latency=0.5", 256, 4, 100, rpm=6)
+    assert e.seconds == pytest.approx(60 * 6 * 6 / 6)  # the proposers' LM: 6 calls of 7
+
+
+def test_identical_prompts_sent_at_once_are_billed_once():
+    config = make_config("rag-mopa", "product_review", 3, 1, aggregator="longest")
+    each = estimate(config, EXAMPLES, "openai/gpt-4o", 256, 4, 100)
+    once = estimate(config, EXAMPLES, "openai/gpt-4o", 256, 4, 100, shared_once=True)
+    assert once.calls == each.calls == 6 * 3
+    assert once.prompt_tokens == pytest.approx(each.prompt_tokens / 3)
+    assert once.completion_tokens == each.completion_tokens

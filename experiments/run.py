@@ -13,6 +13,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from mopa.atomic import write_text_atomic
+from mopa.costs.budget import spending_limit
+from mopa.costs.dry_run import print_report
+from mopa.costs.estimate import Estimate, for_run, planned_roles, structure
+from mopa.costs.simulate import dry_program
 from mopa.experiments import EXPERIMENTS
 from mopa.experiments.agents import systems as by_count
 from mopa.experiments.command import experiment_argv
@@ -131,27 +135,36 @@ def run_experiment(name: str, data: DataSettings, settings: RunSettings,
     if any(PRESETS[s.preset].multi_lm for s in chosen):
         for spec in md_lms:  # a bad --proposer-lms is refused before the first system writes
             lms.get(spec)
-    runs = {}
-    for system in chosen:
-        config = replace(
-            program, preset=system.preset, agents=system.agents or program.agents,
-            layers=system.layers or program.layers,
-            roles=",".join(system.roles) if system.roles else None,
-            rag_agents=system.rag_agents,
-            proposer_lms=",".join(md_lms) if PRESETS[system.preset].multi_lm else None,
-            options=replace(program.options, **dict(system.options)),
-        ).config(task, settings.base_model)
-        module = build_program(config, lms)
-        manifest = {**record, "config": config.as_dict(), "program_hash": program_hash(module)}
-        with RunStore(root / system.slug, manifest) as store:
-            metrics = execute(module, config, examples, store, lms, settings, scoring.chosen(),
-                              metric_lms)
-        # Stop at a system whose every example failed (an LM down or misnamed): the others
-        # would fail alike; finished systems resume on the rerun.
-        refuse_all_failed(metrics, store.dir, f"system {system.label}")
-        runs[system.label] = {"system": system, "config": config, "metrics": metrics,
-                              "dir": store.dir}
+    runs, estimates = {}, []
+    # One budget for every system: each draws on what the ones before it spent.
+    with spending_limit(settings.max_cost):
+        for system in chosen:
+            config = replace(
+                program, preset=system.preset, agents=system.agents or program.agents,
+                layers=system.layers or program.layers,
+                roles=",".join(system.roles) if system.roles else None,
+                rag_agents=system.rag_agents,
+                proposer_lms=",".join(md_lms) if PRESETS[system.preset].multi_lm else None,
+                options=replace(program.options, **dict(system.options)),
+            ).config(task, settings.base_model)
+            if settings.dry_run:
+                estimates.append(dry_estimate(system, config, settings, record, examples,
+                                              root / system.slug))
+                continue
+            module = build_program(config, lms)
+            manifest = {**record, "config": config.as_dict(), "program_hash": program_hash(module)}
+            with RunStore(root / system.slug, manifest) as store:
+                metrics = execute(module, config, examples, store, lms, settings, scoring.chosen(),
+                                  metric_lms)
+            # Stop at a system whose every example failed (an LM down or misnamed): the others
+            # would fail alike; finished systems resume on the rerun.
+            refuse_all_failed(metrics, store.dir, f"system {system.label}")
+            runs[system.label] = {"system": system, "config": config, "metrics": metrics,
+                                  "dir": store.dir}
 
+    if settings.dry_run:
+        print_report(estimates, settings.workers, f"experiment {name}")
+        return {"dry_run": estimates}
     results = {"settings": record, "kind": experiment.kind,
                "description": experiment.description,
                "systems": compare_systems(
@@ -167,6 +180,20 @@ def run_experiment(name: str, data: DataSettings, settings: RunSettings,
     _log_to_mlflow(results, runs, root, figures,
                    (tracking_settings or TrackingSettings()).tracking_uri, examples)
     return results
+
+
+def dry_estimate(system: System, config, settings: RunSettings, record: dict,
+                 examples: list, run_dir: Path) -> Estimate:
+    """A system's estimate, its finished examples free; a program the real LMs cannot build
+    (a scoring aggregator on a chat API) says why instead, as the real run would refuse it."""
+    try:
+        program = dry_program(config, settings.lm, settings.max_tokens)
+    except ValueError as e:
+        return Estimate(system.label, structure(config), planned_roles(config), len(examples),
+                        0, note=f"would be refused: {e}")
+    manifest = {**record, "config": config.as_dict(), "program_hash": program_hash(program[0])}
+    return for_run(config, examples, settings, RunStore.finished_for(run_dir, manifest),
+                   label=system.label, program=program)
 
 
 def _write_results(root: Path, results: dict) -> None:

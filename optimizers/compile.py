@@ -18,9 +18,12 @@ from pathlib import Path
 
 import dspy
 
+from mopa.costs.budget import spending_limit
+from mopa.costs.dry_run import print_report
 from mopa.data import load, select
 from mopa.lm import PlainTextAdapter
 from mopa.lm.pool import LMPool
+from mopa.optimizers.compile_dry_run import compile_estimates
 from mopa.optimizers.compile_runs import CompileRun
 from mopa.optimizers.compile_scores import score_test, section, selection_about
 from mopa.optimizers.feedback import feedback_metric, optimizer_metric
@@ -103,7 +106,10 @@ def compile_program(data: DataSettings, split: SplitSettings, settings: RunSetti
     run = CompileRun(tracking_settings.tracking_uri,
                      tracking_settings.experiment or "mopa-compile")
     try:
-        return _compile(data, split, settings, program, optimizer, out, run, traces, register)
+        # The budget gates the evaluation runs; the optimizer's own calls are DSPy's.
+        with spending_limit(settings.max_cost):
+            return _compile(data, split, settings, program, optimizer, out, run, traces,
+                            register)
     except BaseException as e:  # Ctrl-C too: the run must not stay RUNNING
         run.fail(e)
         raise
@@ -123,10 +129,15 @@ def _compile(data: DataSettings, split: SplitSettings, settings: RunSettings,
     student = build_program(config, lms)
     for spec in (optimizer.prompt_lm, optimizer.reflection_lm):
         lms.get(spec)
-    run.start(config, optimizer, settings, data.data, train_ex, val_ex, split.val_data)
     eval_dir = Path(out).parent / f"{Path(out).stem}-eval"
     manifest = {**recorded(data), **recorded(split), **recorded(settings),
                 "config": config.as_dict()}
+    if settings.dry_run:  # before the MLflow run starts or anything is written
+        print_report(compile_estimates(config, optimizer.optimizer, train_ex, val_ex, test_ex,
+                                       settings, eval_dir, manifest), settings.workers,
+                     "compile")
+        return {"dry_run": True}
+    run.start(config, optimizer, settings, data.data, train_ex, val_ex, split.val_data)
     # Both evaluation stores are derived from this compile, like the --out file it overwrites:
     # a store left by a compile with other settings is replaced, not refused. (Naming the eval
     # directory after the knobs instead would still reuse stale records when a rerun with the

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from mopa.costs.prices import model_of_spec, price_of_spec
 from mopa.scoring.registry import Metric, get_metric, metric_names, parse_metrics
 from mopa.scoring.run_scores import COSTS  # per example, minimized
 
@@ -39,5 +40,21 @@ def scored_metrics(names: list[str], chosen: Sequence[Metric] = ()) -> list[Metr
 
 def objective_value(metrics: dict, name: str) -> float:
     if name in COSTS:
-        return float(metrics["per_example"][name])
+        value = metrics["per_example"].get(name)
+        if value is None:  # cost_usd of an LM without a known price
+            raise ValueError(f"objective {name}: the trial's {name} is unknown (an LM without "
+                             "a price in LiteLLM's table); optimize lm_calls or tokens instead")
+        return float(value)
     return float(metrics["final"][name])
+
+
+def require_prices(names: list[str], specs: Sequence[str | None]) -> None:
+    """Refuse ``cost_usd`` as an objective when an LM of the study has no known price: its
+    trials' dollars would be unknown, and an unknown cost is no number to minimize."""
+    if "cost_usd" not in names:
+        return
+    unknown = sorted({model_of_spec(s) for s in specs if s and price_of_spec(s) is None})
+    if unknown:
+        raise ValueError(f"objective cost_usd: price unknown for {', '.join(unknown)} (not in "
+                         "LiteLLM's table), so the trials' dollars cannot be compared; "
+                         "minimize lm_calls or the tokens instead")

@@ -38,6 +38,7 @@ from mlflow import MlflowClient
 from mlflow.entities import RunStatus
 from optuna.trial import FrozenTrial, TrialState
 
+from mopa.costs.budget import BudgetReached
 from mopa.runs import tracking
 
 log = logging.getLogger(__name__)
@@ -160,7 +161,8 @@ def sweep(study: optuna.Study, client: MlflowClient) -> int:
 
 def guarded(objective: Callable[[optuna.Trial], object]) -> Callable[[optuna.Trial], object]:
     """``objective`` recording which worker runs the trial, and queueing the trial again when
-    Ctrl-C stops it (Optuna marks it FAIL; the objective marks its MLflow run FAILED)."""
+    Ctrl-C or the budget (``--max-cost``) stops it (Optuna marks it FAIL; the objective marks
+    its MLflow run FAILED); the budget also stops the study, which ``tune`` then says."""
 
     def run(trial: optuna.Trial):
         trial.set_user_attr(WORKER_ATTR, this_worker())
@@ -168,6 +170,10 @@ def guarded(objective: Callable[[optuna.Trial], object]) -> Callable[[optuna.Tri
             return objective(trial)
         except KeyboardInterrupt:
             retry(trial.study, trial, "stopped by Ctrl-C", limited=False)
+            raise
+        except BudgetReached:
+            retry(trial.study, trial, "stopped by --max-cost", limited=False)
+            trial.study.stop()
             raise
 
     return run

@@ -34,6 +34,7 @@ from pathlib import Path
 import optuna
 from mlflow import MlflowClient
 
+from mopa.costs.budget import spending_limit
 from mopa.jsonl import read_json
 from mopa.optimizers.holdout import study_test_examples
 from mopa.optimizers.objectives import scored_metrics
@@ -218,13 +219,15 @@ def no_test_note(study: str) -> str:
 
 def report(study: StudySettings, top: int = 5,
            tracking_settings: TrackingSettings | None = None, run_missing: bool = False,
-           scoring: MetricSettings | None = None) -> dict:
+           scoring: MetricSettings | None = None, dry_run: bool = False,
+           max_cost: float | None = None) -> dict:
     """The ``top`` trials of ``study`` compared on its trials' examples and, if the study holds
     a test selection (or ``study.test_limit``/``test_data`` ask for one), on held-out ones.
     Runs the LM only with ``run_missing``: for the baselines and test re-runs not on disk.
     Scores the study's objectives, the default metrics and ``scoring.metrics`` (with their
     LMs; a metric's LM not given is refused before anything runs); ``judge_usage`` says what
-    the judge spent."""
+    the judge spent. ``dry_run``: print what the missing runs would cost and stop;
+    ``max_cost``: the budget of the missing runs (``mopa.costs.budget``)."""
     tracking_settings = tracking_settings or TrackingSettings()
     client = MlflowClient(tracking.configure(tracking_settings.tracking_uri))
     name = study.study
@@ -247,7 +250,11 @@ def report(study: StudySettings, top: int = 5,
     scoring = scoring or MetricSettings()
     scoring = scoring.with_metrics(scored_metrics(objectives, scoring.chosen()))
     metrics, lms = scoring.chosen(), scoring.lms()
-    missing = provide(needed_runs(trials, examples, study_dir, test), run_missing, name)
+    with spending_limit(max_cost):
+        missing = provide(needed_runs(trials, examples, study_dir, test), run_missing, name,
+                          dry_run)
+    if dry_run:
+        return {"dry_run": True}
     sections = {"selection": selection_section(trials, examples, study_dir, settings, metrics,
                                                lms),
                 "test": test and test_section(trials, *test, study_dir / "test", metrics, lms),

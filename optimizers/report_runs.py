@@ -14,6 +14,8 @@ import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from mopa.costs.dry_run import print_report
+from mopa.costs.estimate import Estimate, for_run
 from mopa.program_files import program_hash
 from mopa.programs import ProgramConfig, build_program
 from mopa.runs.runner import execute
@@ -75,10 +77,22 @@ def estimate(runs: list[NeededRun]) -> str:
     return "\n".join([*lines, f"- total: ~{total:.0f} LM calls"])
 
 
-def provide(runs: list[NeededRun], run_missing: bool, study: str) -> str | None:
+def dry_estimate(run: NeededRun) -> Estimate:
+    """What running the missing examples of ``run`` costs (its finished ones are free)."""
+    done = {i for i, r in RunStore.read(run.run_dir).items() if not r.get("error")}
+    return for_run(run.config, run.examples, from_args(RunSettings, run.settings), done,
+                   label=f"{run.label} -> {run.run_dir}")
+
+
+def provide(runs: list[NeededRun], run_missing: bool, study: str,
+            dry_run: bool = False) -> str | None:
     """Run the incomplete ``runs`` when ``run_missing`` (estimate first), else leave them; a
-    note for the report when some are still missing, naming the command that adds them."""
+    note for the report when some are still missing, naming the command that adds them.
+    ``dry_run``: print what running them would cost instead, and run nothing."""
     todo = [r for r in unique(runs) if not r.complete()]
+    if dry_run:
+        print_report([dry_estimate(r) for r in todo], 1, "report --run-missing")
+        return None
     if not todo:
         return None
     if run_missing:

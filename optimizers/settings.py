@@ -104,7 +104,7 @@ class TuneSettings:
     objectives: str | None = setting(None, "several objectives, overriding --metric, e.g. "
                                      "meteor,lm_calls: registered metrics (each in its "
                                      "direction) and per-example costs (lm_calls, tokens, "
-                                     "seconds; minimized); gives a Pareto front")
+                                     "cost_usd, seconds; minimized); gives a Pareto front")
     timeout: float | None = setting(None, "stop starting trials after this many seconds")
     parent_timeout: float = setting(60.0, "seconds a joining worker waits for the study's "
                                     "MLflow parent run")

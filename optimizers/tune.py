@@ -21,12 +21,15 @@ from pathlib import Path
 import optuna
 from mlflow import MlflowClient
 
+from mopa.costs.budget import BudgetReached, spending_limit
+from mopa.costs.dry_run import print_report
 from mopa.lm.scoring import require_scorer
 from mopa.optimizers.holdout import study_test_examples
 from mopa.optimizers.objectives import (
     direction,
     objective_value,
     parse_objectives,
+    require_prices,
     scored_metrics,
 )
 from mopa.optimizers.recovery import close_parent, first_attempt, guarded, sweep, trial_budget
@@ -39,6 +42,7 @@ from mopa.optimizers.trial_runs import (
     describe_trial,
     update_parent,
 )
+from mopa.optimizers.tune_dry_run import planned_trials, trial_estimates
 from mopa.program_files import program_hash
 from mopa.programs import ProgramOptions, build_program
 from mopa.programs.aggregators import get_aggregator
@@ -212,10 +216,17 @@ def tune(data: DataSettings, settings: RunSettings, study: StudySettings,
     space = scorable(space, settings.lm_pool().get(options.aggregator_lm))
     tracking_settings = tracking_settings or TrackingSettings()
     names = parse_objectives(search.metric, search.objectives)
+    require_prices(names, [settings.lm, options.lm, options.planner_lm, options.aggregator_lm,
+                           *space.proposer_lms])
     scoring = scoring or MetricSettings()
     scoring = scoring.with_metrics(scored_metrics(names, scoring.chosen()))
     metric_lms = scoring.lms()
     examples = data.examples()
+    if settings.dry_run:  # before the study, MLflow or any directory is opened
+        print_report(trial_estimates(space, options, settings, examples,
+                                     planned_trials(search.trials, search.n_total), data.seed),
+                     settings.workers, "tune")
+        return {"dry_run": True}
     client = MlflowClient(tracking.configure(tracking_settings.tracking_uri))
     # The searched run settings are each trial's (its params), not the study's.
     parent_params = {"study": study.study, "storage": redact(study.storage),
@@ -241,13 +252,17 @@ def tune(data: DataSettings, settings: RunSettings, study: StudySettings,
     sweep(optuna_study, client)  # trials of dead workers: FAIL, MLflow FAILED, queued again
     n_trials, stop_at_total = trial_budget(optuna_study, search.trials, search.n_total)
     try:
-        optuna_study.optimize(guarded(runner), n_trials=n_trials, timeout=search.timeout,
-                              catch=(Exception,), callbacks=[
-                                  TrialFinished(client, parent, study.study, names),
-                                  *stop_at_total])
+        with spending_limit(settings.max_cost) as budget:
+            optuna_study.optimize(guarded(runner), n_trials=n_trials, timeout=search.timeout,
+                                  catch=(Exception,), callbacks=[
+                                      TrialFinished(client, parent, study.study, names),
+                                      *stop_at_total])
     except KeyboardInterrupt:
         close_parent(optuna_study, client, parent, interrupted=True)
         raise
+    if budget is not None and budget.skipped:  # the stopped trial is queued for the rerun
+        close_parent(optuna_study, client, parent)
+        raise BudgetReached(budget.message())
 
     result = {"study": study.study, "storage": redact(study.storage),
               **summarize(optuna_study, names), "experiment_id": experiment_id,

@@ -17,13 +17,15 @@ LAYERS = {
     "mopa.lm": 1, "mopa.tasks": 1, "mopa.data": 1, "mopa.data_stats": 1, "mopa.scoring": 1,
     "mopa.settings": 1, "mopa.jsonl": 1, "mopa.splits": 1, "mopa.length": 1,
     "mopa.retrieval": 1, "mopa.program_inputs": 1, "mopa.redaction": 1, "mopa.atomic": 1,
-    "mopa.errors": 1, "mopa.tally": 1, "mopa.quiet": 1,
+    "mopa.errors": 1, "mopa.tally": 1, "mopa.quiet": 1, "mopa.costs.prices": 1,
     # the LLM judge is a DSPy program that scores: it asks its prompt of signatures/
     "mopa.scoring.judge": 2, "mopa.scoring.reader.judge": 2,
     # method: the programs, their prompts, and programs on disk or in MLflow
     "mopa.signatures": 2, "mopa.programs": 2, "mopa.program_files": 2, "mopa.program_models": 2,
     # runs: running a program over examples, run directories, tracking
     "mopa.runs": 3, "mopa.out_dirs": 3,
+    # cost: estimates rehearse programs; budgets gate runs
+    "mopa.costs": 3,
     # search and experiments
     "mopa.optimizers": 4, "mopa.experiments": 4,
     # the command line and the Python API

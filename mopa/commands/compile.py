@@ -42,10 +42,13 @@ def main(args: argparse.Namespace) -> None:
                 from_args(OptimizerSettings, args))
     if args.out is None:  # one file per settings: a compile never overwrites another's
         args.out = str(out_dirs.compile_file(*settings))
-        print(f"mopa compile: program file {args.out}", file=sys.stderr)
+        if not settings[2].dry_run:
+            print(f"mopa compile: program file {args.out}", file=sys.stderr)
     result = compile_program(*settings, out=args.out, traces=args.traces,
                              tracking_settings=from_args(TrackingSettings, args),
                              register=args.register)
+    if result.get("dry_run"):  # the estimate is printed; nothing was compiled
+        return
     print_json({k: result[k] for k in ("optimizer", "metric", "train", "val", "selection",
                                        "test", "program_file", "mlflow_run_id", "model_uri",
                                        "registered_model")})

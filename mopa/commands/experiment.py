@@ -39,8 +39,10 @@ def configure(p: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace) -> None:
     settings = (from_args(DataSettings, args), from_args(RunSettings, args),
                 from_args(ProgramChoice, args))
-    print(results_table(run_experiment(
+    results = run_experiment(
         args.name, *settings, report_protocol=args.report_protocol,
         agent_counts=args.agent_counts, systems=args.systems, out=args.out,
         tracking_settings=from_args(TrackingSettings, args),
-        scoring=from_args(MetricSettings, args))))
+        scoring=from_args(MetricSettings, args))
+    if "dry_run" not in results:  # a dry run printed its estimate instead
+        print(results_table(results))

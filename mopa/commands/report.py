@@ -7,7 +7,7 @@ import argparse
 from mopa.flags import add_flags
 from mopa.optimizers.report import report
 from mopa.optimizers.settings import StudySettings
-from mopa.runs.settings import MetricSettings, TrackingSettings
+from mopa.runs.settings import MetricSettings, RunSettings, TrackingSettings
 from mopa.settings import from_args
 
 
@@ -21,9 +21,13 @@ def configure(p: argparse.ArgumentParser) -> None:
                    "rag baseline with each trial's run settings; with a test selection, the top "
                    "trials and rag on it), after printing an estimate of the LM calls; without "
                    "it the report reads only finished runs and lists what is missing")
+    # The missing runs take the study's run settings; these two say what they may spend.
+    add_flags(p, RunSettings, only=("dry_run", "max_cost"))
     p.set_defaults(func=main)
 
 
 def main(args: argparse.Namespace) -> None:
+    cost = from_args(RunSettings, args)
     report(from_args(StudySettings, args), args.top, from_args(TrackingSettings, args),
-           run_missing=args.run_missing, scoring=from_args(MetricSettings, args))
+           run_missing=args.run_missing, scoring=from_args(MetricSettings, args),
+           dry_run=cost.dry_run, max_cost=cost.max_cost)

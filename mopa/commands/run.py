@@ -44,8 +44,11 @@ def main(args: argparse.Namespace) -> None:
                                         or args.program_file or from_args(ProgramChoice, args)))
     program = from_args(ProgramChoice, args)
     metrics = run(data, settings, args.model or args.program_file or program, args.out,
-                  from_args(TrackingSettings, args), announce=announce,
+                  from_args(TrackingSettings, args), announce=announce and not settings.dry_run,
                   scoring=from_args(MetricSettings, args))
+    if settings.dry_run:  # the estimate is printed; there is nothing else to say
+        return
     print_json({"out": args.out, **{k: metrics[k] for k in (
-        "n", "failed", "final", "copy_latest", "per_example", "judge_usage") if k in metrics}})
+        "n", "failed", "final", "copy_latest", "per_example", "cost_usd", "judge_usage")
+        if k in metrics}})
     refuse_all_failed(metrics, args.out)

@@ -44,6 +44,8 @@ def main(args: argparse.Namespace) -> None:
     result = tune(*settings, space_from_flags(**asdict(from_args(SpaceFlags, args))),
                   from_args(ProgramOptions, fixed(args)), from_args(TrackingSettings, args),
                   from_args(MetricSettings, args))
+    if result.get("dry_run"):  # the estimate is printed; no study was opened
+        return
     if not result["trials"].get("COMPLETE"):  # a study of failures is not a result
         reason = result.get("first_fail_reason")
         raise RuntimeError(f"no trial of study {result['study']!r} completed "

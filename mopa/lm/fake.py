@@ -29,6 +29,14 @@ from mopa.lm.fake_faults import FaultDraws
 
 FAKE_MODEL_NAME = "local/fake"
 
+
+def priced_name(price_in: float = 0.0, price_out: float = 0.0, name: str = FAKE_MODEL_NAME) -> str:
+    """The model name of a fake with a price in dollars per million tokens: the name carries
+    it, as DSPy's usage tracker keys usage by model name (see ``mopa.costs.prices``)."""
+    if not (price_in or price_out):
+        return name
+    return f"{name}?price_in={price_in:g}&price_out={price_out:g}"
+
 _VOCABULARY = (
     "great", "sound", "quality", "sturdy", "build", "easy", "to", "use", "worth", "the",
     "price", "works", "well", "strings", "tone", "comfortable", "solid", "recommend", "value",
@@ -176,19 +184,22 @@ class AsyncFakeEngine(AsyncFromSync):
 
 def fake_lm(responder: Callable[[str], str] | None = None, latency: float = 0.0,
             fail_first: int = 0, retry_after: float = 0.0, *, fail_rate: float = 0.0,
-            empty_rate: float = 0.0, seed: int | None = None, temperature: float = 0.7,
-            max_tokens: int = 256, cache: bool = False, name: str = FAKE_MODEL_NAME,
-            **kw: Any) -> dspy.LM:
+            empty_rate: float = 0.0, seed: int | None = None, price_in: float = 0.0,
+            price_out: float = 0.0, temperature: float = 0.7, max_tokens: int = 256,
+            cache: bool = False, name: str = FAKE_MODEL_NAME, **kw: Any) -> dspy.LM:
     """A `dspy.LM` (model_type "text") backed by a new `FakeEngine`; reach it as `lm.engine`.
 
     The response cache is off by default: DSPy keys its cache by model name and request, not
     by engine, so two fakes with different responders would serve each other's answers (and
     the disk cache would replay them across test runs). Pass `cache=True` to exercise DSPy's
     cache, ideally with a distinct `name` and a memory-only `dspy.cache`.
+    `price_in`/`price_out` (dollars per million tokens) give it a price, carried by its model
+    name (`priced_name`), so that runs record a cost as with a paid API.
     Extra keyword arguments go to `dspy.LM` (num_retries, callbacks, ...).
     """
     engine = FakeEngine(responder, latency=latency, fail_first=fail_first,
                         retry_after=retry_after, fail_rate=fail_rate, empty_rate=empty_rate,
                         seed=seed)
-    return dspy.LM(name, model_type="text", temperature=temperature, max_tokens=max_tokens,
+    return dspy.LM(priced_name(price_in, price_out, name), model_type="text",
+                   temperature=temperature, max_tokens=max_tokens,
                    cache=cache, engine=engine, async_engine=AsyncFakeEngine(engine), **kw)

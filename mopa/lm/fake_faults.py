@@ -8,6 +8,9 @@ as from tests: a slow model, failing calls and empty replies. Each key is option
                 example is recorded as failed, as after a provider's retries ran out
     empty_rate  chance that a call returns an empty reply (0..1)
     seed        an integer: makes the faults reproducible (see ``FaultDraws``)
+    price_in    dollars per million prompt tokens (>= 0): a fake that costs, so that cost
+                recording and --max-cost can be exercised offline
+    price_out   dollars per million completion tokens (>= 0)
 
 Unknown keys and bad values are refused: a typo would otherwise run a fault-free "stress test".
 """
@@ -22,7 +25,8 @@ from urllib.parse import parse_qsl
 
 PREFIX = "fake?"
 _FLOATS = ("latency", "fail_rate", "empty_rate")
-KEYS = (*_FLOATS, "seed")
+PRICES = ("price_in", "price_out")
+KEYS = (*_FLOATS, "seed", *PRICES)
 
 
 def parse_fake_spec(spec: str) -> dict:
@@ -55,6 +59,9 @@ def _value(spec: str, key: str, text: str) -> float | int:
         ok, expected = value is not None, "an integer"
     elif key == "latency":
         ok, expected = value is not None and 0 <= value < float("inf"), "seconds >= 0"
+    elif key in PRICES:
+        ok, expected = (value is not None and 0 <= value < float("inf"),
+                        "dollars per million tokens >= 0")
     else:
         ok, expected = value is not None and 0 <= value <= 1, "a probability from 0 to 1"
     if not ok:

@@ -2,9 +2,10 @@
 
 Calls are counted by a DSPy callback into a meter held in a context variable; the program's
 worker threads run in copies of the example's context, so their calls land on the same meter.
-Tokens come from DSPy's usage tracker, which only records calls that missed the cache. The
-example's tally (``mopa.tally``: resampled texts, calls stopped by the token budget) is kept
-beside the counts.
+Tokens come from DSPy's usage tracker, which only records calls that missed the cache; their
+dollars from each model's price (``mopa.costs.prices``: 0 for cache hits and in-process LMs,
+None when an LM's price is unknown). The example's tally (``mopa.tally``: resampled texts,
+calls stopped by the token budget) is kept beside the counts.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import dspy
 from dspy.utils.callback import BaseCallback
 from dspy.utils.usage_tracker import track_usage
 
+from mopa.costs.prices import usage_cost
 from mopa.tally import EVENTS, tallied
 
 _meter: contextvars.ContextVar[Meter | None] = contextvars.ContextVar("mopa_meter", default=None)
@@ -29,6 +31,7 @@ class Meter:
     calls: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    cost_usd: float | None = 0.0
     events: dict = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -38,7 +41,7 @@ class Meter:
 
     def as_dict(self) -> dict:
         return {"lm_calls": self.calls, "prompt_tokens": self.prompt_tokens,
-                "completion_tokens": self.completion_tokens,
+                "completion_tokens": self.completion_tokens, "cost_usd": self.cost_usd,
                 **{event: self.events.get(event, 0) for event in EVENTS}}
 
 
@@ -65,8 +68,11 @@ def metered() -> Iterator[Meter]:
                 yield meter
             finally:
                 meter.events = dict(tally)
-        for usage in tracker.get_total_tokens().values():
+        for model, usage in tracker.get_total_tokens().items():
             meter.prompt_tokens += int(usage.get("prompt_tokens") or 0)
             meter.completion_tokens += int(usage.get("completion_tokens") or 0)
+            cost = usage_cost(model, usage)
+            known = cost is not None and meter.cost_usd is not None
+            meter.cost_usd = meter.cost_usd + cost if known else None
     finally:
         _meter.reset(token)

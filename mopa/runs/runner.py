@@ -11,6 +11,9 @@ from pathlib import Path
 import dspy
 from tqdm import tqdm
 
+from mopa.costs.budget import Allowance, BudgetReached, spending_limit
+from mopa.costs.dry_run import dollars, print_report
+from mopa.costs.estimate import Estimate, for_run, may_cost, structure
 from mopa.data import Example
 from mopa.lm import PlainTextAdapter
 from mopa.lm.pool import LMPool
@@ -61,20 +64,29 @@ def predict_one(program: dspy.Module, example: Example, settings: RunSettings) -
 
 
 def run_examples(program: dspy.Module, examples: list[Example], store: RunStore,
-                 settings: RunSettings, desc: str = "run") -> int:
-    """Run the examples not finished in ``store``; each record is saved as soon as it is done."""
+                 settings: RunSettings, desc: str = "run",
+                 allowance: Allowance | None = None) -> int:
+    """Run the examples not finished in ``store``; each record is saved as soon as it is done.
+    With an ``allowance``, an example starts only if the budget admits it; when it refused
+    some, ``BudgetReached`` is raised once the examples in flight are saved."""
     done = store.finished_ids()
     pending = [ex for ex in examples if ex.id not in done]
     if not pending:
         return 0
     bar = tqdm(total=len(examples), initial=len(examples) - len(pending), desc=desc,
                unit="ex", disable=not settings.progress)
+    calls = [partial(predict_one, program, ex, settings) for ex in pending]
+    save = store.append
+    if allowance is not None:
+        calls = [allowance.gate(call) for call in calls]
+        save = partial(allowance.save, save=store.append)
     try:
         # Ctrl-C stops within the LM calls in flight, keeping what finished (see ``stopping``).
-        run_all([partial(predict_one, program, ex, settings) for ex in pending],
-                settings.workers, store.append, lambda: bar.update(1))
+        run_all(calls, settings.workers, save, lambda: bar.update(1))
     finally:
         bar.close()
+    if allowance is not None and allowance.budget.skipped:
+        raise BudgetReached(allowance.budget.message())
     return len(pending)
 
 
@@ -108,6 +120,10 @@ def run(data: DataSettings, settings: RunSettings, program: ProgramChoice | str 
         module = build_program(config, lms)
     manifest = {**recorded(data), **recorded(settings), "program_file": program_file,
                 "config": config.as_dict(), "program_hash": program_hash(module)}
+    if settings.dry_run:
+        estimates = [for_run(config, examples, settings, RunStore.finished_for(out, manifest))]
+        print_report(estimates, settings.workers)
+        return {"dry_run": estimates}
     with RunStore(out, manifest) as store, tracked_run(tracking_settings, "run", config,
                                                        examples, data.data, manifest) as done:
         if announce:
@@ -125,10 +141,21 @@ def execute(module: dspy.Module, config: ProgramConfig, examples: list[Example],
     """Run a program built with ``lms`` into a store and write its metrics on ``metrics``
     (None: the default ones; shared by run/tune/compile/report/experiment), scored with the
     LM of each role in ``metric_lms``; predictors it did not pin use ``lms.default``."""
-    # A program that calls no LM runs without one, so none is loaded for it.
-    with dspy.context(lm=lms.default if get_preset(config.preset).needs_lm else None,
-                      adapter=PlainTextAdapter()):
-        run_examples(module, examples, store, settings, desc=config.preset)
+    done = store.finished_ids()
+    with spending_limit(settings.max_cost) as budget:
+        estimate = None
+        if budget is not None or may_cost(config, lms.default_spec):
+            estimate = for_run(config, examples, settings, done)
+        announce_plan(config, examples, len(done), estimate)
+        allowance = None
+        if budget is not None:
+            budget.count_recorded(store.dir, store.records().values())
+            allowance = Allowance(budget, priced(estimate))
+        # A program that calls no LM runs without one, so none is loaded for it.
+        with dspy.context(lm=lms.default if get_preset(config.preset).needs_lm else None,
+                          adapter=PlainTextAdapter()):
+            run_examples(module, examples, store, settings, desc=config.preset,
+                         allowance=allowance)
     metrics = {"program": config.as_dict(), "lm": lms.default_spec,
                **run_metrics(examples, store.records(), settings.clean, metrics, metric_lms)}
     store.write_metrics(metrics)
@@ -148,3 +175,28 @@ def events_line(events: dict[str, int], trimmed: bool = True) -> str:
     if events.get("resampled"):
         parts.append(f"{events['resampled']} short or empty texts were written again")
     return "; ".join(parts)
+
+
+def announce_plan(config: ProgramConfig, examples: list[Example], finished: int,
+                  estimate: Estimate | None) -> None:
+    """One line on stderr before a run starts: its LM calls per example and, when it may cost
+    money, the dry-run estimate of the examples still to run."""
+    if not get_preset(config.preset).needs_lm:
+        return
+    left = f" ({finished} finished)" if finished else ""
+    cost = ""
+    if estimate is not None and estimate.examples:
+        cost = f"; estimated {dollars(estimate.cost_usd, estimate.unknown)} for " \
+               f"{estimate.examples} to run"
+    print(f"mopa run: {structure(config)}: {config.lm_calls} LM calls per example x "
+          f"{len(examples)} examples{left}{cost}", file=sys.stderr, flush=True)
+
+
+def priced(estimate: Estimate | None) -> float:
+    """The expected cost of one example that a budget can bound (refused when unknown)."""
+    if estimate is None or estimate.cost_usd is None:
+        unknown = ", ".join(estimate.unknown) if estimate else "this run's LM"
+        raise ValueError(f"--max-cost: price unknown for {unknown}, so spending cannot be "
+                         "bounded; drop --max-cost, or use an LM with a price in LiteLLM's "
+                         "table")
+    return estimate.cost_per_example or 0.0

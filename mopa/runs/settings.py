@@ -85,6 +85,15 @@ class RunSettings:
                             "behind an API) share one request with n choices, which bills the "
                             "prompt once; other LMs, and endpoints that refuse n, get one call "
                             "per proposer", recorded=False)
+    # Cost (mopa.costs): what a command would spend, and a budget it stops at.
+    dry_run: bool = setting(False, "print the LM calls, tokens, dollars and wall time the "
+                            "command would spend, per system and in total, then exit: no LM "
+                            "call, nothing written", recorded=False)
+    max_cost: float | None = setting(None, "budget in US dollars: no new example starts once "
+                                     "the spend (with what this command's run directories "
+                                     "already recorded) plus the examples in flight would "
+                                     "pass it; rerun with a higher budget to go on",
+                                     recorded=False)
 
     def __post_init__(self):
         check(self, [(self.temperature >= 0, "temperature", "a number >= 0 (0: greedy)"),
@@ -93,7 +102,9 @@ class RunSettings:
                      (self.max_words >= 1, "max_words", "an integer >= 1"),
                      (self.workers >= 1, "workers", "an integer >= 1"),
                      (self.rpm is None or self.rpm > 0, "rpm", "a number > 0, or no --rpm"),
-                     (self.tpm is None or self.tpm > 0, "tpm", "a number > 0, or no --tpm")])
+                     (self.tpm is None or self.tpm > 0, "tpm", "a number > 0, or no --tpm"),
+                     (self.max_cost is None or self.max_cost > 0, "max_cost",
+                      "dollars > 0, or no --max-cost")])
 
     @property
     def base_model(self) -> bool:
@@ -160,7 +171,9 @@ class MetricSettings:
         roles = dict.fromkeys(m.lm_role for m in chosen if m.needs_lm)
         lms: dict[str, Any] = {}
         if "judge" in roles:
-            from mopa.scoring.judge import judge_from  # lazy: DSPy, only when a metric needs a judge
+            from mopa.scoring.judge import (
+                judge_from,  # lazy: DSPy, only when a metric needs a judge
+            )
 
             lms["judge"] = judge_from(self.judge)
         if "scoring" in roles:

@@ -133,6 +133,22 @@ class RunStore:
         path = Path(out) / "predictions.jsonl"
         return read_predictions(path) if path.exists() else {}
 
+    @staticmethod
+    def finished_for(out: str | Path, manifest: dict) -> set[str]:
+        """The finished examples a store opened on ``out`` with ``manifest`` would resume,
+        read without opening it (no lock, nothing written: what a dry run needs); none when
+        the directory holds no run, or one with other settings or code."""
+        path = Path(out) / "run.json"
+        try:
+            previous = json.loads(path.read_bytes().decode("utf-8"))
+        except (OSError, ValueError):
+            return set()
+        current = redact(json.loads(json.dumps({**manifest, "code": code_version()})))
+        if not isinstance(previous, dict) or _changed_keys(
+                {k: v for k, v in previous.items() if k not in RECORDED_ONLY}, current):
+            return set()
+        return {pid for pid, r in RunStore.read(out).items() if not r.get("error")}
+
     def finished_ids(self) -> set[str]:
         return {pid for pid, r in self.records().items() if not r.get("error")}
 

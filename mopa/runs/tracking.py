@@ -162,8 +162,11 @@ def log_run_metrics(client: MlflowClient, run_id: str, metrics: dict) -> None:
     names = metric_keys(metrics["final"])
     log_metrics(client, run_id, {m: metrics["final"][m] for m in names})
     log_metrics(client, run_id, {f"copy_latest_{m}": metrics["copy_latest"][m] for m in names})
+    # cost_usd is per example, as the other costs; cost_usd_total the run's dollars (neither
+    # is logged when a price is unknown).
     log_metrics(client, run_id, {**metrics["per_example"], "n": metrics["n"],
-                                 "failed": metrics["failed"], "empty": metrics["final"]["empty"]})
+                                 "failed": metrics["failed"], "empty": metrics["final"]["empty"],
+                                 "cost_usd_total": metrics.get("cost_usd")})
     log_metrics(client, run_id, {f"judge_{k}": v
                                  for k, v in metrics.get("judge_usage", {}).items()})
     now = int(time.time() * 1000)

@@ -23,7 +23,8 @@ from mopa.scoring.intervals import bootstrap_mean, paired_bootstrap
 from mopa.scoring.registry import Metric, parse_metrics
 from mopa.tally import EVENTS
 
-COSTS = ("lm_calls", "prompt_tokens", "completion_tokens", "seconds")  # recorded per example
+# Recorded per example; cost_usd is None for an LM without a known price (mopa.costs.prices).
+COSTS = ("lm_calls", "prompt_tokens", "completion_tokens", "cost_usd", "seconds")
 
 
 def output_text(text: str, clean: bool) -> str:
@@ -99,11 +100,21 @@ class RunScores:
         return sum(1 for r in self.records if r.get("error") or not r)
 
     @property
+    def cost_usd(self) -> float | None:
+        """Dollars spent on the examples' records (a missing example: nothing); None when a
+        record's cost is unknown (an LM without a price, or a record from before costs were
+        recorded)."""
+        costs = [r.get("cost_usd") for r in self.records if r]
+        return None if any(c is None for c in costs) else float(sum(costs))
+
+    @property
     def per_example(self) -> dict[str, float]:
         """Mean cost per example and, when the records carry it (MoPA), the mean number of
         layers that ran (adaptive depth stops early)."""
         means = {k: round(statistics.fmean(float(r.get(k, 0) or 0) for r in self.records), 3)
-                 for k in COSTS}
+                 for k in COSTS if k != "cost_usd"}
+        total = self.cost_usd
+        means["cost_usd"] = None if total is None else total / len(self.records)
         depths = [r["depth"] for r in self.records if r.get("depth") is not None]
         if depths:
             means["depth"] = round(statistics.fmean(depths), 3)
@@ -194,5 +205,6 @@ def run_metrics(examples: list[Example], records: dict[str, dict], clean: bool =
         "vs_copy_latest": paired_intervals(columns(scores.final), columns(scores.copy_latest)),
         "per_example": scores.per_example,
         "events": scores.events,
+        "cost_usd": scores.cost_usd,
         **judge_usage(lms, since=before),
     }

@@ -108,8 +108,11 @@ def test_rerunning_finishes_every_example_without_duplicates(data, tmp_path, cap
 def test_every_example_failing_exits_non_zero_with_one_line(data, tmp_path, capsys):
     out = tmp_path / "run"
     assert _run(data, out, "fake?fail_rate=1") == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1
+    lines = capsys.readouterr().err.splitlines()
+    # The run's planned calls, said when it starts, then the one error line.
+    assert len(lines) == 2 and lines[0].startswith("mopa run: rag: 1 LM calls per example")
+    err = lines[1]
+    assert err.startswith("mopa: error: ")
     assert "all 12 examples of the run failed; first error: " in err and "injected" in err
     assert str(out) in err
     assert len(_lines(out)) == 12  # the failures are recorded, for the rerun to retry

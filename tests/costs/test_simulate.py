@@ -23,7 +23,8 @@ def test_completions_are_the_length_budget_and_prompts_the_rendered_words():
     usage = rehearse(dry_program(config, "fake", 256), EXAMPLES[:1], 4, 100)["fake"]
     assert usage.completion_tokens == budget_from_words(median_words(EXAMPLES[0]), 1.5)
     # Without a length factor, the LM's max tokens.
-    usage = rehearse(dry_program(make_config("rag", "product_review"), "fake", 99),
+    usage = rehearse(dry_program(make_config("rag", "product_review", length_factor=None),
+                                 "fake", 99),
                      EXAMPLES[:1], 4, 100)["fake"]
     assert usage.completion_tokens == 99
 

@@ -39,6 +39,7 @@ from mlflow.entities import RunStatus
 from optuna.trial import FrozenTrial, TrialState
 
 from mopa.runs import tracking
+from mopa.signals import stop_reason
 
 log = logging.getLogger(__name__)
 
@@ -160,14 +161,15 @@ def sweep(study: optuna.Study, client: MlflowClient) -> int:
 
 def guarded(objective: Callable[[optuna.Trial], object]) -> Callable[[optuna.Trial], object]:
     """``objective`` recording which worker runs the trial, and queueing the trial again when
-    Ctrl-C stops it (Optuna marks it FAIL; the objective marks its MLflow run FAILED)."""
+    Ctrl-C or SIGTERM stops it (Optuna marks it FAIL; the objective ends its MLflow run
+    KILLED)."""
 
     def run(trial: optuna.Trial):
         trial.set_user_attr(WORKER_ATTR, this_worker())
         try:
             return objective(trial)
-        except KeyboardInterrupt:
-            retry(trial.study, trial, "stopped by Ctrl-C", limited=False)
+        except KeyboardInterrupt as e:  # SIGTERM too (mopa.signals)
+            retry(trial.study, trial, stop_reason(e), limited=False)
             raise
 
     return run

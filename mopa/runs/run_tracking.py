@@ -68,7 +68,7 @@ def tracked_run(tracking_settings: TrackingSettings | None, command: str, config
     try:
         yield done
     except BaseException as e:
-        tracking.fail_run(client, run_id, f"{type(e).__name__}: {e}")
+        tracking.stop_run(client, run_id, e)
         raise
 
 

@@ -20,8 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 import optuna
@@ -71,13 +70,9 @@ class TrialLog:
             return None
 
 
-@contextmanager
-def tracking_may_fail(client: MlflowClient) -> Iterator[None]:
-    """MLflow calls whose failure is one warning line, not the command's error."""
-    try:
-        yield
-    except tracking.LOGGING_ERRORS as e:
-        tracking.warn_unreachable(client.tracking_uri, e, LATER)
+def tracking_may_fail(client: MlflowClient):
+    """MLflow calls of the study whose failure is one warning line, not the command's error."""
+    return tracking.may_fail(client.tracking_uri, LATER)
 
 
 def log_pending(study: optuna.Study, client: MlflowClient, experiment_id: str, parent: str,

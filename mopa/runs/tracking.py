@@ -13,7 +13,8 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import mlflow
@@ -65,6 +66,16 @@ def warn_unreachable(tracking_uri: str, error: BaseException, consequence: str) 
     why = one_line(redact(f"{type(error).__name__}: {error}"))
     log.warning("mopa: MLflow tracking store %s did not answer (%s): %s", uri,
                 why if len(why) <= 160 else why[:157] + "...", consequence)
+
+
+@contextmanager
+def may_fail(tracking_uri: str, consequence: str) -> Iterator[None]:
+    """MLflow calls whose failure is one warning line (``warn_unreachable``), not the
+    command's error: results on disk are worth more than their MLflow mirror."""
+    try:
+        yield
+    except LOGGING_ERRORS as e:
+        warn_unreachable(tracking_uri, e, consequence)
 
 
 def ui_command(tracking_uri: str) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -64,6 +65,10 @@ def warn_unreachable(tracking_uri: str, error: BaseException, consequence: str) 
         return
     _warned.add(uri)
     why = one_line(redact(f"{type(error).__name__}: {error}"))
+    # A dead server's error quotes the whole request and urllib3's retry chain; its cause
+    # ("[Errno 111] Connection refused") is what says what happened.
+    cause = re.search(r"\[Errno -?\d+\][^'\")]*", why)
+    why = cause.group(0) if cause else why
     log.warning("mopa: MLflow tracking store %s did not answer (%s): %s", uri,
                 why if len(why) <= 160 else why[:157] + "...", consequence)
 

@@ -4,7 +4,7 @@ never its results: ``tune``'s trials stay COMPLETE, one line names the tracking 
 runs it missed are logged (and the ones left RUNNING closed) by the next ``mopa tune`` on the
 study; ``run`` keeps its predictions and exits 0. MLflow's minutes-long HTTP retries are
 shortened unless the user chose them. The same with a real ``mlflow server`` killed mid-trial:
-tests/integration/test_tracking_server_dies.py."""
+tests/reliability/test_tracking_server_dies.py (integration)."""
 
 from __future__ import annotations
 

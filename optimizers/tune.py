@@ -119,7 +119,7 @@ class TrialRunner:
         # attrs too, from which ``log_pending`` logs it if the tracking store was down.
         run_params = {**self.data_params, **run_settings_params(settings)}
         trial.set_user_attr("config", redact(config.as_dict()))
-        trial.set_user_attr(RUN_PARAMS_ATTR, tracking.flatten_params(run_params))
+        trial.set_user_attr(RUN_PARAMS_ATTR, redact(tracking.flatten_params(run_params)))
         mirror.call(tracking.log_params, {**tracking.flatten_config(config.as_dict()),
                                           **run_params})
         # A retry of a lost trial resumes the examples its first attempt finished there.

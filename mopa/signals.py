@@ -43,5 +43,5 @@ def sigterm_stops_like_ctrl_c() -> Iterator[None]:
 
 
 def stop_reason(error: BaseException) -> str:
-    """What stopped the work, as a trial's retry reason or an MLflow run's says it."""
+    """What stopped the work, in the words of a stopped trial's retry reason."""
     return "stopped by SIGTERM" if isinstance(error, Terminated) else "stopped by Ctrl-C"

@@ -5,7 +5,7 @@ and its MLflow run RUNNING. Such a trial is *lost*: it is marked FAIL with a ``f
 its MLflow run FAILED with the same reason, and it is queued again (a WAITING trial with the same
 params, up to ``MAX_RETRIES`` times). The retry runs in the first attempt's run directory
 (``first_attempt``), so the examples that attempt finished are reused, not recomputed. A trial
-stopped by Ctrl-C is queued again the same way, so rerunning the command resumes it.
+stopped by Ctrl-C or SIGTERM is queued again the same way, so rerunning the command resumes it.
 
 How a trial is found lost:
 - its worker (``WORKER_ATTR``: host, pid, process start time) ran on this machine and that

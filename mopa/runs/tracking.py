@@ -61,7 +61,7 @@ def warn_unreachable(tracking_uri: str, error: BaseException, consequence: str) 
     why (short), and what happens to what was not logged. Later failures are not repeated."""
     uri = redact(tracking_uri)
     if uri in _warned:
-        log.debug("MLflow at %s: %s", uri, error)
+        log.debug("MLflow at %s: %s", uri, redact(str(error)))
         return
     _warned.add(uri)
     why = one_line(redact(f"{type(error).__name__}: {error}"))

@@ -210,29 +210,33 @@ def _log_to_mlflow(results: dict, runs: dict, root: Path, figures: list[Path],
     from mopa.runs import run_context, tracking
 
     client = MlflowClient(tracking.configure(tracking_uri))
-    experiment_id = tracking.get_or_create_experiment(client, "mopa-experiments")
-    settings = results["settings"]
-    parent = tracking.start_run(client, experiment_id, f"experiment-{settings['experiment']}",
-                                params=settings)  # log_params redacts every value
-    # Named and described so the runs table reads without picking columns (run_context).
-    source = settings["data"]
-    run_context.describe(client, parent, "experiment",
-                         name=f"{settings['experiment']} · {len(runs)} systems on "
-                              f"{len(examples)} examples",
-                         note=f"Experiment `{settings['experiment']}`: "
-                              f"{results['description']} One nested run per system.",
-                         examples=examples, source=source)
-    for label, run in runs.items():
-        child = tracking.start_run(client, experiment_id, label, parent_run_id=parent,
-                                   params=tracking.flatten_config(run["config"].as_dict()))
-        run_context.describe(
-            client, child, "experiment",
-            name=f"{label} · {headline(run['metrics']['final'])}",
-            note=f"{label} ({run_context.structure(run['config'].as_dict())}) in experiment "
-                 f"`{settings['experiment']}`; outputs in `{run['dir']}`.",
-            examples=examples, source=source)
-        tracking.log_run_metrics(client, child, run["metrics"])
-        tracking.log_artifacts(client, child, [run["dir"] / "predictions.jsonl"])
-        tracking.finish_run(client, child)
-    tracking.log_artifacts(client, parent, [root / "results.json", *figures])
-    tracking.finish_run(client, parent)
+    # A tracking store that does not answer costs the experiment its MLflow runs only.
+    with tracking.may_fail(client.tracking_uri, f"the experiment's results are in {root}; "
+                           "rerun the same `mopa experiment` to log them (it computes nothing "
+                           "again)"):
+        experiment_id = tracking.get_or_create_experiment(client, "mopa-experiments")
+        settings = results["settings"]
+        parent = tracking.start_run(client, experiment_id, f"experiment-{settings['experiment']}",
+                                    params=settings)  # log_params redacts every value
+        # Named and described so the runs table reads without picking columns (run_context).
+        source = settings["data"]
+        run_context.describe(client, parent, "experiment",
+                             name=f"{settings['experiment']} · {len(runs)} systems on "
+                                  f"{len(examples)} examples",
+                             note=f"Experiment `{settings['experiment']}`: "
+                                  f"{results['description']} One nested run per system.",
+                             examples=examples, source=source)
+        for label, run in runs.items():
+            child = tracking.start_run(client, experiment_id, label, parent_run_id=parent,
+                                       params=tracking.flatten_config(run["config"].as_dict()))
+            run_context.describe(
+                client, child, "experiment",
+                name=f"{label} · {headline(run['metrics']['final'])}",
+                note=f"{label} ({run_context.structure(run['config'].as_dict())}) in experiment "
+                     f"`{settings['experiment']}`; outputs in `{run['dir']}`.",
+                examples=examples, source=source)
+            tracking.log_run_metrics(client, child, run["metrics"])
+            tracking.log_artifacts(client, child, [run["dir"] / "predictions.jsonl"])
+            tracking.finish_run(client, child)
+        tracking.log_artifacts(client, parent, [root / "results.json", *figures])
+        tracking.finish_run(client, parent)

@@ -20,6 +20,7 @@ from mopa.experiments import EXPERIMENTS
 from mopa.flags import DefaultsFormatter, Version
 from mopa.quiet import quiet_logs
 from mopa.redaction import redact, redact_process_output, refuse_secret_flags
+from mopa.signals import INTERRUPTED_EXIT, TERMINATED_EXIT, Terminated, sigterm_stops_like_ctrl_c
 
 # Every command's one-line help, in the order ``mopa --help`` lists them; the command NAME is
 # the module mopa.commands.NAME.
@@ -71,13 +72,15 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = build_parser(_named(argv)).parse_args(argv)
     try:
-        refuse_secret_flags(vars(args))  # before a command writes (or logs) any flag
-        quiet_logs(args.verbose)
-        args.func(args)
-    except KeyboardInterrupt:
-        print("mopa: interrupted; finished work is saved, rerun the same command to resume",
-              file=sys.stderr)
-        return 130
+        with sigterm_stops_like_ctrl_c():  # a scheduler's stop cleans up as Ctrl-C does
+            refuse_secret_flags(vars(args))  # before a command writes (or logs) any flag
+            quiet_logs(args.verbose)
+            args.func(args)
+    except KeyboardInterrupt as e:
+        terminated = isinstance(e, Terminated)
+        print(f"mopa: {'stopped by SIGTERM' if terminated else 'interrupted'}; finished work "
+              "is saved, rerun the same command to resume", file=sys.stderr)
+        return TERMINATED_EXIT if terminated else INTERRUPTED_EXIT
     except Exception as e:
         message = user_error(e)
         if message is None:  # not a user's mistake: a bug, whose traceback is wanted

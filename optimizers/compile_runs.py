@@ -97,4 +97,4 @@ class CompileRun:
 
     def fail(self, error: BaseException) -> None:
         if self.run_id is not None:
-            tracking.fail_run(self.client, self.run_id, f"{type(error).__name__}: {error}")
+            tracking.stop_run(self.client, self.run_id, error)

@@ -5,7 +5,7 @@ and its MLflow run RUNNING. Such a trial is *lost*: it is marked FAIL with a ``f
 its MLflow run FAILED with the same reason, and it is queued again (a WAITING trial with the same
 params, up to ``MAX_RETRIES`` times). The retry runs in the first attempt's run directory
 (``first_attempt``), so the examples that attempt finished are reused, not recomputed. A trial
-stopped by Ctrl-C is queued again the same way, so rerunning the command resumes it.
+stopped by Ctrl-C or SIGTERM is queued again the same way, so rerunning the command resumes it.
 
 How a trial is found lost:
 - its worker (``WORKER_ATTR``: host, pid, process start time) ran on this machine and that
@@ -40,6 +40,7 @@ from optuna.trial import FrozenTrial, TrialState
 
 from mopa.costs.budget import BudgetReached
 from mopa.runs import tracking
+from mopa.signals import stop_reason
 
 log = logging.getLogger(__name__)
 
@@ -161,15 +162,16 @@ def sweep(study: optuna.Study, client: MlflowClient) -> int:
 
 def guarded(objective: Callable[[optuna.Trial], object]) -> Callable[[optuna.Trial], object]:
     """``objective`` recording which worker runs the trial, and queueing the trial again when
-    Ctrl-C or the budget (``--max-cost``) stops it (Optuna marks it FAIL; the objective marks
-    its MLflow run FAILED); the budget also stops the study, which ``tune`` then says."""
+    Ctrl-C, SIGTERM or the budget (``--max-cost``) stops it (Optuna marks it FAIL; the
+    objective ends its MLflow run KILLED); the budget also stops the study, which ``tune`` then
+    says."""
 
     def run(trial: optuna.Trial):
         trial.set_user_attr(WORKER_ATTR, this_worker())
         try:
             return objective(trial)
-        except KeyboardInterrupt:
-            retry(trial.study, trial, "stopped by Ctrl-C", limited=False)
+        except KeyboardInterrupt as e:  # SIGTERM too (mopa.signals)
+            retry(trial.study, trial, stop_reason(e), limited=False)
             raise
         except BudgetReached:
             retry(trial.study, trial, "stopped by --max-cost", limited=False)

@@ -22,6 +22,10 @@ from mopa.runs.run_context import score_text, structure
 
 log = logging.getLogger(__name__)
 BEST_PREFIX = "best."
+# Set on a trial whose MLflow logging failed (see trial_logging), and what then happens.
+PENDING_ATTR = "mlflow_pending"
+LATER = ("the study's results are kept; the MLflow runs of the trials it missed are logged at "
+         "the end of the study or by the next `mopa tune` on it")
 
 
 def trial_name(number: int, config: dict, values: dict | None = None,
@@ -94,6 +98,22 @@ def update_parent(client: MlflowClient, parent: str, study: optuna.Study, study_
                          step=len(complete))
 
 
+def log_study_end(client: MlflowClient, parent: str, study: optuna.Study, study_name: str,
+                  names: list[str], result: dict) -> None:
+    """The study's summary on its parent run, as this worker ends (``tune.summarize``'s
+    ``result``): trial counts, the best trial (or the Pareto front) of every worker's trials."""
+    complete = result["trials"].get("COMPLETE", 0)
+    summary = {"complete_trials": complete, "failed_trials": result["trials"].get("FAIL", 0)}
+    if result.get("best"):
+        summary[f"best_{names[0]}"] = result["best"]["values"][names[0]]
+        tracking.set_tags(client, parent, {"best_trial": result["best"]["number"]})
+    update_parent(client, parent, study, study_name, names)
+    if "pareto_front" in result:
+        tracking.set_tags(client, parent, {"pareto_front": ",".join(
+            str(t["number"]) for t in result["pareto_front"])})
+    tracking.log_metrics(client, parent, summary, step=complete)
+
+
 class TrialFinished:
     """Optuna callback, run by the worker that ran the trial once Optuna has stored its state:
     rename the trial's run with its score and refresh the parent's best. MLflow errors are
@@ -103,6 +123,8 @@ class TrialFinished:
         self.client, self.parent, self.study_name, self.names = client, parent, study_name, names
 
     def __call__(self, study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
+        if trial.user_attrs.get(PENDING_ATTR):
+            return  # the tracking store failed in the trial: each call would wait for it again
         try:
             run_id, config = trial.user_attrs.get("mlflow_run_id"), trial.user_attrs.get("config")
             if run_id and config:
@@ -111,5 +133,7 @@ class TrialFinished:
                 run_context.rename(self.client, run_id,
                                    trial_name(trial.number, config, values, failed=failed))
             update_parent(self.client, self.parent, study, self.study_name, self.names)
+        except tracking.LOGGING_ERRORS as e:
+            tracking.warn_unreachable(self.client.tracking_uri, e, LATER)
         except Exception as e:
             log.warning("could not update the MLflow runs of trial %s: %s", trial.number, e)

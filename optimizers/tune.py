@@ -32,15 +32,22 @@ from mopa.optimizers.objectives import (
     require_prices,
     scored_metrics,
 )
+from mopa.optimizers.quiet_stop import quiet_stops
 from mopa.optimizers.recovery import close_parent, first_attempt, guarded, sweep, trial_budget
 from mopa.optimizers.search_space import SearchSpace, refuse_searched, suggest
 from mopa.optimizers.settings import SEARCHED_RUN, StudySettings, TuneSettings
 from mopa.optimizers.study import open_storage, open_study
+from mopa.optimizers.trial_logging import (
+    RUN_PARAMS_ATTR,
+    TrialLog,
+    log_pending,
+    tracking_may_fail,
+)
 from mopa.optimizers.trial_runs import (
     TrialFinished,
     describe_parent,
     describe_trial,
-    update_parent,
+    log_study_end,
 )
 from mopa.optimizers.tune_dry_run import planned_trials, trial_estimates
 from mopa.program_files import program_hash
@@ -97,38 +104,33 @@ class TrialRunner:
         self.data_params, self.settings = data_params, settings
 
     def __call__(self, trial: optuna.Trial) -> float | list[float]:
-        run_id = tracking.start_run(self.client, self.experiment_id, f"trial-{trial.number}",
-                                    parent_run_id=self.parent_run_id,
-                                    tags={"optuna.trial_number": trial.number,
-                                          "optuna.study_name": self.study_name})
-        trial.set_user_attr("mlflow_run_id", run_id)
+        mirror = TrialLog(self.client, trial)  # a failing tracking store never fails the trial
+        mirror.start(self.experiment_id, self.parent_run_id, self.study_name)
         try:
-            values = self._run(trial, run_id)
-        except BaseException as e:  # Ctrl-C too: Optuna marks the trial FAIL, so must MLflow
-            reason = f"{type(e).__name__}: {e}"
-            trial.set_user_attr("fail_reason", redact(reason))  # Optuna's storage keeps it
-            try:
-                tracking.fail_run(self.client, run_id, reason)
-            except Exception as mlflow_error:  # keep the trial's own error as the one raised
-                log.warning("could not mark MLflow run %s FAILED: %s", run_id, mlflow_error)
+            values = self._run(trial, mirror)
+        except BaseException as e:  # Ctrl-C and SIGTERM too: the run ends KILLED
+            trial.set_user_attr("fail_reason", redact(f"{type(e).__name__}: {e}"))
+            mirror.call(tracking.stop_run, e)
             raise
-        tracking.finish_run(self.client, run_id)
+        mirror.call(tracking.finish_run)
         return values if len(values) > 1 else values[0]
 
-    def _run(self, trial: optuna.Trial, run_id: str) -> list[float]:
+    def _run(self, trial: optuna.Trial, mirror: TrialLog) -> list[float]:
         config, settings = suggest(trial, self.space, self.examples[0].task, self.options,
                                    self.settings)
         # The trial's own run settings (temperature, k, max_words) are in its MLflow params
-        # and its manifest, from which `mopa report` re-runs it and its rag baseline.
+        # and its manifest, from which `mopa report` re-runs it and its rag baseline; in its
+        # attrs too, from which ``log_pending`` logs it if the tracking store was down.
         run_params = {**self.data_params, **run_settings_params(settings)}
         trial.set_user_attr("config", redact(config.as_dict()))
-        tracking.log_params(self.client, run_id,
-                            {**tracking.flatten_config(config.as_dict()), **run_params})
+        trial.set_user_attr(RUN_PARAMS_ATTR, redact(tracking.flatten_params(run_params)))
+        mirror.call(tracking.log_params, {**tracking.flatten_config(config.as_dict()),
+                                          **run_params})
         # A retry of a lost trial resumes the examples its first attempt finished there.
         run_dir = self.out / self.study_name / f"trial-{first_attempt(trial)}"
         trial.set_user_attr("run_dir", str(run_dir))
-        describe_trial(self.client, run_id, trial.number, config.as_dict(), run_params,
-                       self.study_name, self.examples, self.data_params["data"], str(run_dir))
+        mirror.call(describe_trial, trial.number, config.as_dict(), run_params,
+                    self.study_name, self.examples, self.data_params["data"], str(run_dir))
         lms = settings.lm_pool()  # the trial's temperature
         module = build_program(config, lms)
         # replace_stale: the directory is this trial's; a retry whose first attempt died
@@ -139,9 +141,9 @@ class TrialRunner:
                       replace_stale=True) as store:
             metrics = execute(module, config, self.examples, store, lms, settings,
                               self.metrics, self.metric_lms)
-        tracking.log_run_metrics(self.client, run_id, metrics)
-        tracking.log_artifacts(self.client, run_id, [store.predictions_path, store.metrics_path,
-                                                     store.dir / "run.json"])
+        mirror.call(tracking.log_run_metrics, metrics)
+        mirror.call(tracking.log_artifacts, [store.predictions_path, store.metrics_path,
+                                             store.dir / "run.json"])
         for key in ("final", "layers", "per_example", "failed"):
             trial.set_user_attr(key, metrics[key])
         if metrics["failed"] == metrics["n"]:
@@ -250,19 +252,24 @@ def tune(data: DataSettings, settings: RunSettings, study: StudySettings,
                          recorded(data), settings, scoring, metric_lms)
     describe_parent(client, parent, study.study, names, directions, examples, data.data)
     sweep(optuna_study, client)  # trials of dead workers: FAIL, MLflow FAILED, queued again
+    # Runs an earlier tracking-store failure left unlogged or RUNNING.
+    log_pending(optuna_study, client, experiment_id, parent, names, examples, data.data)
     n_trials, stop_at_total = trial_budget(optuna_study, search.trials, search.n_total)
     try:
-        with spending_limit(settings.max_cost) as budget:
+        with spending_limit(settings.max_cost) as budget, quiet_stops():
             optuna_study.optimize(guarded(runner), n_trials=n_trials, timeout=search.timeout,
                                   catch=(Exception,), callbacks=[
                                       TrialFinished(client, parent, study.study, names),
                                       *stop_at_total])
     except KeyboardInterrupt:
-        close_parent(optuna_study, client, parent, interrupted=True)
+        with tracking_may_fail(client):
+            close_parent(optuna_study, client, parent, interrupted=True)
         raise
     if budget is not None and budget.skipped:  # the stopped trial is queued for the rerun
-        close_parent(optuna_study, client, parent)
+        with tracking_may_fail(client):
+            close_parent(optuna_study, client, parent)
         raise BudgetReached(budget.message())
+    log_pending(optuna_study, client, experiment_id, parent, names, examples, data.data)
 
     result = {"study": study.study, "storage": redact(study.storage),
               **summarize(optuna_study, names), "experiment_id": experiment_id,
@@ -270,16 +277,8 @@ def tune(data: DataSettings, settings: RunSettings, study: StudySettings,
               "mlflow_ui": tracking.ui_command(client.tracking_uri),
               "test_selection": test and {**{k: v for k, v in test[0].items() if k != "ids"},
                                           "n": len(test[1])}}
-    complete = result["trials"].get("COMPLETE", 0)
-    summary = {"complete_trials": complete, "failed_trials": result["trials"].get("FAIL", 0)}
-    if result.get("best"):
-        summary[f"best_{names[0]}"] = result["best"]["values"][names[0]]
-        tracking.set_tags(client, parent, {"best_trial": result["best"]["number"]})
-    update_parent(client, parent, optuna_study, study.study, names)  # other workers' trials too
-    if "pareto_front" in result:
-        tracking.set_tags(client, parent, {"pareto_front": ",".join(
-            str(t["number"]) for t in result["pareto_front"])})
-    tracking.log_metrics(client, parent, summary, step=complete)
-    close_parent(optuna_study, client, parent)  # unless another worker's trial still runs
+    with tracking_may_fail(client):  # the study's results are in Optuna: print them anyway
+        log_study_end(client, parent, optuna_study, study.study, names, result)
+        close_parent(optuna_study, client, parent)  # unless another worker's trial still runs
     report(result)
     return result

@@ -35,7 +35,8 @@ def tracked_run(tracking_settings: TrackingSettings | None, command: str, config
                 examples: list[Example], source: str,
                 manifest: dict) -> Iterator[Callable[[dict, RunStore], None]]:
     """Yields ``done(metrics, store)``, to call once the run is scored; a run left by an
-    exception is marked FAILED. Without a tracking URI, ``done`` does nothing."""
+    exception is marked FAILED (KILLED by Ctrl-C or SIGTERM). Without a tracking URI, ``done``
+    does nothing; a tracking store that fails is one warning line, and the run goes on."""
     uri = given_uri(tracking_settings)
     if not uri:
         yield lambda metrics, store: None
@@ -46,29 +47,44 @@ def tracked_run(tracking_settings: TrackingSettings | None, command: str, config
     from mopa.runs import run_context, tracking
 
     client = MlflowClient(tracking.configure(uri))
-    experiment = tracking.get_or_create_experiment(
-        client, (tracking_settings.experiment if tracking_settings else None)
-        or f"mopa-{command}")
-    program_file = manifest.get("program_file")
-    name = run_context.structure(config.as_dict()) + (" compiled" if program_file else "")
-    params = {**tracking.flatten_config(config.as_dict()),
-              **{k: v for k, v in manifest.items() if k != "config" and not isinstance(v, dict)}}
-    run_id = tracking.start_run(client, experiment, name, params=params)
-    note = (f"`mopa {command}` of {name}" + (f" from `{program_file}`" if program_file else "")
-            + f" on {len(examples)} examples of `{source}`.")
-    run_context.describe(client, run_id, command, note=note, examples=examples, source=source)
+    def later():  # a tracking store that does not answer costs the run its MLflow run only
+        return tracking.may_fail(uri, f"the run's results are saved in its --out; rerun the "
+                                      f"same `mopa {command}` to log them (it computes nothing "
+                                      "again)")
+
+    run_id = None
+    with later():
+        experiment = tracking.get_or_create_experiment(
+            client, (tracking_settings.experiment if tracking_settings else None)
+            or f"mopa-{command}")
+        program_file = manifest.get("program_file")
+        name = run_context.structure(config.as_dict()) + (" compiled" if program_file else "")
+        params = {**tracking.flatten_config(config.as_dict()),
+                  **{k: v for k, v in manifest.items()
+                     if k != "config" and not isinstance(v, dict)}}
+        run_id = tracking.start_run(client, experiment, name, params=params)
+        note = (f"`mopa {command}` of {name}"
+                + (f" from `{program_file}`" if program_file else "")
+                + f" on {len(examples)} examples of `{source}`.")
+        run_context.describe(client, run_id, command, note=note, examples=examples,
+                             source=source)
 
     def done(metrics: dict, store: RunStore) -> None:
-        tracking.log_run_metrics(client, run_id, metrics)
-        tracking.log_artifacts(client, run_id, [store.predictions_path, store.metrics_path,
-                                                store.dir / "run.json"])
-        run_context.rename(client, run_id, f"{name} · {headline(metrics['final'])}")
-        tracking.finish_run(client, run_id)
+        if run_id is None:
+            return
+        with later():
+            tracking.log_run_metrics(client, run_id, metrics)
+            tracking.log_artifacts(client, run_id, [store.predictions_path, store.metrics_path,
+                                                    store.dir / "run.json"])
+            run_context.rename(client, run_id, f"{name} · {headline(metrics['final'])}")
+            tracking.finish_run(client, run_id)
 
     try:
         yield done
     except BaseException as e:
-        tracking.fail_run(client, run_id, f"{type(e).__name__}: {e}")
+        if run_id is not None:
+            with later():
+                tracking.stop_run(client, run_id, e)
         raise
 
 

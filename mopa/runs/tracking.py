@@ -10,9 +10,12 @@ caller can log a URL password or key by forgetting to redact it first.
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import mlflow
@@ -20,11 +23,20 @@ from mlflow import MlflowClient
 from mlflow.entities import Metric, Param, RunStatus, RunTag
 from mlflow.exceptions import MlflowException
 
+from mopa.errors import one_line
 from mopa.redaction import redact
 from mopa.runs.sqlite_files import create_whole, initialize_mlflow
 from mopa.scoring.registry import metric_keys
 
+log = logging.getLogger(__name__)
 PARENT_TAG = "mlflow.parentRunId"
+# MLflow's own defaults (120 s per request, 7 retries with backoff) spend minutes per call on
+# a tracking server that died; MoPA keeps its results without MLflow and logs them later, so
+# it asks little of each call. Set only where the user has not chosen a value.
+HTTP_DEFAULTS = {"MLFLOW_HTTP_REQUEST_TIMEOUT": "20", "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2"}
+# What a tracking store that does not answer raises (requests' errors are OSErrors).
+LOGGING_ERRORS = (MlflowException, OSError)
+_warned: set[str] = set()
 _MAX_TAG = 5000  # MLflow rejects longer tag values
 _BATCH = 100  # MLflow's log_batch limit for params (and a safe chunk for metrics)
 
@@ -37,8 +49,38 @@ def configure(tracking_uri: str | None) -> str:
             # MLflow prints "View run ... at: <server URL>" when a run ends, password included.
             os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")
     uri = mlflow.get_tracking_uri()
+    if uri.startswith(("http://", "https://")):
+        for name, value in HTTP_DEFAULTS.items():
+            os.environ.setdefault(name, value)
     create_whole(uri, initialize_mlflow)  # a kill while MLflow creates it must not break it
     return uri
+
+
+def warn_unreachable(tracking_uri: str, error: BaseException, consequence: str) -> None:
+    """One warning line per tracking store and process when logging to it fails: which store,
+    why (short), and what happens to what was not logged. Later failures are not repeated."""
+    uri = redact(tracking_uri)
+    if uri in _warned:
+        log.debug("MLflow at %s: %s", uri, redact(str(error)))
+        return
+    _warned.add(uri)
+    why = one_line(redact(f"{type(error).__name__}: {error}"))
+    # A dead server's error quotes the whole request and urllib3's retry chain; its cause
+    # ("[Errno 111] Connection refused") is what says what happened.
+    cause = re.search(r"\[Errno -?\d+\][^'\")]*", why)
+    why = cause.group(0) if cause else why
+    log.warning("mopa: MLflow tracking store %s did not answer (%s): %s", uri,
+                why if len(why) <= 160 else why[:157] + "...", consequence)
+
+
+@contextmanager
+def may_fail(tracking_uri: str, consequence: str) -> Iterator[None]:
+    """MLflow calls whose failure is one warning line (``warn_unreachable``), not the
+    command's error: results on disk are worth more than their MLflow mirror."""
+    try:
+        yield
+    except LOGGING_ERRORS as e:
+        warn_unreachable(tracking_uri, e, consequence)
 
 
 def ui_command(tracking_uri: str) -> str:
@@ -129,9 +171,18 @@ def finish_run(client: MlflowClient, run_id: str) -> None:
     client.set_terminated(run_id, RunStatus.to_string(RunStatus.FINISHED))
 
 
-def fail_run(client: MlflowClient, run_id: str, reason: str) -> None:
+def fail_run(client: MlflowClient, run_id: str, reason: str, killed: bool = False) -> None:
+    """End a run FAILED, or KILLED when it was stopped (Ctrl-C, SIGTERM), with its reason."""
     client.set_tag(run_id, "fail_reason", redact(reason)[:_MAX_TAG])
-    client.set_terminated(run_id, RunStatus.to_string(RunStatus.FAILED))
+    client.set_terminated(run_id, RunStatus.to_string(RunStatus.KILLED if killed
+                                                      else RunStatus.FAILED))
+
+
+def stop_run(client: MlflowClient, run_id: str, error: BaseException) -> None:
+    """End the run that ``error`` stopped: KILLED for Ctrl-C and SIGTERM (``KeyboardInterrupt``
+    and its ``mopa.signals.Terminated``), FAILED for an error."""
+    fail_run(client, run_id, f"{type(error).__name__}: {error}",
+             killed=isinstance(error, KeyboardInterrupt))
 
 
 def log_params(client: MlflowClient, run_id: str, params: dict) -> None:

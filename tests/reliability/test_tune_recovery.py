@@ -149,7 +149,7 @@ def test_ctrl_c_in_a_trial_exits_and_the_rerun_resumes_it(flags):
     assert [t.state.name for t in trials] == ["FAIL", "WAITING"]
     assert trials[0].user_attrs["fail_reason"].startswith("KeyboardInterrupt")
     parent, children = runs_of(flags)
-    assert parent.info.status == "KILLED" and [c.info.status for c in children] == ["FAILED"]
+    assert parent.info.status == "KILLED" and [c.info.status for c in children] == ["KILLED"]
 
     run_tune(n_total=1, **flags)
     trials = study_of(flags).trials

@@ -3,7 +3,8 @@
 A data source is a string:
   - ``demo:<task>``                      the small fictional dataset shipped with the package
   - ``longlamp:<config>[:<split>]``      the hub dataset ``LongLaMP/LongLaMP`` (default split: val)
-  - a path to a ``.jsonl`` or ``.json`` file in LongLaMP's schema
+  - a path to a ``.jsonl`` or ``.json`` file in LongLaMP's schema, or either gzip-compressed
+    (``.jsonl.gz``; a file is told to be gzip by its content, see ``mopa.jsonl``)
 """
 
 from __future__ import annotations
@@ -95,7 +96,7 @@ def load_file(path: str | Path, task: str | None = None) -> list[Example]:
     path = Path(path)
     check_readable_file(path, "data")
     spec = get_task(task) if task else None
-    if path.suffix == ".json":
+    if path.name.removesuffix(".gz").endswith(".json"):
         records = read_json(path)
         if not isinstance(records, list):
             raise DataError(str(path), None, None, "a .json data file must hold a list of records")

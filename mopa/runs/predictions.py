@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from mopa.jsonl import DataError, check_readable_file, iter_jsonl
+from mopa.jsonl import DataError, check_readable_file, iter_jsonl, read_bytes
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ def read_predictions(path: str | Path) -> dict[str, dict]:
 
 
 def _unfinished_last_line(path: Path, lineno: int | None) -> bool:
-    data = path.read_bytes()
+    data = read_bytes(path)
     return bool(data) and not data.endswith(b"\n") and lineno == data.count(b"\n") + 1
 
 

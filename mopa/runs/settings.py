@@ -24,7 +24,8 @@ from mopa.settings import check, setting
 if TYPE_CHECKING:
     from mopa.lm.pool import LMPool
 
-SOURCE_HELP = ("data source: a .jsonl/.json path, longlamp:<config>[:<split>], or demo:<task>; "
+SOURCE_HELP = ("data source: a .jsonl/.json path (gzip-compressed ones, e.g. .jsonl.gz, are "
+               "read as they are), longlamp:<config>[:<split>], or demo:<task>; "
                "test-half:SRC / selection-half:SRC is one seeded half of SRC")
 
 

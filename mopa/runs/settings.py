@@ -20,6 +20,7 @@ from mopa.data import SELECTIONS, Example, load, select
 from mopa.scoring.judge_settings import JudgeSettings
 from mopa.scoring.registry import Metric, parse_metrics, require_lms
 from mopa.settings import check, setting
+from mopa.temperatures import EXPECTED, valid_temperature
 
 if TYPE_CHECKING:
     from mopa.lm.pool import LMPool
@@ -74,7 +75,7 @@ class RunSettings:
     progress: bool = setting(True, "show a progress bar", recorded=False)
 
     def __post_init__(self):
-        check(self, [(self.temperature >= 0, "temperature", "a number >= 0 (0: greedy)"),
+        check(self, [(valid_temperature(self.temperature), "temperature", EXPECTED),
                      (self.max_tokens >= 1, "max_tokens", "an integer >= 1"),
                      (self.k >= 1, "k", "an integer >= 1 (profile items retrieved)"),
                      (self.max_words >= 1, "max_words", "an integer >= 1"),

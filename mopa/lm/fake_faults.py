@@ -8,6 +8,8 @@ as from tests: a slow model, failing calls and empty replies. Each key is option
                 example is recorded as failed, as after a provider's retries ran out
     empty_rate  chance that a call returns an empty reply (0..1)
     seed        an integer: makes the faults reproducible (see ``FaultDraws``)
+    cache       1: DSPy's response cache on, as it is for the embedded and API models, so
+                reruns replay the replies that came back (default 0: every call reaches the fake)
 
 Unknown keys and bad values are refused: a typo would otherwise run a fault-free "stress test".
 """
@@ -22,7 +24,7 @@ from urllib.parse import parse_qsl
 
 PREFIX = "fake?"
 _FLOATS = ("latency", "fail_rate", "empty_rate")
-KEYS = (*_FLOATS, "seed")
+KEYS = (*_FLOATS, "seed", "cache")
 
 
 def parse_fake_spec(spec: str) -> dict:
@@ -45,7 +47,11 @@ def parse_fake_spec(spec: str) -> dict:
     return faults
 
 
-def _value(spec: str, key: str, text: str) -> float | int:
+def _value(spec: str, key: str, text: str) -> float | int | bool:
+    if key == "cache":
+        if text not in ("0", "1"):
+            raise ValueError(f"bad fake LM spec {spec!r}: cache={text!r}, expected 0 or 1")
+        return text == "1"
     kind = int if key == "seed" else float
     try:
         value = kind(text)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from mopa.hub import check_reachable
 from mopa.jsonl import DataError, check_readable_file, iter_jsonl, read_json
 from mopa.splits import selection_test_split
 from mopa.tasks import SETTINGS, TASKS, Task, get_task, infer_task
@@ -171,10 +172,11 @@ def load_hub(config: str, split: str = "val") -> list[Example]:
         raise ValueError(f"unknown LongLaMP config {config!r}; expected one of: {configs}")
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r}; LongLaMP splits are {SPLITS} (note: 'val')")
+    source = f"longlamp:{config}:{split}"
+    check_reachable(source)  # before datasets' retries, which take 25 s to fail offline
     import datasets  # lazy: seconds to import, and only longlamp: sources need it
 
     rows = datasets.load_dataset(HUB_DATASET, config, split=split)
-    source = f"longlamp:{config}:{split}"
     spec = get_task(task_name)
     return _dedupe([parse_record(dict(r), source, i + 1, spec) for i, r in enumerate(rows)],
                    source, [f"row {i + 1}" for i in range(len(rows))])

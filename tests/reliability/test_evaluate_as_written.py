@@ -4,6 +4,7 @@ absent; an id given twice is scored once, with a warning."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 
@@ -13,8 +14,8 @@ DATA = ["--data", "demo:product_review"]
 
 
 def _run(tmp_path, capsys) -> list[dict]:
-    assert main(["run", "--lm", "fake", "--no-progress", "--program", "rag", *DATA, "--limit", "3", "--out",
-                 str(tmp_path / "run")]) == 0
+    assert main(["run", "--lm", "fake", "--no-progress", "--program", "rag", *DATA, "--limit",
+                 "3", "--out", str(tmp_path / "run")]) == 0
     capsys.readouterr()
     return [json.loads(line) for line in (tmp_path / "run" / "predictions.jsonl").open()]
 
@@ -41,10 +42,8 @@ def test_a_raw_prediction_alone_is_cleaned_and_scored(tmp_path, capsys):
 
 
 def test_the_help_says_which_field_is_scored(capsys):
-    try:
+    with contextlib.suppress(SystemExit):
         main(["evaluate", "--help"])
-    except SystemExit:
-        pass
     text = " ".join(capsys.readouterr().out.split())
     assert "'prediction' is scored as written" in text and "only 'raw_prediction'" in text
 

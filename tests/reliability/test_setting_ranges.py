@@ -18,6 +18,10 @@ CASES = {
                         "must be a number from 0 to 2"),
     "run --planner-lm fake@2.5": (["--program", "planner-mopa", "--agents", "2", "--layers",
                                    "1", "--planner-lm", "fake@2.5"], "'fake@2.5'"),
+    "run --aggregator-temperature 5": (["--program", "rag-mopa", "--agents", "2", "--layers",
+                                        "1", "--aggregator-temperature", "5"],
+                                       "--aggregator-temperature 5.0: expected a number from 0 "
+                                       "to 2"),
 }
 
 

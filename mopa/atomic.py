@@ -4,7 +4,9 @@ A file written in place and cut off by a crash or a full disk is left half-writt
 command that reads it fails on it (a torn ``run.json`` made its run directory impossible to
 resume). Writing a temporary file in the same directory and renaming it over the target with
 ``os.replace`` (atomic on POSIX within one file system) leaves either the old file or the new
-one, never a mix.
+one, never a mix. An append (a run's next predictions line) that fails part-way, as on a full
+disk, is cut back to where it started, so the file keeps whole lines only. Either error names
+the file: a bare ``[Errno 28] No space left on device`` does not say which.
 """
 
 from __future__ import annotations
@@ -26,8 +28,32 @@ def write_text_atomic(path: str | Path, text: str) -> Path:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         with contextlib.suppress(OSError):
             tmp.unlink()
+        if isinstance(e, OSError):
+            raise naming(e, path) from None
         raise
     return path
+
+
+def append_whole(path: str | Path, text: str) -> None:
+    """Append ``text`` durably, or leave the file as it was (truncated back) and raise."""
+    path = Path(path)
+    with path.open("ab") as f:
+        start = f.tell()
+        try:
+            f.write(text.encode("utf-8"))
+            f.flush()
+            os.fsync(f.fileno())
+        except OSError as e:
+            with contextlib.suppress(OSError):
+                f.truncate(start)
+            raise naming(e, path) from None
+
+
+def naming(e: OSError, path: Path) -> OSError:
+    """``e`` carrying the path it concerns (errors from a write on an open file carry none)."""
+    if e.filename is not None:
+        return e
+    return type(e)(e.errno, e.strerror or str(e), str(path))

@@ -3,20 +3,25 @@
 A data source is a string:
   - ``demo:<task>``                      the small fictional dataset shipped with the package
   - ``longlamp:<config>[:<split>]``      the hub dataset ``LongLaMP/LongLaMP`` (default split: val)
-  - a path to a ``.jsonl`` or ``.json`` file in LongLaMP's schema
+  - a path to a ``.jsonl`` or ``.json`` file in LongLaMP's schema, or either gzip-compressed
+    (``.jsonl.gz``; a file is told to be gzip by its content, see ``mopa.jsonl``)
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import random
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from mopa.hub import check_reachable
 from mopa.jsonl import DataError, check_readable_file, iter_jsonl, read_json
 from mopa.splits import selection_test_split
 from mopa.tasks import SETTINGS, TASKS, Task, get_task, infer_task
+
+log = logging.getLogger(__name__)
 
 HUB_DATASET = "LongLaMP/LongLaMP"
 SPLITS = ("train", "val", "test")
@@ -95,7 +100,7 @@ def load_file(path: str | Path, task: str | None = None) -> list[Example]:
     path = Path(path)
     check_readable_file(path, "data")
     spec = get_task(task) if task else None
-    if path.suffix == ".json":
+    if path.name.removesuffix(".gz").endswith(".json"):
         records = read_json(path)
         if not isinstance(records, list):
             raise DataError(str(path), None, None, "a .json data file must hold a list of records")
@@ -104,7 +109,9 @@ def load_file(path: str | Path, task: str | None = None) -> list[Example]:
         parsed = [(lineno, parse_record(record, str(path), lineno, spec))
                   for lineno, record in iter_jsonl(path)]
     _check_one_task(parsed, str(path))
-    return _dedupe([ex for _, ex in parsed], str(path))
+    places = [f"line {line}" if line is not None else f"record {i}"
+              for i, (line, _) in enumerate(parsed, start=1)]
+    return _dedupe([ex for _, ex in parsed], str(path), places)
 
 
 def _check_one_task(parsed: list[tuple[int | None, Example]], source: str) -> None:
@@ -122,15 +129,32 @@ def _check_one_task(parsed: list[tuple[int | None, Example]], source: str) -> No
                             "data file holds one task: split it into one file per task")
 
 
-def _dedupe(examples: list[Example], source: str) -> list[Example]:
-    """Ids must be unique (runs resume by id); a repeated user+input gets an index suffix."""
+def _dedupe(examples: list[Example], source: str,
+            places: list[str] | None = None) -> list[Example]:
+    """Ids must be unique (runs resume by id); a repeated user+input gets an index suffix.
+
+    A record that repeats an earlier one exactly is most likely a copy by mistake; it is kept
+    (dropping it would change what a run of this file ran and scored), with one warning naming
+    where, since each copy is run and weighs in the means once per appearance."""
+    places = places or [f"record {i}" for i in range(1, len(examples) + 1)]
     seen: dict[str, int] = {}
+    first: dict[str, tuple[Example, str]] = {}
+    repeats: list[tuple[str, str]] = []
     out = []
-    for ex in examples:
+    for ex, place in zip(examples, places, strict=True):
         n = seen.get(ex.id, 0)
         seen[ex.id] = n + 1
+        if n == 0:
+            first[ex.id] = (ex, place)
+        elif first[ex.id][0] == ex:
+            repeats.append((place, first[ex.id][1]))
         out.append(ex if n == 0 else Example(f"{ex.id}-{n}", ex.user_id, ex.task, ex.input,
                                              ex.output, ex.profile))
+    if repeats:
+        more = f" (and {len(repeats) - 1} more)" if len(repeats) > 1 else ""
+        log.warning("%s: %s repeats %s exactly%s; each copy is run and scored once per "
+                    "appearance: delete the repeats to count a record once", source,
+                    repeats[0][0], repeats[0][1], more)
     return out
 
 
@@ -148,13 +172,14 @@ def load_hub(config: str, split: str = "val") -> list[Example]:
         raise ValueError(f"unknown LongLaMP config {config!r}; expected one of: {configs}")
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r}; LongLaMP splits are {SPLITS} (note: 'val')")
+    source = f"longlamp:{config}:{split}"
+    check_reachable(source)  # before datasets' retries, which take 25 s to fail offline
     import datasets  # lazy: seconds to import, and only longlamp: sources need it
 
     rows = datasets.load_dataset(HUB_DATASET, config, split=split)
-    source = f"longlamp:{config}:{split}"
     spec = get_task(task_name)
     return _dedupe([parse_record(dict(r), source, i + 1, spec) for i, r in enumerate(rows)],
-                   source)
+                   source, [f"row {i + 1}" for i in range(len(rows))])
 
 
 HALVES = ("selection-half:", "test-half:")

@@ -12,6 +12,7 @@ from mopa.lm.pool import split_spec
 from mopa.programs import AGGREGATORS, REFINES, layered_presets
 from mopa.programs.agents import ROLES
 from mopa.programs.aggregators import SEARCHED
+from mopa.temperatures import HIGHEST
 
 # The numeric dimensions: type, the bounds a range must keep (as a check and in words), and an
 # example; length_factor and stop_similarity may also be "none" (the setting off), and so may
@@ -23,7 +24,8 @@ NUMBERS = {
     "stop_similarity": (float, lambda lo, hi: 0 < lo <= hi <= 1, "0 < LOW <= HIGH <= 1",
                         "0.5-0.95,none"),
     "length_factor": (float, lambda lo, hi: 0 < lo <= hi, "0 < LOW <= HIGH", "1.0-2.0,none"),
-    "temperature": (float, lambda lo, hi: 0 <= lo <= hi, "0 <= LOW <= HIGH", "0.3-1.0"),
+    "temperature": (float, lambda lo, hi: 0 <= lo <= hi <= HIGHEST, "0 <= LOW <= HIGH <= 2",
+                    "0.3-1.0"),
     "k": (int, lambda lo, hi: 1 <= lo <= hi, "1 <= LOW <= HIGH", "2-8"),
     "max_words": (int, lambda lo, hi: 1 <= lo <= hi, "1 <= LOW <= HIGH", "50-150"),
 }

@@ -57,8 +57,10 @@ from mopa.redaction import redact
 from mopa.runs import tracking
 from mopa.runs.runner import execute
 from mopa.runs.settings import DataSettings, MetricSettings, RunSettings, TrackingSettings
+from mopa.runs.sqlite_files import check_new_store
 from mopa.runs.store import RunStore
 from mopa.settings import recorded
+from mopa.writable import check_writable_dir
 
 log = logging.getLogger(__name__)
 
@@ -229,6 +231,10 @@ def tune(data: DataSettings, settings: RunSettings, study: StudySettings,
                                      planned_trials(search.trials, search.n_total), data.seed),
                      settings.workers, "tune")
         return {"dry_run": True}
+    # Before the study, its parent run or a trial exist: a refusal now leaves nothing behind.
+    check_writable_dir(Path(study.out) / study.study, "--out")
+    check_new_store(study.storage, "--storage")
+    check_new_store(tracking_settings.tracking_uri, "--tracking-uri")
     client = MlflowClient(tracking.configure(tracking_settings.tracking_uri))
     # The searched run settings are each trial's (its params), not the study's.
     parent_params = {"study": study.study, "storage": redact(study.storage),

@@ -108,7 +108,7 @@ def test_one_flag_one_meaning_the_program_lm_is_not_the_default_lm():
 @pytest.mark.parametrize("flag, value, expected", [
     ("--k", "0", "--k 0: expected an integer >= 1"),
     ("--max-tokens", "0", "--max-tokens 0: expected an integer >= 1"),
-    ("--temperature", "-1", "--temperature -1.0: expected a number >= 0"),
+    ("--temperature", "-1", "--temperature -1.0: expected a number from 0 to 2"),
     ("--workers", "0", "--workers 0: expected an integer >= 1"),
     ("--limit", "0", "--limit 0: expected N >= 1"),
 ])

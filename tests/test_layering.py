@@ -18,7 +18,7 @@ LAYERS = {
     "mopa.settings": 1, "mopa.jsonl": 1, "mopa.splits": 1, "mopa.length": 1,
     "mopa.retrieval": 1, "mopa.program_inputs": 1, "mopa.redaction": 1, "mopa.atomic": 1,
     "mopa.errors": 1, "mopa.tally": 1, "mopa.quiet": 1, "mopa.costs.prices": 1,
-    "mopa.signals": 1,
+    "mopa.signals": 1, "mopa.temperatures": 1, "mopa.writable": 1, "mopa.hub": 1,
     # the LLM judge is a DSPy program that scores: it asks its prompt of signatures/
     "mopa.scoring.judge": 2, "mopa.scoring.reader.judge": 2,
     # method: the programs, their prompts, and programs on disk or in MLflow

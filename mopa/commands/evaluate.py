@@ -17,7 +17,11 @@ def configure(p: argparse.ArgumentParser) -> None:
     add_flags(p, DataSettings, only=("data",))
     add_flags(p, RunSettings, only=("clean",))
     add_flags(p, MetricSettings)
-    p.add_argument("--predictions", required=True, help="JSONL with 'id' and 'prediction'")
+    p.add_argument("--predictions", required=True,
+                   help="JSONL with 'id' and 'prediction'; 'prediction' is scored as written "
+                   "(a file you edited is scored as edited); a record with only "
+                   "'raw_prediction' has it cleaned with the current rules first (--no-clean: "
+                   "scored raw); an id given twice keeps its last line, with a warning")
     p.add_argument("--metrics-file", dest="out", metavar="FILE",
                    help="also write the metrics JSON, with 'rows' (per example its id and "
                    "every metric), to this file")

@@ -41,6 +41,7 @@ from mopa.lm.credentials import LOCAL_SERVER_PLACEHOLDER_KEY, client_arguments, 
 from mopa.lm.embedded import embedded_lm, request_prompt, text_response
 from mopa.lm.fake import fake_lm
 from mopa.lm.fake_faults import parse_fake_spec
+from mopa.lm.reply_cache import skip_empty_replies
 from mopa.redaction import looks_like_key
 
 # LiteLLM otherwise tries to download its price list on first use; there may be no network.
@@ -67,8 +68,19 @@ def make_lm(spec: str = "embedded", temperature: float = 0.7, max_tokens: int = 
     vLLM (use it with PlainTextAdapter). "embedded" and "fake" are always text models.
     rpm/tpm: requests/tokens per minute for this model, shared by every thread of the process;
     batch_n: a chat LM asks for n choices in one request. Both apply to LiteLLM specs only.
-    Extra keyword arguments go to `dspy.LM`.
+    Extra keyword arguments go to `dspy.LM`. An LM with DSPy's response cache on gets a cache
+    that keeps no empty reply (see ``mopa.lm.reply_cache``).
     """
+    lm = _build(spec, temperature, max_tokens, api_base, api_key_env, model_type, num_retries,
+                **lm_kwargs)
+    if lm.cache:
+        skip_empty_replies()
+    return lm
+
+
+def _build(spec: str, temperature: float, max_tokens: int, api_base: str | None,
+           api_key_env: str | None, model_type: str, num_retries: int,
+           **lm_kwargs: Any) -> dspy.LM:
     if not isinstance(spec, str) or not spec.strip():
         raise ValueError(f"LM spec must be a non-empty string, got {spec!r}; use 'embedded', "
                          "'fake' or a LiteLLM model string such as 'openai/gpt-4o'")

@@ -11,6 +11,8 @@ as from tests: a slow model, failing calls and empty replies. Each key is option
     price_in    dollars per million prompt tokens (>= 0): a fake that costs, so that cost
                 recording and --max-cost can be exercised offline
     price_out   dollars per million completion tokens (>= 0)
+    cache       1: DSPy's response cache on, as it is for the embedded and API models, so
+                reruns replay the replies that came back (default 0: every call reaches the fake)
 
 Unknown keys and bad values are refused: a typo would otherwise run a fault-free "stress test".
 """
@@ -26,7 +28,7 @@ from urllib.parse import parse_qsl
 PREFIX = "fake?"
 _FLOATS = ("latency", "fail_rate", "empty_rate")
 PRICES = ("price_in", "price_out")
-KEYS = (*_FLOATS, "seed", *PRICES)
+KEYS = (*_FLOATS, "seed", "cache", *PRICES)
 
 
 def parse_fake_spec(spec: str) -> dict:
@@ -49,7 +51,11 @@ def parse_fake_spec(spec: str) -> dict:
     return faults
 
 
-def _value(spec: str, key: str, text: str) -> float | int:
+def _value(spec: str, key: str, text: str) -> float | int | bool:
+    if key == "cache":
+        if text not in ("0", "1"):
+            raise ValueError(f"bad fake LM spec {spec!r}: cache={text!r}, expected 0 or 1")
+        return text == "1"
     kind = int if key == "seed" else float
     try:
         value = kind(text)

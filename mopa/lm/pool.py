@@ -18,6 +18,7 @@ import threading
 import dspy
 
 from mopa.lm.factory import make_lm
+from mopa.temperatures import EXPECTED, valid_temperature
 
 IN_PROCESS = ("embedded", "fake")
 
@@ -27,10 +28,14 @@ def split_spec(spec: str) -> tuple[str, float | None]:
     if not sep:
         return spec, None
     try:
-        return name, float(temp)
+        temperature = float(temp)
     except ValueError:
         raise ValueError(f"bad LM spec {spec!r}: the part after '@' must be a temperature, "
                          "e.g. embedded@0.9") from None
+    if not valid_temperature(temperature):
+        raise ValueError(f"bad LM spec {spec!r}: the temperature after '@' must be {EXPECTED}, "
+                         "e.g. embedded@0.9")
+    return name, temperature
 
 
 class LMPool:

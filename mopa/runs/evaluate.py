@@ -19,9 +19,10 @@ def evaluate_predictions(examples: list[Example], predictions_path: str | Path,
     ``rows``: per example its ``id``, each metric and ``empty``, so examples can be paired
     across files; ``judge_usage`` when a judge scored. An example without a prediction scores as
     an empty one and is counted in ``missing`` (dropping it would inflate the means, as the
-    official scorer does). A record that keeps the raw output (``raw_prediction``, as
-    ``mopa run`` writes) is re-cleaned with the current rules, so the numbers match ``mopa run``'s;
-    ``clean=False`` scores it raw.
+    official scorer does). ``prediction`` is scored as written, so predictions a user edited, or
+    made elsewhere, are what is scored (``mopa run``'s raw output beside it is ignored); only a
+    record without ``prediction`` has its ``raw_prediction`` cleaned with the current rules
+    (``clean=False``: scored raw).
 
     A prediction whose id is not in the data is an error: it usually means the predictions
     were made on another data source, and silently ignoring it would hide that.
@@ -37,9 +38,18 @@ def evaluate_predictions(examples: list[Example], predictions_path: str | Path,
         )
     if not predictions:
         raise ValueError(f"{predictions_path}: no predictions for any example of the data")
-    rows = RunScores(examples, predictions, clean, metrics, lms).final
+    scored = {pid: _as_written(r) for pid, r in predictions.items()}
+    rows = RunScores(examples, scored, clean, metrics, lms).final
     result = aggregate(rows)
     result["missing"] = sum(1 for ex in examples if ex.id not in predictions)
     result.update(judge_usage(lms))
     result["rows"] = [{"id": ex.id, **row} for ex, row in zip(examples, rows, strict=True)]
     return result
+
+
+def _as_written(record: dict) -> dict:
+    """The record as ``RunScores`` scores it: by its ``prediction`` when it has one (scoring
+    re-cleans ``raw_prediction`` whenever that is present)."""
+    if "prediction" in record:
+        return {k: v for k, v in record.items() if k != "raw_prediction"}
+    return record

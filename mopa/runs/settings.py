@@ -20,11 +20,13 @@ from mopa.data import SELECTIONS, Example, load, select
 from mopa.scoring.judge_settings import JudgeSettings
 from mopa.scoring.registry import Metric, parse_metrics, require_lms
 from mopa.settings import check, setting
+from mopa.temperatures import EXPECTED, valid_temperature
 
 if TYPE_CHECKING:
     from mopa.lm.pool import LMPool
 
-SOURCE_HELP = ("data source: a .jsonl/.json path, longlamp:<config>[:<split>], or demo:<task>; "
+SOURCE_HELP = ("data source: a .jsonl/.json path (gzip-compressed ones, e.g. .jsonl.gz, are "
+               "read as they are), longlamp:<config>[:<split>], or demo:<task>; "
                "test-half:SRC / selection-half:SRC is one seeded half of SRC")
 
 
@@ -96,7 +98,7 @@ class RunSettings:
                                      recorded=False)
 
     def __post_init__(self):
-        check(self, [(self.temperature >= 0, "temperature", "a number >= 0 (0: greedy)"),
+        check(self, [(valid_temperature(self.temperature), "temperature", EXPECTED),
                      (self.max_tokens >= 1, "max_tokens", "an integer >= 1"),
                      (self.k >= 1, "k", "an integer >= 1 (profile items retrieved)"),
                      (self.max_words >= 1, "max_words", "an integer >= 1"),

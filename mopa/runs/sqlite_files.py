@@ -6,7 +6,8 @@ second Ctrl-C) leaves a store that every later command fails to open ("table _al
 already exists"). So a store that does not exist yet is built under a temporary name and
 hard-linked into place only when complete: a kill leaves at most a stray temporary file, and
 the next command starts over. ``os.link`` fails if the name exists, so of two processes
-creating one store at once, one store wins and both use it.
+creating one store at once, one store wins and both use it. A store in a directory that does
+not exist is refused, not created with it: the directory is more likely a typo than a wish.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import contextlib
 import os
 from collections.abc import Callable
 from pathlib import Path
+
+from mopa.writable import check_writable_dir
 
 
 def sqlite_path(url: str | None) -> Path | None:
@@ -25,13 +28,25 @@ def sqlite_path(url: str | None) -> Path | None:
     return None if path in ("", ":memory:") else Path(path)
 
 
+def check_new_store(url: str | None, flag: str = "store") -> None:
+    """Refuse a SQLite store that does not exist yet in a directory that does not exist or
+    cannot be written, naming the directory (commands call this before starting anything)."""
+    path = sqlite_path(url)
+    if path is None or path.exists():
+        return
+    if not path.parent.is_dir():
+        raise ValueError(f"{url}: the directory {path.parent} does not exist; create it first "
+                         f"(mkdir -p {path.parent}) or give a file in an existing directory")
+    check_writable_dir(path.parent, flag)
+
+
 def create_whole(url: str | None, initialize: Callable[[str], None]) -> None:
     """If ``url`` names a SQLite file that does not exist, build it with ``initialize(temp_url)``
     on a temporary file next to it, then link it into place."""
     path = sqlite_path(url)
     if path is None or path.exists():
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
+    check_new_store(url)
     _remove_abandoned(path)
     temp = path.with_name(f".{path.name}.{os.getpid()}.partial")
     try:

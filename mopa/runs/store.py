@@ -23,7 +23,7 @@ import os
 import threading
 from pathlib import Path
 
-from mopa.atomic import write_text_atomic
+from mopa.atomic import append_whole, write_text_atomic
 from mopa.redaction import redact
 from mopa.runs.code_version import code_version, git_commit
 from mopa.runs.predictions import read_predictions
@@ -153,11 +153,9 @@ class RunStore:
         return {pid for pid, r in self.records().items() if not r.get("error")}
 
     def append(self, record: dict) -> None:
-        line = json.dumps(record, ensure_ascii=False) + "\n"
-        with self._lock, self.predictions_path.open("a", encoding="utf-8") as f:
-            f.write(line)
-            f.flush()
-            os.fsync(f.fileno())
+        """One finished example's line; a write that fails (a full disk) leaves no torn line."""
+        with self._lock:
+            append_whole(self.predictions_path, json.dumps(record, ensure_ascii=False) + "\n")
 
     def _drop_partial_line(self) -> None:
         """A crash in the middle of an append leaves a last line without its newline: that

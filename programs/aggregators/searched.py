@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from mopa.temperatures import HIGHEST
+
 SIMILARITIES = ("meteor", "rougeL")  # how much two drafts agree (see text.similarity)
 
 
@@ -41,8 +43,8 @@ class Searched:
 
 AGGREGATOR_TEMPERATURE = Searched(
     "aggregator_temperature", "aggregator_temperature", (0.0, 1.0),
-    "merge's temperature: T or LOW-HIGH", check=lambda lo, hi: 0 <= lo <= hi,
-    bounds="0 <= LOW <= HIGH", example="0.0-1.0", off="its LM's")
+    "merge's temperature: T or LOW-HIGH", check=lambda lo, hi: 0 <= lo <= hi <= HIGHEST,
+    bounds="0 <= LOW <= HIGH <= 2", example="0.0-1.0", off="its LM's")
 SIMILARITY = Searched(
     "similarity", "similarities", SIMILARITIES, "consensus/fusion similarity pool",
     choices=SIMILARITIES)

@@ -45,11 +45,12 @@ def test_evaluate_counts_a_missing_prediction_as_zero(examples, tmp_path):
     assert result["meteor"] == pytest.approx(perfect["meteor"] * 2 / 3)
 
 
-def test_evaluate_recleans_the_raw_output_with_the_current_rules(examples, tmp_path):
+def test_evaluate_cleans_a_raw_output_given_without_a_prediction(examples, tmp_path):
     ref = examples[0].output
-    # "prediction" as an older tool (or older rules) left it; the raw output is the truth.
-    records = [{"id": examples[0].id, "prediction": RAW, "raw_prediction": RAW},
-               {"id": examples[1].id, "prediction": "other words"}]  # no raw: scored as is
+    # Only the raw output: cleaned with the current rules. A prediction is scored as written,
+    # whatever raw output sits beside it (tests/reliability/test_evaluate_as_written.py).
+    records = [{"id": examples[0].id, "raw_prediction": RAW},
+               {"id": examples[1].id, "prediction": "other words", "raw_prediction": RAW}]
     path = _write(tmp_path / "p.jsonl", records)
     cleaned = clean_text(RAW)
     assert cleaned == "This capo holds tight and never buzzes."

@@ -4,7 +4,8 @@ Each N runs as a fresh `mopa run` process with an empty DSPy cache (so every cal
 on the same examples. The counts are run in rounds (1, 2, 4, 1, 2, 4, ...) so that drift in the
 machine's load falls on every count alike; each count's best round is compared.
 
-    python bench/run_workers.py --data ../shared/data/amazon_mi_product_review_temporal.dev300.jsonl \
+    D=../shared/data/amazon_mi_product_review_temporal.dev300.jsonl
+    python bench/run_workers.py --data $D \
         --selection selection-half --limit 8 --program rag-mopa --agents 2 --workers 1,2,4
 """
 

@@ -41,9 +41,9 @@ from dspy.lm15 import Adaptation, Message, Request, Response, Usage, response_to
 
 from mopa.lm.async_engine import AsyncFromSync
 from mopa.lm.llama_batch import LlamaBatchBackend
-from mopa.quiet import quiet_llama
 from mopa.lm.scheduler import Job, Sampling, Scheduler
 from mopa.lm.scoring import token_logprobs
+from mopa.quiet import quiet_llama
 
 logger = logging.getLogger(__name__)
 

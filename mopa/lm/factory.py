@@ -72,7 +72,7 @@ def make_lm(spec: str = "embedded", temperature: float = 0.7, max_tokens: int = 
     that keeps no empty reply (see ``mopa.lm.reply_cache``).
     """
     lm = _build(spec, temperature, max_tokens, api_base, api_key_env, model_type, num_retries,
-                **lm_kwargs)
+                rpm, tpm, batch_n, **lm_kwargs)
     if lm.cache:
         skip_empty_replies()
     return lm
@@ -80,7 +80,7 @@ def make_lm(spec: str = "embedded", temperature: float = 0.7, max_tokens: int = 
 
 def _build(spec: str, temperature: float, max_tokens: int, api_base: str | None,
            api_key_env: str | None, model_type: str, num_retries: int,
-           **lm_kwargs: Any) -> dspy.LM:
+           rpm: float | None, tpm: float | None, batch_n: bool, **lm_kwargs: Any) -> dspy.LM:
     if not isinstance(spec, str) or not spec.strip():
         raise ValueError(f"LM spec must be a non-empty string, got {spec!r}; use 'embedded', "
                          "'fake' or a LiteLLM model string such as 'openai/gpt-4o'")

@@ -128,7 +128,8 @@ def test_an_experiment_system_that_fails_everything_stops_the_experiment(data, t
 
 def test_a_study_in_which_every_trial_failed_exits_non_zero(data, tmp_path, capsys):
     code = main(["tune", "--data", str(data), "--limit", "2", "--lm", "fake?fail_rate=1",
-                 "--trials", "2", "--presets", "rag-mopa", "--agents", "1", "--layers", "1", "--study", "s", "--storage",
+                 "--trials", "2", "--presets", "rag-mopa", "--agents", "1", "--layers", "1",
+                 "--study", "s", "--storage",
                  f"sqlite:///{tmp_path}/o.db", "--tracking-uri", f"sqlite:///{tmp_path}/m.db",
                  "--out", str(tmp_path / "t"), "--no-progress"])
     assert code == 2

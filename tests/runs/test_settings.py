@@ -5,10 +5,10 @@ import argparse
 import pytest
 
 from mopa.flags import add_flags
-from mopa.settings import from_args
 from mopa.runs.settings import MetricSettings
 from mopa.scoring.judge import Judge
 from mopa.scoring.judge_settings import JudgeSettings
+from mopa.settings import from_args
 
 
 def _settings(*argv) -> MetricSettings:

@@ -7,8 +7,8 @@ from mopa.experiments.spec import Experiment, System
 
 AGENT_COUNTS = tuple(range(1, 9))
 # The figure's own choice of aggregators (not every registered one): those a small base model
-# carries, and the length control.
-SHOWN = ("consensus", "fusion", "longest")
+# carries (the reader lens's two and METEOR's), and the length control.
+SHOWN = ("reader", "reader_fusion", "fusion", "consensus", "longest")
 
 
 def systems(counts=AGENT_COUNTS) -> tuple[System, ...]:

@@ -220,21 +220,27 @@ def agents_claims(results: dict, experiment: Experiment = agents.EXPERIMENT,
     return claims
 
 
+# The aggregators chosen on the review selection half: by the reader lens (reader, the base
+# model's default; reader_fusion, the reader metric's best) and by METEOR (fusion).
+CHOSEN = ("reader", "reader_fusion", "fusion")
+
+
 def systems_claims(results: dict, experiment: Experiment = systems.EXPERIMENT,
-                   metrics: tuple[str, ...] = METRICS, chosen: str = "fusion") -> list[Claim]:
-    """Does the aggregator chosen on the selection half (fusion) repair every MoPA system?
-    Per system: it beats the same system with the report's LLM merge, and it beats
+                   metrics: tuple[str, ...] = METRICS,
+                   chosen: tuple[str, ...] = CHOSEN) -> list[Claim]:
+    """Does an aggregator chosen on the selection half repair every MoPA system? Per system
+    and chosen aggregator: it beats the same system with the report's LLM merge, and it beats
     RAG-Personalized under the same settings (length policy)."""
     ran = _ran(results, experiment)
     claims = []
     for system, entry in ran:
-        if not PRESETS[system.preset].layered or system.aggregator != chosen:
+        if not PRESETS[system.preset].layered or system.aggregator not in chosen:
             continue
         name = PRESETS[system.preset].label
         merged = _find(_with_aggregator(system, REPORT_AGGREGATOR), ran, experiment)
         if merged[0] is not None:
-            claims += _compare(f"{name}: {chosen} beats {REPORT_AGGREGATOR}", (system, entry),
-                               merged, metrics)
+            claims += _compare(f"{name}: {system.aggregator} beats {REPORT_AGGREGATOR}",
+                               (system, entry), merged, metrics)
         baseline = _find(_preset_with_settings(BASELINE, system), ran, experiment)
         if baseline[0] is not None:
             claims += _compare(f"{system.label} beats {baseline[0].label}", (system, entry),

@@ -4,6 +4,7 @@ import pytest
 from mlflow import MlflowClient
 
 from mopa.experiments import EXPERIMENTS
+from mopa.experiments.agents import SHOWN
 from mopa.experiments.markdown import layer_table, results_table
 from mopa.experiments.run import parse_counts, resolve_systems, run_experiment
 from mopa.programs import ProgramChoice, table_presets
@@ -80,7 +81,7 @@ def test_depth_and_agents_experiments_plot_per_layer_and_per_count(tmp_path):
     agents = _run("agents", "demo:topic_writing", tmp_path, 2, layers=1, agent_counts="1-3",
                   out=str(tmp_path))
     counts = sorted(e["agents"] for e in agents["systems"])
-    assert counts == [0] + [1, 1, 1, 2, 2, 2, 3, 3, 3]  # copy-latest, then 3 aggregators
+    assert counts == [0] + [n for n in (1, 2, 3) for _ in SHOWN]  # copy-latest, then each shown
     assert (tmp_path / "agents" / "agents.png").exists()
 
 

@@ -48,3 +48,10 @@ def test_budget_reads_the_tasks_text_field():
 ])
 def test_trim_to_sentence(text, expected):
     assert trim_to_sentence(text) == expected
+
+
+def test_an_abstract_length_user_gets_the_budget_unclamped():
+    # The real abstracts' mean target is 188 words (hugo dev file): 1.5x that in tokens must
+    # fit under the ceiling, or every abstract would be cut short of its user's length.
+    from mopa.length import MAX_TOKENS, TOKENS_PER_WORD, budget_from_words
+    assert budget_from_words(188, 1.5) == round(1.5 * 188 * TOKENS_PER_WORD) < MAX_TOKENS

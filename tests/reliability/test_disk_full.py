@@ -40,7 +40,10 @@ def test_a_full_disk_names_the_file_and_leaves_whole_lines(tmp_path, monkeypatch
     assert main([*RUN, "--out", str(out)]) == 2
     err = capsys.readouterr().err
     path = out / "predictions.jsonl"
-    assert err == f"mopa: error: {path}: No space left on device\n"
+    # The run first says its planned calls (one line), then the one error line.
+    assert err.splitlines()[-1] == f"mopa: error: {path}: No space left on device"
+    assert [line for line in err.splitlines() if not line.startswith("mopa run: ")] == [
+        f"mopa: error: {path}: No space left on device"]
     data = path.read_bytes()
     assert data.endswith(b"\n")  # the torn third line was cut back
     assert all(json.loads(line)["error"] is None for line in data.splitlines())

@@ -15,7 +15,9 @@ from dataclasses import asdict, dataclass, field, fields, make_dataclass, replac
 from mopa.programs.agents import Agent, planner_count
 from mopa.programs.aggregators import AGGREGATORS, SIMILARITIES, get_aggregator
 from mopa.programs.presets import PRESETS, Preset, get_preset
-from mopa.settings import setting
+from mopa.settings import check, setting
+from mopa.temperatures import EXPECTED as TEMPERATURES
+from mopa.temperatures import valid_temperature
 
 # How layers after the first refine: "drafts" = each proposer reads the previous layer's drafts
 # (the report's design, needs instruction following); "exemplar" = the previous layer's output
@@ -80,6 +82,10 @@ class ProgramConfig:
             if not ok:
                 raise ValueError(f"{name}={getattr(self, name)!r} is not valid; expected "
                                  f"{expected}")
+        # Like --temperature: refused when the program is defined, before a run is written.
+        check(self, [(self.aggregator_temperature is None
+                      or valid_temperature(self.aggregator_temperature),
+                      "aggregator_temperature", TEMPERATURES)])
 
     def as_dict(self) -> dict:
         return asdict(self)

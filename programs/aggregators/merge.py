@@ -16,7 +16,6 @@ from mopa.programs.aggregators.searched import AGGREGATOR_TEMPERATURE
 from mopa.programs.calls import format_drafts, write
 from mopa.signatures import Aggregate, for_task
 from mopa.tasks import get_task
-from mopa.temperatures import EXPECTED, valid_temperature
 
 if TYPE_CHECKING:
     from mopa.lm.pool import LMPool
@@ -32,10 +31,6 @@ class Merge(dspy.Predict, Aggregator):
     searched = (AGGREGATOR_TEMPERATURE,)
 
     def __init__(self, config: ProgramConfig, lms: LMPool | None = None):
-        temperature = config.aggregator_temperature
-        if temperature is not None and not valid_temperature(temperature):
-            # Refused while the program is built, before a run directory is written.
-            raise ValueError(f"--aggregator-temperature {temperature!r}: expected {EXPECTED}")
         super().__init__(for_task(Aggregate, get_task(config.task)))
         if lms is not None and config.aggregator_lm:
             self.set_lm(lms.get(config.aggregator_lm))

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from mopa.cli import main
+from tests.reliability.finished_lines import lines, wait_for_lines
 
 LATENCY = 0.3  # seconds per fake LM call: an example of planner-mopa 2x1 takes ~0.9 s
 N = 12  # the demo's examples
@@ -28,19 +29,11 @@ def _start(out: Path) -> subprocess.Popen:
 
 
 def _lines(out: Path) -> list[str]:
-    path = out / "predictions.jsonl"
-    return path.read_text().splitlines(keepends=True) if path.exists() else []
+    return lines(out / "predictions.jsonl")
 
 
 def _wait_for_lines(out: Path, n: int, proc: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while len(_lines(out)) < n:
-        if proc.poll() is not None:
-            pytest.fail(f"mopa run ended early ({proc.returncode}): {proc.stderr.read()}")
-        if time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"no {n} finished examples after {timeout}s")
-        time.sleep(0.02)
+    wait_for_lines(out / "predictions.jsonl", n, proc, timeout)
 
 
 def _finished(lines: list[str]) -> dict[str, str]:

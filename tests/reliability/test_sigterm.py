@@ -20,6 +20,7 @@ from mlflow import MlflowClient
 from mopa import cli
 from mopa.cli import main
 from mopa.signals import Terminated
+from tests.reliability.finished_lines import lines, wait_for_lines
 
 LATENCY = 0.3  # seconds per fake LM call: an example of planner-mopa 2x1 takes ~0.9 s
 N = 12  # the demo's examples
@@ -35,23 +36,12 @@ def _tune(tmp_path: Path) -> list[str]:
             "--storage", f"sqlite:///{tmp_path / 'optuna.db'}", "--out", str(tmp_path / "runs")]
 
 
-def _lines(path: Path) -> list[str]:
-    return path.read_text().splitlines(keepends=True) if path.exists() else []
-
-
 def _stop_after_lines(argv: list[str], predictions: Path, n: int,
                       sig: signal.Signals) -> tuple[int, str]:
     """Start ``mopa ARGV``, send ``sig`` once ``predictions`` has ``n`` lines: (exit, stderr)."""
     proc = subprocess.Popen([sys.executable, "-m", "mopa.cli", *argv],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 120
-    while len(_lines(predictions)) < n:
-        if proc.poll() is not None:
-            pytest.fail(f"mopa ended before the signal ({proc.returncode}): {proc.stderr.read()}")
-        if time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"no {n} finished examples after 120 s")
-        time.sleep(0.02)
+    wait_for_lines(predictions, n, proc, timeout=120)
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
     return proc.returncode, err
@@ -74,14 +64,14 @@ def test_sigterm_in_run_exits_143_keeps_predictions_and_ends_the_mlflow_run_kill
     assert code == 143, err
     assert _mopa_lines(err) == [f"mopa: stopped by SIGTERM; {STOPPED}"], err
     assert "Traceback" not in err
-    kept = [line for line in _lines(out / "predictions.jsonl") if line.endswith("\n")]
+    kept = [line for line in lines(out / "predictions.jsonl") if line.endswith("\n")]
     assert 2 <= len(kept) < N
     [stopped] = _runs(uri)
     assert stopped.info.status == "KILLED", stopped.info.status  # was RUNNING forever
     assert stopped.data.tags["fail_reason"] == "Terminated: SIGTERM"
 
     assert main([*argv]) == 0  # the rerun: the same command
-    after = _lines(out / "predictions.jsonl")
+    after = lines(out / "predictions.jsonl")
     assert after[:len(kept)] == kept
     assert len({json.loads(line)["id"] for line in after}) == len(after) == N
     assert sorted(r.info.status for r in _runs(uri)) == ["FINISHED", "KILLED"]
@@ -95,7 +85,7 @@ def test_sigterm_in_tune_stops_like_ctrl_c_and_the_rerun_resumes_the_trial(tmp_p
     assert code == 143, err
     assert _mopa_lines(err) == [f"mopa: stopped by SIGTERM; {STOPPED}"], err
     assert "Traceback" not in err
-    kept = _lines(predictions)
+    kept = lines(predictions)
     study = optuna.load_study(study_name="s", storage=f"sqlite:///{tmp_path / 'optuna.db'}")
     stopped, queued = study.trials
     assert (stopped.state.name, queued.state.name) == ("FAIL", "WAITING")
@@ -108,7 +98,7 @@ def test_sigterm_in_tune_stops_like_ctrl_c_and_the_rerun_resumes_the_trial(tmp_p
     states = [t.state.name for t in optuna.load_study(
         study_name="s", storage=f"sqlite:///{tmp_path / 'optuna.db'}").trials]
     assert states == ["FAIL", "COMPLETE"]
-    assert _lines(predictions)[:len(kept)] == kept
+    assert lines(predictions)[:len(kept)] == kept
 
 
 def test_ctrl_c_in_tune_prints_one_line_and_no_optuna_traceback(tmp_path):

@@ -19,6 +19,7 @@ import shutil
 from pathlib import Path
 
 from mopa.experiments import EXPERIMENTS
+from mopa.experiments.choose import CHOICE_FILE, describe
 from mopa.experiments.claims import (
     ALPHA,
     METRICS,
@@ -70,15 +71,16 @@ def _commands(results: dict, runs: str) -> list[str]:
 
 
 def section(name: str, results: dict, runs: str, figures_dir: Path, doc_dir: Path,
-            metrics: tuple[str, ...] = METRICS) -> tuple[str, list[Claim]]:
+            metrics: tuple[str, ...] = METRICS,
+            choice: dict | None = None) -> tuple[str, list[Claim]]:
     settings = results["settings"]
     kind = settings["experiment"]
     experiment = EXPERIMENTS[kind]
     add_intervals(results["systems"], experiment.baselines)
     lines = [f"## `{name}` — {results['description']}", "",
              f"- Data: `{portable(settings['data'])}`, n = {settings['n']} examples "
-             f"(selection: {settings['selection']}, limit: {settings['limit']}, seed: "
-             f"{settings['seed']})",
+             f"(selection: {settings['selection']}, skip: {settings.get('skip', 0)}, limit: "
+             f"{settings['limit']}, seed: {settings['seed']})",
              f"- LM: `{settings['lm']}` (temperature {settings['temperature']}, max tokens "
              f"{settings['max_tokens']}); -MD proposers: `{', '.join(settings['md_lms'])}`",
              f"- Structure: {settings['agents']} agents × {settings['layers']} layers; "
@@ -96,6 +98,8 @@ def section(name: str, results: dict, runs: str, figures_dir: Path, doc_dir: Pat
     if kind == "systems":
         lines += ["The same rows as a grid of means (one row per system, one column per "
                   "aggregator):", "", aggregator_grid(results, experiment), ""]
+    if choice:  # `mopa choose` ran on this selection run
+        lines += [*describe(choice), ""]
     for fig in results.get("figures", []):
         target = figures_dir / f"{name.replace('/', '-')}-{Path(fig).name}"
         shutil.copyfile(fig, target)
@@ -157,7 +161,10 @@ def write_results(runs: str = "runs/experiments", out: str = "docs/results.md",
     figures.mkdir(parents=True, exist_ok=True)
     sections, claims = [], {}
     for name, results in all_results.items():
-        text, claims[name] = section(name, results, runs, figures, out_path.parent, metrics)
+        choice_file = root / name / CHOICE_FILE
+        choice = read_json(choice_file) if choice_file.exists() else None
+        text, claims[name] = section(name, results, runs, figures, out_path.parent, metrics,
+                                     choice)
         sections.append(text)
     command = ["mopa", "results", "--runs", runs, "--doc", out] + (
         ["--notes", notes] if notes else [])

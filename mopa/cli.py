@@ -34,6 +34,7 @@ COMMANDS: dict[str, str] = {
               "Reads finished runs only: the baselines and test re-runs it needs cost LM calls "
               "and run with --run-missing",
     "experiment": "run one of the report's experiments: " + ", ".join(EXPERIMENTS),
+    "choose": "choose one MoPA configuration on a selection run, by a fixed rule",
     "results": "write docs/results.md from experiment outputs",
 }
 

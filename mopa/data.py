@@ -206,6 +206,7 @@ def load(source: str) -> list[Example]:
 # half (tuning, prompt compilation) is confirmed on examples it never saw; --limit N takes the
 # first N of the half in data order.
 SELECTIONS = ("first", "random", "most-profile", "selection-half", "test-half")
+ORDERED = ("first", "selection-half", "test-half")  # data order: a later slice is well defined
 
 
 def select(examples: list[Example], limit: int | None = None, how: str = "first",

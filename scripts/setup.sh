@@ -37,6 +37,10 @@ fi
 # llama-cpp-python compiles from source (about 5 minutes on 2 cores) the first time; pip's
 # wheel cache makes later installs of the same locked version fast.
 export CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-2}"
+# A venv starts with the pip its Python bundled (23.2 on Python 3.11), which checks hashes
+# wrongly for a locked package required with an extra (litellm's `httpx[http2]`: it looks for
+# a newer httpx than the lock's and refuses it). One pinned pip for every machine.
+python -m pip install -q "pip==26.3"
 python -m pip install -q -r requirements/lock.txt
 python -m pip install -q --no-deps -e .
 python -c "from mopa.scoring.nltk_data import ensure_nltk_data; print('NLTK data:', ensure_nltk_data())"

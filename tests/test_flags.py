@@ -138,7 +138,8 @@ def test_run_manifest_records_the_settings_that_change_outputs(tmp_path):
                  "--limit", "1", "--workers", "2", "--no-progress", "--out", str(out)]) == 0
     manifest = json.loads((out / "run.json").read_text())
     assert {k: manifest[k] for k in recorded(DataSettings("demo:product_review", limit=1))} == {
-        "data": "demo:product_review", "limit": 1, "selection": "first", "seed": 0}
+        "data": "demo:product_review", "limit": 1, "skip": 0, "selection": "first",
+        "seed": 0}
     assert manifest["lm"] == "fake" and manifest["k"] == 4 and manifest["clean"] is True
     assert "workers" not in manifest and "progress" not in manifest
 

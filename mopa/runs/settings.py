@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from mopa.data import SELECTIONS, Example, load, select
+from mopa.data import ORDERED, SELECTIONS, Example, load, select
 from mopa.scoring.judge_settings import JudgeSettings
 from mopa.scoring.registry import Metric, parse_metrics, require_lms
 from mopa.settings import check, setting
@@ -34,6 +34,8 @@ SOURCE_HELP = ("data source: a .jsonl/.json path (gzip-compressed ones, e.g. .js
 class DataSettings:
     data: str = setting(help=SOURCE_HELP)
     limit: int | None = setting(None, "use N examples (default: all)")
+    skip: int = setting(0, "leave out the first N of the examples --selection picks, before "
+                        "--limit: a later slice of a half, examples no earlier run used")
     selection: str = setting("first", "which N: the first, a seeded random N, the report's "
                              "rule (the N with the most profile items), or the first N of the "
                              "seeded selection/test half (tune on one, confirm on the other)",
@@ -44,13 +46,20 @@ class DataSettings:
     def __post_init__(self):
         check(self, [(self.limit is None or self.limit >= 1, "limit", "N >= 1, or no --limit "
                       "for every example"),
-                     (self.selection in SELECTIONS, "selection", " or ".join(SELECTIONS))])
+                     (self.selection in SELECTIONS, "selection", " or ".join(SELECTIONS)),
+                     (self.skip >= 0, "skip", "N >= 0"),
+                     # A random or most-profile N has no order to take a later slice of.
+                     (self.skip == 0 or self.selection in ORDERED, "skip",
+                      f"0 with --selection {self.selection}; --skip slices "
+                      f"{' or '.join(ORDERED)}")])
 
     def examples(self) -> list[Example]:
-        examples = select(load(self.data), self.limit, how=self.selection, seed=self.seed)
+        wanted = None if self.limit is None else self.skip + self.limit
+        examples = select(load(self.data), wanted, how=self.selection, seed=self.seed)
+        examples = examples[self.skip:]
         if not examples:  # --limit is >= 1, so the source itself (or its half) is empty
-            raise ValueError(f"{self.data}: no examples to run: the source (or the half of it "
-                             "that --selection picks) holds no records")
+            raise ValueError(f"{self.data}: no examples to run: the source (or the part of it "
+                             "that --selection and --skip pick) holds no records")
         return examples
 
 

@@ -53,9 +53,10 @@ def configure(lm: Any = "embedded", *, temperature: float = 0.7, max_tokens: int
 
 
 def load(source: str, limit: int | None = None, selection: str = "first",
-         seed: int = 0) -> list[Example]:
-    """Examples of a data source, as ``--data``/``--limit``/``--selection`` pick them."""
-    return DataSettings(source, limit, selection, seed).examples()
+         seed: int = 0, skip: int = 0) -> list[Example]:
+    """Examples of a data source, as ``--data``/``--limit``/``--selection``/``--skip`` pick
+    them."""
+    return DataSettings(source, limit, selection, seed, skip).examples()
 
 
 def build(preset: str = "rag-mopa", task: str = "product_review", **structure: Any) -> dspy.Module:

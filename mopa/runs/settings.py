@@ -34,14 +34,15 @@ SOURCE_HELP = ("data source: a .jsonl/.json path (gzip-compressed ones, e.g. .js
 class DataSettings:
     data: str = setting(help=SOURCE_HELP)
     limit: int | None = setting(None, "use N examples (default: all)")
-    skip: int = setting(0, "leave out the first N of the examples --selection picks, before "
-                        "--limit: a later slice of a half, examples no earlier run used")
     selection: str = setting("first", "which N: the first, a seeded random N, the report's "
                              "rule (the N with the most profile items), or the first N of the "
                              "seeded selection/test half (tune on one, confirm on the other)",
                              choices=SELECTIONS)
     seed: int = setting(0, "seed of --selection random and of the halves, of compile's "
                         "train/val shuffle and of held-out test draws")
+    # Last, so positional DataSettings(source, limit, selection, seed) keeps its meaning.
+    skip: int = setting(0, "leave out the first N of the examples --selection picks, before "
+                        "--limit: a later slice of a half, examples no earlier run used")
 
     def __post_init__(self):
         check(self, [(self.limit is None or self.limit >= 1, "limit", "N >= 1, or no --limit "

@@ -55,13 +55,13 @@ def test_results_document_reproduces_from_what_it_prints(tmp_path, entry, monkey
     assert "mopa results --runs runs --doc results.md --notes notes.md" in text
     assert str(tmp_path) not in text
     assert "- Data: `../data.jsonl`, n = 10" in text and "--data ../data.jsonl --limit 10" in text
-    table_cmd = ("`mopa experiment table --data demo:product_review --skip 0 --selection first "
-                 "--seed 3 --lm fake --temperature 0.7 --max-tokens 64 --k 4 --max-words 100 "
+    table_cmd = ("`mopa experiment table --data demo:product_review --selection first --seed 3 "
+                 "--skip 0 --lm fake --temperature 0.7 --max-tokens 64 --k 4 --max-words 100 "
                  "--clean "
                  "--agents 2 --layers 1 --planner-lm fake@0.2 --proposer-lms fake@0.3,fake@1.0")
     assert f"{table_cmd} --out runs` → copy-latest, PlanPers" in text
     assert f"{table_cmd} --systems rag --out runs` → RAG-Personalized" in text
-    assert ("--limit 10 --skip 0 --selection first --seed 3" in text
+    assert ("--limit 10 --selection first --seed 3 --skip 0" in text
             and "--systems planpers,planner-mopa --out" in text and "rebuilt from" in text)
     assert "- Role-Planner MoPA beats Planner MoPA (roles help): not run" in text
     # Each on METEOR, ROUGE-L and reader. table: PlanPers vs RAG, PlanPers and RAG vs

@@ -92,8 +92,8 @@ def test_results_document_is_generated_from_outputs(tmp_path):
          systems="copy-latest,rag,planpers,planner-mopa")
     doc = write_results(str(tmp_path / "runs"), str(tmp_path / "docs" / "results.md"))
     text = doc.read_text()
-    assert ("mopa experiment table --data demo:product_review --limit 3 --skip 0 "
-            "--selection first") in text
+    assert ("mopa experiment table --data demo:product_review --limit 3 --selection first "
+            "--seed 0 --skip 0") in text
     assert "| PlanPers beats RAG-Personalized on METEOR |" in text
     assert "](figures/table-table.png)" in text
     assert (tmp_path / "docs" / "figures" / "table-table.png").exists()

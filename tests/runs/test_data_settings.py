@@ -29,3 +29,10 @@ def test_skip_past_the_end_says_nothing_is_left_to_run():
 def test_a_bad_skip_names_the_flag_and_what_to_pass(kwargs, expected):
     with pytest.raises(ValueError, match=expected):
         DataSettings("demo:product_review", limit=2, **kwargs)
+
+
+def test_the_python_load_takes_the_same_slice_as_the_flags():
+    from mopa.api import load as api_load
+
+    assert api_load("demo:product_review", 2, "test-half", 0, skip=2) == DataSettings(
+        "demo:product_review", limit=2, skip=2, selection="test-half").examples()

@@ -72,3 +72,17 @@ def test_a_run_prints_one_summary_line_and_no_repeated_warning(tmp_path):
     loud = subprocess.run(RUN + ["--out", str(tmp_path / "loud"), "--verbose"],
                           capture_output=True, text=True, check=True)
     assert loud.stderr.count("LM response was truncated") == events["truncated"]
+
+
+def test_an_experiment_of_several_aggregators_prints_no_line_twice(tmp_path):
+    # Every aggregator's run reuses the same drafts, and so the same budget events: each
+    # summary must say which system it is about.
+    argv = [sys.executable, "-m", "mopa.cli", "experiment", "agents", "--data",
+            "demo:product_review", "--limit", "2", "--lm", "fake?empty_rate=0.5&seed=1",
+            "--agents", "3", "--agent-counts", "3", "--no-progress",
+            "--out", str(tmp_path / "agents")]
+    done = subprocess.run(argv, capture_output=True, text=True, check=True)
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    summaries = [line for line in lines if "written again" in line]
+    assert len(summaries) >= 2 and len(lines) == len(set(lines)), done.stderr
+    assert all(line.startswith("mopa: rag-mopa 3x1 ") for line in summaries), summaries

@@ -160,8 +160,8 @@ def execute(module: dspy.Module, config: ProgramConfig, examples: list[Example],
                **run_metrics(examples, store.records(), settings.clean, metrics, metric_lms)}
     store.write_metrics(metrics)
     line = events_line(metrics["events"], config.trim)
-    if line:
-        print(f"mopa: {config.preset}: {line}", file=sys.stderr)
+    if line:  # named as the plan line names it: an experiment's systems differ in more than
+        print(f"mopa: {structure(config)}: {line}", file=sys.stderr)  # their preset
     return metrics
 
 

@@ -20,7 +20,7 @@ import numpy as np
 
 from mopa.atomic import write_text_atomic
 from mopa.experiments import EXPERIMENTS
-from mopa.experiments.claims import BASELINE, METRICS
+from mopa.experiments.claims import BASELINE, METRICS, baseline_of, ran_systems
 from mopa.jsonl import read_json
 from mopa.programs.presets import PRESETS
 from mopa.scoring.registry import get_metric
@@ -33,6 +33,7 @@ RULE = ("the layered system whose smallest paired t statistic over RAG-Personali
 @dataclass(frozen=True)
 class Candidate:
     label: str
+    baseline: str  # the RAG-Personalized row it is compared with
     gains: dict[str, float]  # metric -> mean per-example difference from the baseline
     t: dict[str, float]  # metric -> paired t statistic
     n: int
@@ -52,30 +53,31 @@ def paired_t(a: list[float], b: list[float]) -> float:
     return mean / se
 
 
-def candidates(results: dict, metrics: tuple[str, ...] = METRICS) -> tuple[str, list[Candidate]]:
-    """(the baseline's label, every layered system scored against it)."""
+def candidates(results: dict, metrics: tuple[str, ...] = METRICS) -> list[Candidate]:
+    """Every layered system, scored against RAG-Personalized under the same settings."""
     experiment = EXPERIMENTS[results["settings"]["experiment"]]
-    ran = [(experiment.system_of(e), e) for e in results["systems"]]
-    baseline = next(((s, e) for s, e in ran if s.preset == BASELINE), None)
-    if baseline is None:
-        raise ValueError(f"no {PRESETS[BASELINE].label} in these results: the rule compares "
-                         f"against it; add it to --systems and rerun")
-    base = baseline[1]["scores"]
+    ran = ran_systems(results, experiment)
     scored = []
     for system, entry in ran:
         if not PRESETS[system.preset].layered:
             continue
-        missing = [m for m in metrics if m not in entry["scores"] or m not in base]
+        baseline, base_entry = baseline_of(system, ran, experiment)
+        if base_entry is None:
+            raise ValueError(f"{system.label}: no {PRESETS[BASELINE].label} in these results "
+                             "under its settings: the rule compares against it; add it to "
+                             "--systems and rerun")
+        scores, base = entry["scores"], base_entry["scores"]
+        missing = [m for m in metrics if m not in scores or m not in base]
         if missing:
             raise ValueError(f"{system.label}: not scored on {', '.join(missing)}; rerun the "
                              f"experiment with --metrics {','.join(metrics)}")
-        scores = entry["scores"]
         scored.append(Candidate(
-            system.label, {m: float(np.mean(scores[m]) - np.mean(base[m])) for m in metrics},
+            system.label, baseline.label,
+            {m: float(np.mean(scores[m]) - np.mean(base[m])) for m in metrics},
             {m: paired_t(scores[m], base[m]) for m in metrics}, len(scores[metrics[0]])))
     if not scored:
         raise ValueError("no MoPA system in these results to choose among")
-    return baseline[0].label, scored
+    return scored
 
 
 def choose(path: str | Path, metrics: tuple[str, ...] = METRICS) -> dict:
@@ -84,10 +86,10 @@ def choose(path: str | Path, metrics: tuple[str, ...] = METRICS) -> dict:
     path = Path(path)
     results_file = path / "results.json" if path.is_dir() else path
     results = read_json(results_file)
-    baseline, scored = candidates(results, metrics)
+    scored = candidates(results, metrics)
     best = max(scored, key=lambda c: c.score)
     settings = results["settings"]
-    choice = {"rule": RULE, "metrics": list(metrics), "baseline": baseline,
+    choice = {"rule": RULE, "metrics": list(metrics), "baseline": best.baseline,
               "chosen": best.label, "data": settings["data"],
               "selection": settings["selection"], "n": best.n,
               "candidates": [{**asdict(c), "score": c.score} for c in scored]}

@@ -79,7 +79,7 @@ def _not_run(text: str, missing: list[System]) -> Claim:
     return Claim(text, None, f"not run in this experiment: {names}")
 
 
-def _ran(results: dict, experiment: Experiment) -> list[Ran]:
+def ran_systems(results: dict, experiment: Experiment) -> list[Ran]:
     return [(experiment.system_of(e), e) for e in results["systems"]]
 
 
@@ -112,6 +112,13 @@ def _preset_with_settings(preset: str, system: System) -> Callable[[System], boo
     return lambda other: other.preset == preset and _shares_settings(system, other)
 
 
+def baseline_of(system: System, ran: list[Ran],
+                experiment: Experiment) -> tuple[System | None, dict | None]:
+    """RAG-Personalized under the settings ``system`` shares with it (the same length policy),
+    with its entry, as ``_find`` returns it."""
+    return _find(_preset_with_settings(BASELINE, system), ran, experiment)
+
+
 def _compare(text: str, a: tuple, b: tuple, metrics: tuple[str, ...],
              between: str = "") -> list[Claim]:
     """``a`` beats ``b`` (each a (system, entry) from ``_find``) on every metric, or one claim
@@ -125,7 +132,7 @@ def _compare(text: str, a: tuple, b: tuple, metrics: tuple[str, ...],
 def table_claims(results: dict, experiment: Experiment = table.EXPERIMENT,
                  metrics: tuple[str, ...] = METRICS) -> list[Claim]:
     """The report's Table 1-3 claims, between presets (the first system of each)."""
-    ran = _ran(results, experiment)
+    ran = ran_systems(results, experiment)
     presets = list(dict.fromkeys([s.preset for s in experiment.systems] +
                                  [s.preset for s, _ in ran]))
 
@@ -156,7 +163,7 @@ def depth_claims(results: dict, experiment: Experiment = depth.EXPERIMENT,
     """Figure 3: the biggest gain is from the individual system to layer 1; later layers add
     little. Tested as paired differences between consecutive depths, for every layered system
     (depth 0 = the single-agent program its agents each are, under the same settings)."""
-    ran = _ran(results, experiment)
+    ran = ran_systems(results, experiment)
     layered = [(s, e) for s, e in ran if e["layer_scores"]]
     if not layered:
         declared = [s for s in experiment.systems if PRESETS[s.preset].layered]
@@ -182,7 +189,7 @@ def aggregator_claims(results: dict, experiment: Experiment = aggregators.EXPERI
                       metrics: tuple[str, ...] = METRICS) -> list[Claim]:
     """Each MoPA system against RAG-Personalized under the same settings (length policy), the
     same system with the `longest` length control, and the no-LM baseline."""
-    ran = _ran(results, experiment)
+    ran = ran_systems(results, experiment)
     claims = []
     for system, entry in ran:
         if not PRESETS[system.preset].layered or system.aggregator == LENGTH_CONTROL:
@@ -202,7 +209,7 @@ def agents_claims(results: dict, experiment: Experiment = agents.EXPERIMENT,
     """Figure 2: more agents score higher. Per family (systems that differ only in their agent
     count), the most agents against the fewest."""
     families: dict[tuple, list[Ran]] = {}
-    for system, entry in _ran(results, experiment):
+    for system, entry in ran_systems(results, experiment):
         if PRESETS[system.preset].layered:
             family = _structure(replace(system, agents=None), system.aggregator)
             families.setdefault(family, []).append((system, entry))
@@ -231,7 +238,7 @@ def systems_claims(results: dict, experiment: Experiment = systems.EXPERIMENT,
     """Does an aggregator chosen on the selection half repair every MoPA system? Per system
     and chosen aggregator: it beats the same system with the report's LLM merge, and it beats
     RAG-Personalized under the same settings (length policy)."""
-    ran = _ran(results, experiment)
+    ran = ran_systems(results, experiment)
     claims = []
     for system, entry in ran:
         if not PRESETS[system.preset].layered or system.aggregator not in chosen:

@@ -11,7 +11,7 @@ from mopa.experiments.claims import METRICS
 def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("results", metavar="DIR", help="a systems or aggregators experiment's "
                    "directory (or its results.json), run on a selection half")
-    p.add_argument("--on", dest="on", default=",".join(METRICS), metavar="METRICS",
+    p.add_argument("--on", default=",".join(METRICS), metavar="METRICS",
                    help="the metrics every gain must hold on (comma-separated)")
     p.set_defaults(func=main)
 

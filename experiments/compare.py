@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from mopa.data import Example
+from mopa.experiments.ceiling import draft_columns
 from mopa.experiments.spec import System
 from mopa.jsonl import read_json
 from mopa.runs.store import RunStore
@@ -50,6 +51,7 @@ def compare_systems(examples: list[Example], runs: dict, baselines: tuple[str, .
         scores = RunScores(examples, RunStore.read(run["dir"]), clean, metrics, lms)
         config = run["config"]
         system = run.get("system") or System(label, config.preset)
+        drafts = draft_columns(scores)
         current[label] = {
             "label": label, "preset": config.preset, "system": system.record(),
             "agents": len(config.agents),
@@ -61,6 +63,7 @@ def compare_systems(examples: list[Example], runs: dict, baselines: tuple[str, .
             # Per-example scores, in example order, so any later comparison can be paired.
             "scores": columns(scores.final),
             "layer_scores": [columns(rows) for rows in scores.layers],
+            **({"drafts": drafts} if drafts else {}),
             **{k: v for k, v in (run.get("metrics") or {}).items() if k == "judge_usage"},
         }
     entries = [current.pop(e["label"], e) for e in previous] + list(current.values())

@@ -19,6 +19,7 @@ import shutil
 from pathlib import Path
 
 from mopa.experiments import EXPERIMENTS
+from mopa.experiments.ceiling import ceiling_table
 from mopa.experiments.choose import CHOICE_FILE, describe
 from mopa.experiments.claims import (
     ALPHA,
@@ -98,6 +99,13 @@ def section(name: str, results: dict, runs: str, figures_dir: Path, doc_dir: Pat
     if kind == "systems":
         lines += ["The same rows as a grid of means (one row per system, one column per "
                   "aggregator):", "", aggregator_grid(results, experiment), ""]
+    ceiling = ceiling_table(results, experiment)
+    if ceiling:
+        lines += ["How far a choice among the drafts could go: each draft scored against the "
+                  "user's real text, their mean (a random pick) and their best (an oracle that "
+                  "reads the reference; no system can). Where the best draft does not beat "
+                  "RAG-Personalized, no aggregator that picks a draft can; better drafts are "
+                  "what to change.", "", ceiling, ""]
     if choice:  # `mopa choose` ran on this selection run
         lines += [*describe(choice), ""]
     for fig in results.get("figures", []):

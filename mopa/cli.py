@@ -36,6 +36,7 @@ COMMANDS: dict[str, str] = {
     "experiment": "run one of the report's experiments: " + ", ".join(EXPERIMENTS),
     "choose": "choose one MoPA configuration on a selection run, by a fixed rule",
     "results": "write docs/results.md from experiment outputs",
+    "blind": "a blind reading of an experiment's outputs: items for a reader, then labels",
 }
 
 

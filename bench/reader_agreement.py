@@ -18,6 +18,7 @@ import math
 from pathlib import Path
 
 from mopa.data import load_file
+from mopa.runs.settings import MetricSettings
 from mopa.scoring.agreement import (
     examples_for,
     label_files,
@@ -48,10 +49,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data", action="append", default=None,
                         help=f"the data file(s) the labels were made from (default: "
                              f"{DEFAULT_DATA})")
+    parser.add_argument("--scoring-lm", default=None, metavar="SPEC",
+                        help="the LM that metrics scoring by log-probabilities (fluency, "
+                             "likelihood) read, e.g. embedded; without it they are skipped")
     args = parser.parse_args(argv)
 
     chosen = (parse_metrics(args.metrics) if args.metrics else
-              [m for m in metrics().values() if not m.needs_lm])
+              [m for m in metrics().values() if not m.needs_lm or
+               (m.lm_role == "scoring" and args.scoring_lm)])
+    scoring = ",".join(m.name for m in chosen if m.lm_role == "scoring")
+    lms = MetricSettings(scoring, args.scoring_lm).lms() if scoring and args.scoring_lm else {}
+    refused = [m.name for m in chosen if m.needs_lm and m.lm_role not in lms]
+    if refused:
+        parser.error(f"{', '.join(refused)} score with an LM: pass --scoring-lm (e.g. "
+                     "embedded); a judge's agreement is measured by mopa evaluate")
     paths = [p for source in (args.labels or [DEFAULT_LABELS])
              for p in (label_files(source) if Path(source).is_dir() else [Path(source)])]
     candidates = load_labels(paths)
@@ -64,7 +75,7 @@ def main(argv: list[str] | None = None) -> None:
               "rho fit (sys/all)")
     rows = []
     for metric in chosen:
-        a = metric_agreement(metric, candidates, examples)
+        a = metric_agreement(metric, candidates, examples, lm=lms.get(metric.lm_role))
         rows.append((metric.name + (" (ref)" if metric.uses_reference else ""),
                      f"{_cell(a.pairs_system)} (n={a.n_pairs_system})",
                      f"{_cell(a.pairs_all)} (n={a.n_pairs_all})" if a.pairs_all is not None

@@ -35,6 +35,7 @@ from mopa.experiments.command import experiment_argv
 from mopa.experiments.compare import add_intervals
 from mopa.experiments.compile_table import compile_section
 from mopa.experiments.markdown import aggregator_grid, layer_table, results_table
+from mopa.experiments.readings import readings_section
 from mopa.jsonl import read_json
 from mopa.scoring.intervals import SMALL_N
 
@@ -185,5 +186,8 @@ def write_results(runs: str = "runs/experiments", out: str = "docs/results.md",
     compiled = compile_section(runs)
     if compiled:
         parts += [compiled]
+    read = readings_section(runs)
+    if read:
+        parts += [read]
     out_path.write_text("\n".join(parts) + "\n", encoding="utf-8")
     return out_path

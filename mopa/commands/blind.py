@@ -22,6 +22,7 @@ from mopa.scoring.agreement import LABELS_FILE
 from mopa.scoring.blind import (
     ITEMS,
     KEY,
+    READING,
     VERDICTS,
     candidate_texts,
     labels,
@@ -81,6 +82,10 @@ def main(args: argparse.Namespace) -> None:
         out.mkdir(parents=True, exist_ok=True)
         write_text_atomic(out / ITEMS, text)
         write_text_atomic(out / KEY, json.dumps(key, indent=1) + "\n")
+        command = ["mopa", "blind", "items", args.dir, "--read", args.read, "--items",
+                   str(args.items), "--shuffle-seed", str(args.shuffle_seed), "--out", args.out]
+        write_text_atomic(out / READING, json.dumps({"command": command, "read": names,
+                                                     "items": len(key)}, indent=1) + "\n")
         print(f"{len(key)} items -> {out / ITEMS} (give the reader only this file); key -> "
               f"{out / KEY}; the reader writes {out / VERDICTS}")
         return

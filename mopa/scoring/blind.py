@@ -23,7 +23,7 @@ from statistics import fmean
 from mopa.data import Example
 from mopa.scoring.agreement import REAL
 
-ITEMS, KEY, VERDICTS = "items.md", "key.json", "verdicts.json"
+ITEMS, KEY, VERDICTS, READING = "items.md", "key.json", "verdicts.json", "reading.json"
 RECENT = 3  # past texts shown per item, newest first
 CUT = 900  # characters of each past text shown
 SCORES = ("coherence", "fit")

@@ -110,6 +110,8 @@ def test_blind_items_then_labels_from_an_experiment_directory(tmp_path, write_js
                  "RAG-Personalized,rag-mopa-(reader)", "--items", "2", "--out",
                  str(reading)]) == 0
     key = json.loads((reading / "key.json").read_text())
+    made = json.loads((reading / "reading.json").read_text())
+    assert made["command"][:4] == ["mopa", "blind", "items", str(experiment)]
     assert main(["blind", "labels", str(reading)]) == 2  # no verdicts yet: a one-line error
     assert "no verdicts.json" in capsys.readouterr().err
     (reading / "verdicts.json").write_text(json.dumps(

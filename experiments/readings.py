@@ -9,14 +9,13 @@ listed by its directory only.
 
 from __future__ import annotations
 
-import json
 import os
 import shlex
 from pathlib import Path
 
 from mopa.jsonl import read_json
 from mopa.scoring.agreement import LABELS_FILE
-from mopa.scoring.blind import READING, tally, tally_lines
+from mopa.scoring.blind import READING, read_labels, tally, tally_lines
 
 
 def readings(runs: str | Path) -> list[Path]:
@@ -38,8 +37,7 @@ def readings_section(runs: str | Path) -> str:
              "where both wrote the same text are left out (the reader's order there is "
              "arbitrary).", ""]
     for reading in found:
-        rows = [json.loads(line) for line in
-                (reading / LABELS_FILE).read_text(encoding="utf-8").splitlines() if line.strip()]
+        rows = read_labels(reading)
         name = reading.relative_to(runs).as_posix()
         lines += [f"### `{name}` ({len({r['item'] for r in rows})} items)", ""]
         record = reading / READING

@@ -21,7 +21,7 @@ from pathlib import Path
 from statistics import fmean
 
 from mopa.data import Example
-from mopa.scoring.agreement import REAL
+from mopa.scoring.agreement import LABELS_FILE, REAL
 
 ITEMS, KEY, VERDICTS, READING = "items.md", "key.json", "verdicts.json", "reading.json"
 RECENT = 3  # past texts shown per item, newest first
@@ -118,6 +118,31 @@ def labels(key: dict, verdicts: Sequence[dict], texts: dict[str, dict[str, str]]
                          "coherence": s["coherence"], "fit": s["fit"], "rank": rank[lab],
                          "picked_real": v["real"] == lab})
     return rows
+
+
+def item_ranks(rows: Sequence[dict]) -> dict[str, dict[str, float]]:
+    """System -> example id -> the reader's rank of its text (1 = most plausibly the user's);
+    candidates of one item with the same text share their mean rank, since the reader's order
+    among them is arbitrary."""
+    by_item: dict[int, list[dict]] = {}
+    for r in rows:
+        by_item.setdefault(r["item"], []).append(r)
+    ranks: dict[str, dict[str, float]] = {}
+    for item in by_item.values():
+        for r in item:
+            same = [o["rank"] for o in item if o["text"].strip() == r["text"].strip()]
+            ranks.setdefault(r["system"], {})[r["id"]] = fmean(same)
+    return ranks
+
+
+def read_labels(reading: Path) -> list[dict]:
+    """A reading's ``labels.jsonl`` rows (``mopa blind labels`` writes it)."""
+    path = reading / LABELS_FILE
+    if not path.exists():
+        raise ValueError(f"no {LABELS_FILE} in {reading}: run mopa blind labels {reading} "
+                         "once the reader's verdicts are there")
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip()]
 
 
 @dataclass(frozen=True)

@@ -77,3 +77,40 @@ def test_paired_t_of_a_constant_difference_is_its_sign():
     assert paired_t([0.2, 0.3], [0.1, 0.2]) == float("inf")
     assert paired_t([0.1, 0.2], [0.1, 0.2]) == 0.0
     assert paired_t([0.3, 0.2, 0.4], [0.1, 0.2, 0.1]) == pytest.approx(1.8898, abs=1e-3)
+
+
+def _reading(path, ranks_by_item):
+    """A reading whose item i (example i of the run) ranks systems as ``ranks_by_item[i]``."""
+    path.mkdir(parents=True, exist_ok=True)
+    rows = [{"item": i + 1, "id": f"ex{i}", "label": "A", "system": system,
+             "text": f"{system} {i}", "coherence": 3, "fit": 3, "rank": rank,
+             "picked_real": rank == 1}
+            for i, ranks in enumerate(ranks_by_item) for system, rank in ranks.items()]
+    (path / "labels.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+def test_a_blind_reading_is_one_more_metric_and_only_what_was_read_can_be_chosen(tmp_path,
+                                                                                   entry):
+    _write(tmp_path / "sel", _results(entry))
+    # The metric rule's choice, Planner MoPA (reader_fusion), is not read; readers put
+    # RAG MoPA (reader) above RAG-Personalized on 5 of 6 examples and fusion below it.
+    order = [{"true": 1, "rag-mopa-(reader)": 2, "rag-personalized": 3,
+              "rag-mopa-(fusion)": 4}] * 5 + [
+             {"true": 1, "rag-personalized": 2, "rag-mopa-(reader)": 3,
+              "rag-mopa-(fusion)": 4}]
+    reading = _reading(tmp_path / "reading", order)
+
+    choice = choose(tmp_path / "sel", METRICS, reading)
+
+    assert choice["chosen"] == "RAG MoPA (reader)"
+    assert choice["metrics"] == [*METRICS, "readers"] and choice["reading"] == str(reading)
+    by_label = {c["label"]: c for c in choice["candidates"]}
+    assert set(by_label) == {"RAG MoPA (fusion)", "RAG MoPA (reader)"}
+    assert by_label["RAG MoPA (reader)"]["gains"]["readers"] == pytest.approx(4 / 6)
+    assert by_label["RAG MoPA (fusion)"]["gains"]["readers"] == pytest.approx(-7 / 6)
+    assert "places above RAG, blind readers" in "\n".join(describe(choice))
+
+    unread_baseline = _reading(tmp_path / "other", [{"true": 1, "rag-mopa-(reader)": 2}])
+    with pytest.raises(ValueError, match="the reading has no RAG-Personalized"):
+        choose(tmp_path / "sel", METRICS, unread_baseline)

@@ -12,12 +12,15 @@ and need no LM are scored: a judge on every draft would multiply its calls by th
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from statistics import fmean
 
 from mopa.experiments.spec import Experiment
 from mopa.programs.presets import PRESETS
+from mopa.runs.settings import DataSettings
+from mopa.runs.store import RunStore
 from mopa.scoring.intervals import Interval
-from mopa.scoring.registry import get_metric, metric_keys
+from mopa.scoring.registry import get_metric, metric_keys, parse_metrics
 from mopa.scoring.run_scores import RunScores, output_text, paired_intervals
 
 KINDS = ("mean", "best")
@@ -46,6 +49,31 @@ def draft_columns(scores: RunScores) -> dict[str, dict[str, list[float]]] | None
         out["mean"][metric.name] = [fmean(v) if v else 0.0 for v in per]
         out["best"][metric.name] = [max(v) if v else 0.0 for v in per]
     return out
+
+
+def fill_drafts(results: dict, root: Path) -> None:
+    """Add the draft columns to the layered entries of results saved before experiments
+    recorded them, from their run directories under ``root`` (the experiment's directory) and
+    the data they ran on; entries sharing one set of drafts are scored once. Without the run
+    directories or the data there is nothing to add, and the document shows no ceiling."""
+    missing = [e for e in results["systems"] if "drafts" not in e and e["agents"]]
+    settings = results["settings"]
+    if not missing or not Path(settings["data"]).exists():
+        return
+    examples = DataSettings(settings["data"], settings["limit"], settings["selection"],
+                            settings["seed"], settings.get("skip", 0)).examples()
+    metrics = parse_metrics(",".join(metric_keys(missing[0]["scores"])))
+    done: dict[str, dict | None] = {}
+    for entry in missing:
+        run_dir = root / Path(entry["run_dir"]).name
+        if not run_dir.is_dir():
+            continue
+        scores = RunScores(examples, RunStore.read(run_dir), settings["clean"], metrics)
+        key = json.dumps([final_drafts(r, scores.clean) for r in scores.records])
+        if key not in done:
+            done[key] = draft_columns(scores)
+        if done[key]:
+            entry["drafts"] = done[key]
 
 
 def _pools(results: dict) -> dict[str, dict]:

@@ -19,7 +19,7 @@ import shutil
 from pathlib import Path
 
 from mopa.experiments import EXPERIMENTS
-from mopa.experiments.ceiling import ceiling_table
+from mopa.experiments.ceiling import ceiling_table, fill_drafts
 from mopa.experiments.choose import CHOICE_FILE, describe
 from mopa.experiments.claims import (
     ALPHA,
@@ -100,6 +100,7 @@ def section(name: str, results: dict, runs: str, figures_dir: Path, doc_dir: Pat
     if kind == "systems":
         lines += ["The same rows as a grid of means (one row per system, one column per "
                   "aggregator):", "", aggregator_grid(results, experiment), ""]
+    fill_drafts(results, Path(runs) / name)
     ceiling = ceiling_table(results, experiment)
     if ceiling:
         lines += ["How far a choice among the drafts could go: each draft scored against the "

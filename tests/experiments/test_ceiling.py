@@ -3,13 +3,15 @@ from statistics import fmean
 import pytest
 
 from mopa.data import Example
-from mopa.experiments.ceiling import ceiling_table, draft_columns
+from mopa.experiments.ceiling import ceiling_table, draft_columns, fill_drafts
 from mopa.experiments.compare import compare_systems
 from mopa.experiments.systems import EXPERIMENT as SYSTEMS
 from mopa.programs.config import make_config
+from mopa.runs.settings import DataSettings
 from mopa.runs.store import RunStore
 from mopa.scoring.registry import parse_metrics
 from mopa.scoring.run_scores import RunScores
+from tests.conftest import review_record
 
 REFERENCE = "the strings stay in tune and the tone is warm"
 OFF = "my cat sleeps on the sofa all day"
@@ -83,3 +85,23 @@ def test_an_experiment_entry_keeps_the_drafts_of_a_mopa_run_only(tmp_path):
     by_label = {e["label"]: e for e in entries}
     assert "drafts" not in by_label["RAG-Personalized"]
     assert fmean(by_label["RAG MoPA (reader)"]["drafts"]["best"]["rougeL"]) == 1.0
+
+
+def test_results_saved_without_drafts_get_them_from_their_run_directories(tmp_path,
+                                                                          write_jsonl):
+    data = write_jsonl([review_record(user="u0", output=REFERENCE)])
+    example = DataSettings(str(data)).examples()[0]
+    root = tmp_path / "systems"
+    config = make_config("rag-mopa", "product_review", agents=2, layers=1)
+    with RunStore(root / "rag-mopa-(reader)", {"config": config.as_dict()}) as store:
+        store.append({"id": example.id, **_layered([REFERENCE, OFF], OFF)})
+    entry = {"label": "RAG MoPA (reader)", "preset": "rag-mopa", "agents": 2,
+             "run_dir": "/elsewhere/rag-mopa-(reader)", "scores": {"rougeL": [0.1]}}
+    gone = {**entry, "label": "RAG MoPA (fusion)", "run_dir": "/elsewhere/missing"}
+    results = {"settings": {"data": str(data), "limit": None, "selection": "first", "seed": 0,
+                            "skip": 0, "clean": True}, "systems": [entry, gone]}
+
+    fill_drafts(results, root)
+
+    assert entry["drafts"]["best"]["rougeL"] == [1.0]
+    assert "drafts" not in gone

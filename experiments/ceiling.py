@@ -24,6 +24,8 @@ from mopa.scoring.registry import get_metric, metric_keys, parse_metrics
 from mopa.scoring.run_scores import RunScores, output_text, paired_intervals
 
 KINDS = ("mean", "best")
+# What the table shows, of the metrics scored: the benchmark's headline two.
+SHOWN = ("rougeL", "meteor")
 
 
 def final_drafts(record: dict, clean: bool) -> list[str]:
@@ -83,10 +85,15 @@ def _pools(results: dict) -> dict[str, dict]:
     for e in results["systems"]:
         if not e.get("drafts"):
             continue
-        label = f"{PRESETS[e['preset']].label} {e['agents']}×{e['layers']}"
         key = json.dumps(e["drafts"], sort_keys=True)
-        pools.setdefault(key, {"label": label, "drafts": e["drafts"], "systems": []})
-        pools[key]["systems"].append(e)
+        pools.setdefault(key, {"drafts": e["drafts"], "systems": []})["systems"].append(e)
+    for pool in pools.values():
+        first = pool["systems"][0]
+        # A system's label names its aggregator in parentheses: "RAG MoPA (fusion)".
+        named = [e["label"][len(PRESETS[e["preset"]].label):].strip(" ()")
+                 for e in pool["systems"]]
+        pool["label"] = (f"{PRESETS[first['preset']].label} {first['agents']}×"
+                         f"{first['layers']} ({', '.join(n for n in named if n) or '—'})")
     return pools
 
 
@@ -97,10 +104,10 @@ def ceiling_table(results: dict, experiment: Experiment) -> str | None:
     if not pools:
         return None
     scored = metric_keys(results["systems"][0]["scores"])
-    names = [m for m in scored if m in next(iter(pools.values()))["drafts"]["best"]]
+    names = [m for m in scored if m in SHOWN and m in next(iter(pools.values()))["drafts"]["best"]]
     baseline = next((e for e in results["systems"] if e["label"] == experiment.baselines[0]),
                     None)
-    head = ["Drafts of"]
+    head = ["Drafts of (the aggregators that read them)"]
     for m in names:
         label = get_metric(m).label
         head += [f"{label}: mean draft", "best draft (oracle)", "best aggregator"]
